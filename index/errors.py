@@ -1,0 +1,53 @@
+"""Everything that can go wrong in Newsbot, and what the user should do next.
+
+    NewsbotError                 base: the message is written for the person at the keyboard
+    ├── InputError               an article, feed, URL or question we cannot use
+    │   └── LoadError            one source could not be read (names the file or URL)
+    ├── ModelError               the embedding model cannot be built or loaded
+    └── StoreError               the vector store
+        ├── StoreUnavailable     Chroma server down or unreachable
+        ├── StoreBusy            another process owns the embedded store
+        ├── IndexEmpty           nothing indexed yet
+        └── ModelMismatch        the index was built with another embedding model
+"""
+
+
+class NewsbotError(Exception):
+    """Base class; `str(error)` is a complete sentence for the user."""
+
+
+class InputError(NewsbotError):
+    """Input we cannot use: the message says what is wrong with it."""
+
+
+class LoadError(InputError):
+    """One source could not be read; the others go on."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class ModelError(NewsbotError):
+    """The embedding model could not be built or loaded."""
+
+
+class StoreError(NewsbotError):
+    """The vector store failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The Chroma server cannot be reached; retrying later may work."""
+
+
+class StoreBusy(StoreError):
+    """Another process owns the embedded store's data directory."""
+
+
+class IndexEmpty(StoreError):
+    """Nothing has been indexed yet."""
+
+
+class ModelMismatch(StoreError):
+    """The index was built with another embedding model than the configured one."""

@@ -1,0 +1,162 @@
+"""What Newsbot does, as functions that receive their dependencies.
+
+The command line and the bot only translate input into these calls and errors
+into replies. Nothing here knows about Telegram, click or environment variables.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+import httpx
+import numpy as np
+
+from index import answering, language, loading
+from index.domain import Answer, Article, Chunk, IngestReport, Passage
+from index.embedding import Embedder
+from index.errors import InputError
+from index.splitting import chunk_article
+from index.store import VectorStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
+INGEST_BATCH_CHUNKS = 512
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question as it will be embedded, or InputError saying how to ask instead."""
+    text = " ".join(question.split())
+    if not text:
+        raise InputError("the question is empty: ask something like “When is the Budapest meeting?”")
+    if len(text) > max_chars:
+        raise InputError(f"the question is too long ({len(text)} characters, at most {max_chars}): shorten it")
+    if not any(ch.isalnum() for ch in text):
+        raise InputError("the question has no words in it: ask something like “When is the Budapest meeting?”")
+    return text
+
+
+def ask(
+    question: str,
+    embedder: Embedder,
+    store: VectorStore,
+    *,
+    k: int,
+    min_score: float,
+    max_chars: int = 1000,
+) -> Answer:
+    """Retrieve the `k` closest passages and quote the sentences that answer the question.
+
+    Below `min_score` the answer is "not found" and no passage is shown.
+    """
+    text = clean_question(question, max_chars)
+    question_language = language.detect(text)
+    reply_language = language.reply_language(text)
+    query = embedder.embed_query(text)
+    hits = store.query(query, k)
+    keep = answering.relevant([p for p, _ in hits], question_language, min_score)
+    if not keep:
+        return Answer(text, (), (), reply_language)
+    passages = tuple(hits[i][0] for i in keep)
+    candidates = answering.candidate_sentences(passages)
+    similarities = _similarities(query, candidates, [hits[i][1] for i in keep], embedder)
+    quotes = answering.choose_quotes(candidates, similarities, passages)
+    return Answer(text, quotes, passages, reply_language)
+
+
+def _similarities(
+    query: np.ndarray,
+    candidates: Sequence[answering.Candidate],
+    passage_vectors: Sequence[np.ndarray],
+    embedder: Embedder,
+) -> np.ndarray:
+    """Cosine of each candidate to the question; a whole-passage candidate reuses its stored vector."""
+    to_embed = [c.text for c in candidates if not c.whole_passage]
+    embedded = iter(embedder.embed_passages(to_embed)) if to_embed else iter(())
+    vectors = [passage_vectors[c.passage] if c.whole_passage else next(embedded) for c in candidates]
+    if not vectors:
+        return np.zeros(0, dtype=np.float32)
+    return np.stack(vectors) @ query
+
+
+def ingest(
+    sources: Sequence[str],
+    embedder: Embedder,
+    store: VectorStore,
+    *,
+    progress: Progress | None = None,
+    client: httpx.Client | None = None,
+) -> IngestReport:
+    """Read, split, embed and store every article the sources hold.
+
+    Unchanged paragraphs are not embedded again; an article whose text changed
+    loses the paragraphs it no longer has. Errors are reported per source and
+    never undo what is already indexed.
+    """
+    report = IngestReport()
+    articles: dict[str, Article] = {}
+    for result in loading.read_sources(list(sources), client):
+        report.errors.extend((error.source, error.reason) for error in result.errors)
+        for article in result.articles:
+            articles[article.id] = article
+    report.articles = len(articles)
+    index_articles(list(articles.values()), embedder, store, report, progress)
+    return report
+
+
+def index_articles(
+    articles: Sequence[Article],
+    embedder: Embedder,
+    store: VectorStore,
+    report: IngestReport,
+    progress: Progress | None = None,
+) -> None:
+    """Embed and store articles in batches, updating `report` as it goes."""
+    per_article = [chunk_article(a, embedder.max_tokens, embedder.count_tokens) for a in articles]
+    total = sum(len(chunks) for chunks in per_article)
+    done = 0
+    if progress:
+        progress(0, total)
+    for batch in _batches(zip(articles, per_article, strict=True), INGEST_BATCH_CHUNKS):
+        chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
+        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report)
+        done += len(chunks)
+        if progress:
+            progress(done, total)
+
+
+def _batches(
+    items: Iterable[tuple[Article, list[Chunk]]], max_chunks: int
+) -> Iterable[list[tuple[Article, list[Chunk]]]]:
+    batch: list[tuple[Article, list[Chunk]]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[1])
+        if size >= max_chunks:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _store_batch(
+    article_ids: list[str], chunks: list[Chunk], embedder: Embedder, store: VectorStore, report: IngestReport
+) -> None:
+    unique = list({c.id: c for c in chunks}.values())
+    existing = store.existing_ids([c.id for c in unique])
+    new = [c for c in unique if c.id not in existing]
+    if new:
+        store.upsert(new, embedder.embed_passages([c.text for c in new]))
+    keep = {c.id for c in unique}
+    stale = [cid for ids in store.ids_of_articles(article_ids).values() for cid in ids if cid not in keep]
+    store.delete(stale)
+    report.chunks_added += len(new)
+    report.chunks_unchanged += len(unique) - len(new)
+    report.chunks_removed += len(stale)
+
+
+def neighbours(store: VectorStore, passage: Passage, before: int = 1, after: int = 1) -> list[Chunk]:
+    """A passage's paragraph with the ones around it, for "show more context"."""
+    return store.neighbours(passage.chunk, before, after)

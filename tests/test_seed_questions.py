@@ -1,0 +1,58 @@
+"""The seed questions with the real default model, on embedded Chroma and on a `chroma run` server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from index import service
+from index.embedding import SentenceTransformerEmbedder
+from index.settings import DEFAULT_MIN_SCORE, Settings
+from index.store import VectorStore, open_client
+from tests.conftest import SEED_QUESTIONS, SEEDS
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS: list[dict[str, Any]] = [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module", params=["embedded", "server"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Iterator[VectorStore]:
+    if request.param == "embedded":
+        client = open_client(None, tmp_path_factory.mktemp("seeded") / "chroma")
+    else:
+        client = open_client(request.getfixturevalue("chroma_url"), tmp_path_factory.mktemp("unused"))
+    store = VectorStore(client, f"seed-{uuid.uuid4().hex[:8]}", real_embedder.name, remote=request.param == "server")
+    report = service.ingest([str(SEEDS)], real_embedder, store)
+    assert report.errors == [] and report.articles == 1
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["gold_contains"]], ids=lambda q: q["id"])
+def test_seed_question_finds_a_gold_passage(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: dict[str, Any]
+) -> None:
+    answer = service.ask(question["question"], real_embedder, seeded, k=Settings(_env_file=None).top_k, min_score=DEFAULT_MIN_SCORE)  # type: ignore[call-arg]
+    assert answer.found
+    texts = [p.chunk.text for p in answer.passages]
+    assert any(gold in text for gold in question["gold_contains"] for text in texts), texts
+    assert all(p.chunk.source.endswith(".txt") and p.chunk.paragraph >= 1 for p in answer.passages)
+    quoted = {q.passage for q in answer.quotes}
+    assert quoted <= set(range(len(answer.passages)))  # never a quote from a passage not retrieved
+    assert answer.language == question["lang"]
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if not q["gold_contains"]], ids=lambda q: q["id"])
+def test_out_of_scope_question_gets_no_answer(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: dict[str, Any]
+) -> None:
+    answer = service.ask(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    assert not answer.found
+    assert answer.passages == ()
