@@ -35,9 +35,9 @@ def relevance(passage: Passage, question_language: str | None) -> float:
     return passage.score - SAME_LANGUAGE_OFFSET if same else passage.score
 
 
-def relevant(passages: Sequence[Passage], question_language: str | None, min_score: float) -> list[int]:
-    """Indexes of the passages at or above the threshold."""
-    return [i for i, p in enumerate(passages) if relevance(p, question_language) >= min_score]
+def answerable(passages: Sequence[Passage], question_language: str | None, min_score: float) -> bool:
+    """Whether the best passage reaches the threshold; below it the index has nothing on the question."""
+    return bool(passages) and max(relevance(p, question_language) for p in passages) >= min_score
 
 
 @dataclass(frozen=True)

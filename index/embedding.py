@@ -113,14 +113,14 @@ class SentenceTransformerEmbedder:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def embed_query(self, text: str) -> np.ndarray:
-        vectors = self._encode([text], self._query_prompt)
-        return vectors[0]
+        return self._encode([text], query=True)[0]
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(list(texts), self._passage_prompt)
+        return self._encode(list(texts), query=False)
 
-    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
-        model = self.model
+    def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        model = self.model  # loads the model, and with it the prompts, before they are read
+        prompt = self._query_prompt if query else self._passage_prompt
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = model.encode(

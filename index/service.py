@@ -48,19 +48,19 @@ def ask(
 ) -> Answer:
     """Retrieve the `k` closest passages and quote the sentences that answer the question.
 
-    Below `min_score` the answer is "not found" and no passage is shown.
+    When even the best passage is below `min_score` the answer is "not found" and
+    no passage is shown: the index has nothing on the question.
     """
     text = clean_question(question, max_chars)
     question_language = language.detect(text)
     reply_language = language.reply_language(text)
     query = embedder.embed_query(text)
     hits = store.query(query, k)
-    keep = answering.relevant([p for p, _ in hits], question_language, min_score)
-    if not keep:
+    passages = tuple(p for p, _ in hits)
+    if not answering.answerable(passages, question_language, min_score):
         return Answer(text, (), (), reply_language)
-    passages = tuple(hits[i][0] for i in keep)
     candidates = answering.candidate_sentences(passages)
-    similarities = _similarities(query, candidates, [hits[i][1] for i in keep], embedder)
+    similarities = _similarities(query, candidates, [v for _, v in hits], embedder)
     quotes = answering.choose_quotes(candidates, similarities, passages)
     return Answer(text, quotes, passages, reply_language)
 

