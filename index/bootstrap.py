@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 from filelock import FileLock
 
 from index.embedding import Embedder, SentenceTransformerEmbedder
@@ -34,8 +32,13 @@ def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 
 
 def build_store(settings: Settings, model_name: str) -> VectorStore:
-    client: Any = open_client(settings.chroma_url, settings.chroma_dir)
-    return VectorStore(client, settings.collection, model_name, remote=bool(settings.chroma_url))
+    """The store; it connects on first use, so a Chroma server may come up after we do."""
+    return VectorStore(
+        lambda: open_client(settings.chroma_url, settings.chroma_dir),
+        settings.collection,
+        model_name,
+        remote=bool(settings.chroma_url),
+    )
 
 
 def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) -> Services:

@@ -2,6 +2,7 @@
 
     NewsbotError                 base: the message is written for the person at the keyboard
     ├── InputError               an article, feed, URL or question we cannot use
+    │   ├── QuestionError        an empty, too long or wordless question (`kind` says which)
     │   └── LoadError            one source could not be read (names the file or URL)
     ├── ModelError               the embedding model cannot be built or loaded
     └── StoreError               the vector store
@@ -18,6 +19,16 @@ class NewsbotError(Exception):
 
 class InputError(NewsbotError):
     """Input we cannot use: the message says what is wrong with it."""
+
+
+class QuestionError(InputError):
+    """A question we cannot search for; `kind` is "empty", "too_long" or "no_words"."""
+
+    def __init__(self, kind: str, message: str, length: int = 0, limit: int = 0) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.length = length
+        self.limit = limit
 
 
 class LoadError(InputError):

@@ -7,6 +7,7 @@ into replies. Nothing here knows about Telegram, click or environment variables.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
 import httpx
@@ -15,7 +16,7 @@ import numpy as np
 from index import answering, language, loading
 from index.domain import Answer, Article, Chunk, IngestReport, Passage
 from index.embedding import Embedder
-from index.errors import InputError
+from index.errors import QuestionError
 from index.splitting import chunk_article
 from index.store import VectorStore
 
@@ -26,14 +27,20 @@ INGEST_BATCH_CHUNKS = 512
 
 
 def clean_question(question: str, max_chars: int) -> str:
-    """The question as it will be embedded, or InputError saying how to ask instead."""
-    text = " ".join(question.split())
+    """The question as it will be embedded, or QuestionError saying how to ask instead."""
+    # Zero-width and other invisible format characters count as white space here.
+    text = " ".join("".join(" " if unicodedata.category(ch) == "Cf" else ch for ch in question).split())
     if not text:
-        raise InputError("the question is empty: ask something like “When is the Budapest meeting?”")
+        raise QuestionError("empty", "the question is empty: ask something like “When is the Budapest meeting?”")
     if len(text) > max_chars:
-        raise InputError(f"the question is too long ({len(text)} characters, at most {max_chars}): shorten it")
+        raise QuestionError(
+            "too_long",
+            f"the question is too long ({len(text)} characters, at most {max_chars}): shorten it",
+            len(text),
+            max_chars,
+        )
     if not any(ch.isalnum() for ch in text):
-        raise InputError("the question has no words in it: ask something like “When is the Budapest meeting?”")
+        raise QuestionError("no_words", "the question has no words in it: ask something like “When is the Budapest meeting?”")
     return text
 
 

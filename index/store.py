@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,17 +80,27 @@ class IndexInfo:
 class VectorStore:
     """One Chroma collection of paragraph chunks, for one embedding model."""
 
-    def __init__(self, client: Any, collection: str, model_name: str, *, remote: bool = False) -> None:
-        self._client = client
+    def __init__(self, connect: Callable[[], Any], collection: str, model_name: str, *, remote: bool = False) -> None:
+        """`connect` makes the Chroma client; it is called on first use and again after a failure,
+        so a server that is down at start (or restarts) is picked up when it is back."""
+        self._connect = connect
+        self._connection: Any = None
         self._name = collection
         self.model_name = model_name
         self._remote = remote
         self._collection: Any = None
 
+    @property
+    def _client(self) -> Any:
+        if self._connection is None:
+            self._connection = self._connect()
+        return self._connection
+
     def close(self) -> None:
         """Release the client's connections (HTTP) or files (embedded)."""
         self._collection = None
-        close = getattr(self._client, "close", None)
+        close = getattr(self._connection, "close", None)
+        self._connection = None
         if close is not None:
             close()
 
@@ -105,6 +115,8 @@ class VectorStore:
             raise
         except (httpx.HTTPError, ConnectionError, OSError) as exc:
             self._collection = None
+            if self._remote:
+                self._connection = None
             raise StoreUnavailable(
                 f"the vector store is unavailable ({_reason(exc)}); try again in a moment"
             ) from exc
@@ -116,6 +128,7 @@ class VectorStore:
                 raise IndexEmpty("the index is empty: ingest some articles first") from exc
             if isinstance(exc, ChromaError) and self._remote:
                 self._collection = None
+                self._connection = None
                 raise StoreUnavailable(f"the Chroma server failed ({_reason(exc)}); try again") from exc
             raise
 

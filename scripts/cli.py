@@ -156,6 +156,20 @@ def reset(settings: Settings, yes: bool) -> None:
     click.echo("Index deleted." if existed else "The index was already empty.")
 
 
+@cli.command()
+@click.pass_obj
+def serve(settings: Settings) -> None:
+    """Run the Telegram bot (long polling, or webhook when NEWSBOT_WEBHOOK_URL is set)."""
+    from bot import app, log_setup
+
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    if not token:
+        fail("set NEWSBOT_TELEGRAM_TOKEN to the token @BotFather gave you (see README, 'Running the bot')", EXIT_USAGE)
+    log_setup.configure(token)
+    with services(settings, write=True) as built:
+        app.run(built)
+
+
 def main() -> None:
     cli(prog_name="newsbot")
 

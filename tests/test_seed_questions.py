@@ -28,7 +28,7 @@ def seeded(
         client = open_client(None, tmp_path_factory.mktemp("seeded") / "chroma")
     else:
         client = open_client(request.getfixturevalue("chroma_url"), tmp_path_factory.mktemp("unused"))
-    store = VectorStore(client, f"seed-{uuid.uuid4().hex[:8]}", real_embedder.name, remote=request.param == "server")
+    store = VectorStore(lambda: client, f"seed-{uuid.uuid4().hex[:8]}", real_embedder.name, remote=request.param == "server")
     report = service.ingest([str(SEEDS)], real_embedder, store)
     assert report.errors == [] and report.articles == 1
     yield store

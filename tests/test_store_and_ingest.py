@@ -14,7 +14,7 @@ from index.settings import Settings
 from index.store import VectorStore, open_client
 from tests.conftest import SEEDS
 from tests.fakes import HashingEmbedder
-from tests.servers import free_port
+from tests.servers import chroma_server, free_port
 
 PARAGRAPHS = [
     "Die Teams aus Washington und Moskau treffen sich nächste Woche an einem nicht genannten Ort.",
@@ -33,7 +33,7 @@ def store(request: pytest.FixtureRequest, settings: Settings, fake_embedder: Has
         client = open_client(request.getfixturevalue("chroma_url"), settings.chroma_dir)
         remote = True
     # A fresh collection per test, also on the shared server.
-    store = VectorStore(client, f"test-{uuid.uuid4().hex[:12]}", fake_embedder.name, remote=remote)
+    store = VectorStore(lambda: client, f"test-{uuid.uuid4().hex[:12]}", fake_embedder.name, remote=remote)
     yield store
     store.close()
 
@@ -124,7 +124,7 @@ def test_another_model_is_refused(tmp_path: Path, store: VectorStore, fake_embed
     write_article(article, PARAGRAPHS)
     service.ingest([str(article)], fake_embedder, store)
     other = HashingEmbedder(name="another-model")
-    other_store = VectorStore(store._client, store._name, other.name)  # same collection, other model
+    other_store = VectorStore(lambda: store._client, store._name, other.name)  # same collection, other model
     with pytest.raises(ModelMismatch, match="test-hashing"):
         service.ask("Wann?", other, other_store, k=3, min_score=0)
     with pytest.raises(ModelMismatch):
@@ -140,6 +140,20 @@ def test_reset_drops_everything(tmp_path: Path, store: VectorStore, fake_embedde
     assert store.info().chunks == 0
 
 
-def test_a_chroma_server_that_is_down_is_reported(settings: Settings) -> None:
-    with pytest.raises(StoreUnavailable, match="not reachable"):  # noqa: PT012
-        open_client(f"http://127.0.0.1:{free_port()}", settings.chroma_dir)
+def test_a_chroma_server_that_is_down_is_reported_and_picked_up_when_back(
+    tmp_path: Path, settings: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    store = VectorStore(lambda: open_client(url, settings.chroma_dir), "late-server", fake_embedder.name, remote=True)
+    article = tmp_path / "gipfel.txt"
+    write_article(article, PARAGRAPHS)
+    with pytest.raises(StoreUnavailable, match="not reachable"):
+        service.ingest([str(article)], fake_embedder, store)
+    with pytest.raises(StoreUnavailable):
+        service.ask("Wer leitet die Delegation?", fake_embedder, store, k=3, min_score=0)
+    with chroma_server(tmp_path / "late", port=int(url.rsplit(":", 1)[1])):
+        assert service.ingest([str(article)], fake_embedder, store).chunks_added == 3
+        assert service.ask("Marco Rubio Delegation", fake_embedder, store, k=3, min_score=0).found
+    with pytest.raises(StoreUnavailable):
+        service.ask("Marco Rubio Delegation", fake_embedder, store, k=3, min_score=0)
+    store.close()

@@ -1,0 +1,96 @@
+"""Wiring: settings and services in, a running python-telegram-bot Application out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from urllib.parse import urlparse
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.texts import text
+from index.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("ask", "help", "start")
+
+
+def build_application(services: Services) -> Application:  # type: ignore[type-arg]
+    """The bot with its handlers; nothing talks to Telegram until it is started."""
+    settings = services.settings
+    if settings.telegram_token is None:
+        raise SystemExit("Set NEWSBOT_TELEGRAM_TOKEN to the token @BotFather gave you (see README, 'Running the bot').")
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
+        .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .post_init(on_start)
+        .build()
+    )
+    application.bot_data["state"] = handlers.BotState(services)
+
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handler(CommandHandler("start", handlers.start))
+    application.add_handler(CommandHandler("help", handlers.help_command))
+    application.add_handler(CommandHandler("ask", handlers.ask_command))
+    application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
+    application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate))
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+async def migrate(update: Update, context: handlers.ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its chat data (recent questions) moves to the new id."""
+    if update.message is not None:
+        context.application.migrate_chat_data(message=update.message)
+
+
+async def on_start(application: Application) -> None:  # type: ignore[type-arg]
+    """Learn our username, register the command menus, and load the model in the background."""
+    state: handlers.BotState = application.bot_data["state"]
+    state.username = application.bot.username
+    for language in ("en", "de"):
+        commands = [BotCommand(name, text(f"cmd_{name}", language)) for name in COMMANDS]
+        code = None if language == "en" else language
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
+    application.create_task(asyncio.to_thread(state.services.embedder.embed_query, "warm up"), name="warm-up")
+    log.info("bot @%s started", state.username)
+
+
+def run(services: Services) -> None:
+    """Long polling, or a webhook server when NEWSBOT_WEBHOOK_URL is set. Blocks until stopped."""
+    settings = services.settings
+    application = build_application(services)
+    if settings.webhook_url:
+        token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            # Telegram sends it back in a header, so only Telegram can post updates to us.
+            secret_token=hashlib.sha256(token.encode()).hexdigest(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

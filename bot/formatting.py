@@ -1,0 +1,153 @@
+"""Answers as Telegram HTML messages. Pure functions.
+
+Every piece of text from an article or a user is escaped; our own markup is
+built from whole blocks whose tags are balanced, and long replies are split
+between blocks (or, for one huge block, between sentences inside re-opened
+tags), so a message never exceeds Telegram's limit and never breaks inside a tag.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.texts import text
+from index.domain import Answer, Chunk, Passage
+from index.splitting import split_sentences
+
+MESSAGE_LIMIT = 4096  # Telegram's limit; we count the HTML source, which is never shorter than what it shows
+SEPARATOR = "\n\n"
+
+
+def escape(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def escape_attribute(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+@dataclass(frozen=True)
+class Block:
+    """`head` + `open` + escaped `body` + `close`; a long body continues in re-opened tags."""
+
+    body: str
+    open: str = ""
+    close: str = ""
+    head: str = ""
+
+    def render(self, limit: int = MESSAGE_LIMIT) -> list[str]:
+        whole = self.head + self.open + escape(self.body) + self.close
+        if len(whole) <= limit:
+            return [whole]
+        pieces: list[str] = []
+        room = limit - len(self.open) - len(self.close)
+        for index, part in enumerate(_split_plain(self.body, room - len(self.head))):
+            head = self.head if index == 0 else ""
+            pieces.append(head + self.open + escape(part) + self.close)
+        return pieces
+
+
+def _split_plain(body: str, room: int) -> list[str]:
+    """Cut plain text so that each escaped part fits in `room`: at sentences, else words, else characters."""
+    parts: list[str] = []
+    current = ""
+    for unit in _units(body, room):
+        candidate = f"{current} {unit}" if current else unit
+        if len(escape(candidate)) <= room:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        current = unit
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _units(body: str, room: int) -> list[str]:
+    units: list[str] = []
+    for sentence in split_sentences(body):
+        if len(escape(sentence)) <= room:
+            units.append(sentence)
+            continue
+        for word in sentence.split(" "):
+            while len(escape(word)) > room:  # a single monster "word": cut it
+                cut = room // 6 or 1  # an escaped character is at most 6 long ("&quot;")
+                units.append(word[:cut])
+                word = word[cut:]
+            units.append(word)
+    return units
+
+
+def pack(blocks: Sequence[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join rendered blocks into as few messages as fit, splitting only between blocks."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in block.render(limit):
+            candidate = f"{current}{SEPARATOR}{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def source_line(chunk: Chunk, language: str, *, with_paragraph: bool = True) -> str:
+    """“Title (linked) · paragraph 9 · 2025-10-16”, escaped; the file path where there is no URL."""
+    title = escape(chunk.title or chunk.source)
+    if chunk.url and chunk.url.startswith(("http://", "https://")):
+        title = f'<a href="{escape_attribute(chunk.url)}">{title}</a>'
+    details = [f"{text('paragraph', language)} {chunk.paragraph}"] if with_paragraph else []
+    if chunk.published:
+        details.append(escape(chunk.published))
+    if not chunk.url:
+        details.append(f"<i>{escape(chunk.source)}</i>")
+    return " · ".join([title, *details])
+
+
+def source_head(number: int, chunk: Chunk, language: str) -> str:
+    return f"<b>{number}.</b> {source_line(chunk, language)}\n"
+
+
+def passage_blocks(passages: Sequence[Passage], language: str, first_number: int = 1) -> list[Block]:
+    return [
+        Block(body=p.chunk.text, open="<blockquote>", close="</blockquote>", head=source_head(n, p.chunk, language))
+        for n, p in enumerate(passages, start=first_number)
+    ]
+
+
+def answer_messages(answer: Answer, shown: int, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The answer (quotes with their passage numbers), then the first `shown` passages with sources."""
+    language = answer.language
+    if not answer.found:
+        return [text("not_found", language)]
+    blocks = [Block(body="", head=f"<b>{text('answer', language)}</b>")]
+    blocks += [Block(body=f"„{q.text}“ [{q.passage + 1}]", open="<i>", close="</i>") for q in answer.quotes]
+    blocks.append(Block(body="", head=f"<b>{text('sources', language)}</b>"))
+    blocks += passage_blocks(answer.passages[:shown], language)
+    return pack(blocks, limit)
+
+
+def more_messages(question: str, passages: Sequence[Passage], first_number: int, language: str) -> list[str]:
+    """Further passages for a question asked before."""
+    head = Block(body=question, open="<b>" + text("more_passages", language) + "</b> <i>", close="</i>")
+    return pack([head, *passage_blocks(passages, language, first_number)])
+
+
+def context_messages(chunks: Sequence[Chunk], focus_id: str, language: str) -> list[str]:
+    """A paragraph with its neighbours; the asked-about one in bold."""
+    if not chunks:
+        return [text("gone", language)]
+    first = chunks[0]
+    title = f"<b>{text('context_title', language)}</b> · {source_line(first, language, with_paragraph=False)}"
+    blocks = [Block(body="", head=title)]
+    for chunk in chunks:
+        tag_open, tag_close = ("<b>", "</b>") if chunk.id == focus_id else ("", "")
+        blocks.append(Block(body=chunk.text, open=f"¶{chunk.paragraph} {tag_open}", close=tag_close))
+    return pack(blocks)

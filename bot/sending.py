@@ -1,0 +1,69 @@
+"""Sending to Telegram without losing a reply to the errors Telegram returns.
+
+429 flood control is waited out and retried by python-telegram-bot's
+AIORateLimiter (set up in bot.app). Here: a group migrated to a supergroup gets
+the message at its new id, a chat that blocked or removed the bot (403) is
+logged and not retried, "message is not modified" is ignored, and if Telegram
+ever refuses our HTML the text is sent plain rather than not at all.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]+>")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+Migrated = Callable[[int, int], None]
+
+
+def plain(html_text: str) -> str:
+    """Our HTML as plain text, for the fallback when Telegram refuses the markup."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+async def send(
+    app: Application,  # type: ignore[type-arg]
+    chat_id: int,
+    text: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> Message | None:
+    """Send one HTML message; returns None when the chat cannot be reached (logged)."""
+    kwargs = {"reply_markup": markup, "link_preview_options": NO_PREVIEW}
+    if reply_to is not None:
+        kwargs["reply_to_message_id"] = reply_to
+        kwargs["allow_sending_without_reply"] = True
+    try:
+        return await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **kwargs)
+    except ChatMigrated as error:
+        log.info("chat %s migrated to %s; sending there", chat_id, error.new_chat_id)
+        app.migrate_chat_data(old_chat_id=chat_id, new_chat_id=error.new_chat_id)
+        return await send(app, error.new_chat_id, text, markup=markup)
+    except Forbidden as error:
+        log.info("chat %s does not accept messages from the bot (%s); not retried", chat_id, error.message)
+        return None
+    except BadRequest as error:
+        if "can't parse entities" in error.message.lower():
+            log.error("Telegram refused our HTML (%s); sending as plain text", error.message)
+            return await app.bot.send_message(chat_id, plain(text), **kwargs)
+        raise
+
+
+async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit a message's text, ignoring "message is not modified"."""
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW)
+    except BadRequest as error:
+        if "message is not modified" not in error.message.lower():
+            raise

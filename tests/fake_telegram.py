@@ -1,0 +1,458 @@
+"""A small, faithful fake of the Telegram Bot API, served over HTTP on loopback.
+
+The real bot process talks to it through NEWSBOT_TELEGRAM_API_URL exactly as it
+talks to api.telegram.org. It implements the methods Newsbot uses, validates
+requests the way Telegram does (HTML entities, the 4096-character limit counted
+in UTF-16 units after parsing, 64-byte callback data, "message is not modified"),
+lets tests inject updates (with UTF-16 entity offsets) and errors (429 with
+retry_after, 403, migrate_to_chat_id), and records everything the bot sent.
+"""
+
+from __future__ import annotations
+
+import http.server
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+BOT_ID = 4242
+BOT_USERNAME = "newsbot_test_bot"
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+    "a", "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+class ApiError(Exception):
+    """An error response: {"ok": false, "error_code", "description", "parameters"}."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def parse_html(source: str) -> str:
+    """Telegram's HTML parse mode: the visible text, or ApiError like Telegram's."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+
+    def offset(index: int) -> int:
+        return len(source[:index].encode("utf-8"))
+
+    while i < len(source):
+        char = source[i]
+        if char == "<":
+            end = source.find(">", i)
+            if end < 0:
+                raise ApiError(400, f"Bad Request: can't parse entities: Unclosed start tag at byte offset {offset(i)}")
+            tag = source[i + 1 : end].strip()
+            if tag.startswith("/"):
+                name = tag[1:].strip().lower()
+                if not stack or stack[-1] != name:
+                    raise ApiError(400, f"Bad Request: can't parse entities: Unmatched end tag at byte offset {offset(i)}, expected \"</{stack[-1] if stack else ''}>\", found \"</{name}>\"")
+                stack.pop()
+            else:
+                name = re.split(r"\s", tag, maxsplit=1)[0].lower()
+                if name not in ALLOWED_TAGS:
+                    raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" at byte offset {offset(i)}')
+                if name == "a" and not re.search(r"href\s*=\s*\"[^\"]*\"|href\s*=\s*'[^']*'", tag):
+                    raise ApiError(400, "Bad Request: can't parse entities: Can't find href attribute of the link")
+                stack.append(name)
+            i = end + 1
+        elif char == "&":
+            match = _ENTITY.match(source, i)
+            if not match:
+                raise ApiError(400, f"Bad Request: can't parse entities: Can't find end of the entity starting at byte offset {offset(i)}")
+            name = match.group(1)
+            if name.startswith("#x"):
+                out.append(chr(int(name[2:], 16)))
+            elif name.startswith("#"):
+                out.append(chr(int(name[1:])))
+            else:
+                out.append(_NAMED[name])
+            i = match.end()
+        else:
+            out.append(char)
+            i += 1
+    if stack:
+        raise ApiError(400, f'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+def check_markup(markup: Any) -> None:
+    if markup is None:
+        return
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            url = button.get("url")
+            if url is not None and not url.startswith(("http://", "https://", "tg://")):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+            if data is None and url is None:
+                raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+
+
+@dataclass
+class Request:
+    method: str
+    params: dict[str, Any]
+    status: int
+    at: float
+
+
+@dataclass
+class FakeTelegram:
+    """State of the fake server. Tests read `sent` and `requests`, and push updates."""
+
+    token: str
+    sent: list[dict[str, Any]] = field(default_factory=list)  # messages the bot sent (and edits)
+    requests: list[Request] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    chats: dict[int, dict[str, Any]] = field(default_factory=dict)
+    members: dict[tuple[int, int], str] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)
+    migrated: dict[int, int] = field(default_factory=dict)
+    failures: list[tuple[str, int | None, ApiError]] = field(default_factory=list)
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    webhook: str = ""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, Iterator[int]] = {}
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._callback_ids = itertools.count(1)
+
+    # --- what tests do -------------------------------------------------------------
+
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Newsbot", "username": BOT_USERNAME}
+
+    def chat(self, chat_id: int, chat_type: str | None = None, title: str = "Test group") -> dict[str, Any]:
+        if chat_id not in self.chats:
+            kind = chat_type or ("private" if chat_id > 0 else "supergroup" if str(chat_id).startswith("-100") else "group")
+            chat: dict[str, Any] = {"id": chat_id, "type": kind}
+            if kind == "private":
+                chat["first_name"] = f"User{chat_id}"
+            else:
+                chat["title"] = title
+            self.chats[chat_id] = chat
+        return self.chats[chat_id]
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            update = {"update_id": next(self._update_ids), **update}
+            self.updates.append(update)
+            self._lock.notify_all()
+        return update
+
+    def user(self, user_id: int, language: str = "en") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": language}
+
+    def message(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        *,
+        mention: bool = False,
+        reply_to: dict[str, Any] | None = None,
+        language: str = "en",
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Push a text message from a user, with the entities Telegram would add."""
+        entities: list[dict[str, Any]] = []
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command)})
+        if mention:
+            handle = f"@{BOT_USERNAME}"
+            index = text.find(handle)
+            assert index >= 0, "put @newsbot_test_bot in the text"
+            entities.append({"type": "mention", "offset": utf16_len(text[:index]), "length": utf16_len(handle)})
+        with self._lock:
+            message: dict[str, Any] = {
+                "message_id": self._next_message_id(chat_id),
+                "date": int(time.time()),
+                "chat": self.chat(chat_id),
+                "from": self.user(user_id, language),
+                "text": text,
+            }
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        message.update(extra or {})
+        return self.push({"message": message})
+
+    def press(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+        """Push a callback query: the user pressed the button with `data` under `message`."""
+        query = {
+            "id": str(next(self._callback_ids)),
+            "from": self.user(user_id),
+            "message": message,
+            "chat_instance": "1",
+            "data": data,
+        }
+        return self.push({"callback_query": query})
+
+    def fail_next(self, method: str, error: ApiError, chat_id: int | None = None) -> None:
+        """The next call of `method` (to `chat_id`, if given) answers with `error`."""
+        with self._lock:
+            self.failures.append((method, chat_id, error))
+
+    def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.sent if m["chat"]["id"] == chat_id]
+
+    def calls(self, method: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.method == method]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
+        """Wait until `predicate()` is truthy (re-checked whenever the bot calls the server)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"condition not met within {timeout} s")
+                self._lock.wait(min(remaining, 0.5))
+
+    def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 60.0) -> list[dict[str, Any]]:
+        return self.wait_for(lambda: (lambda got: got if len(got) >= count else None)(self.sent_to(chat_id)), timeout)  # type: ignore[no-any-return]
+
+    # --- the API -------------------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            chat_id = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
+            for index, (name, target, error) in enumerate(self.failures):
+                if name == method and (target is None or target == chat_id):
+                    del self.failures[index]
+                    raise error
+            handler = getattr(self, f"api_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = handler(params)
+            self._lock.notify_all()
+            return result
+
+    def api_getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802 - Bot API method names
+        return {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    def api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self.webhook = ""
+        return True
+
+    def api_setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self.webhook = params.get("url", "")
+        return True
+
+    def api_getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)  # short polls keep tests snappy
+        limit = int(params.get("limit") or 100)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed ones are gone
+        deadline = time.monotonic() + timeout
+        while not self.updates and time.monotonic() < deadline:
+            self._lock.wait(deadline - time.monotonic())
+        return self.updates[:limit]
+
+    def api_setMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        commands = params["commands"]
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        scope = (params.get("scope") or {}).get("type", "default")
+        self.commands[f"{scope}:{params.get('language_code') or ''}"] = commands
+        return True
+
+    def api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self._reachable(int(params["chat_id"]))
+        return True
+
+    def api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def api_getChat(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return self.chat(int(params["chat_id"]))
+
+    def api_getChatMember(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.members.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": self.user(user_id) if user_id != BOT_ID else self.bot_user()}
+        if status == "administrator":
+            member.update(
+                can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+                can_manage_video_chats=True, can_restrict_members=True, can_promote_members=False,
+                can_change_info=True, can_invite_users=True, can_post_stories=True, can_edit_stories=True,
+                can_delete_stories=True, can_post_messages=True,
+            )  # fmt: skip
+        if status == "creator":
+            member.update(is_anonymous=False)
+        return member
+
+    def _reachable(self, chat_id: int) -> None:
+        if chat_id in self.migrated:
+            raise ApiError(
+                400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": self.migrated[chat_id]}
+            )
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
+    def _visible_text(self, params: dict[str, Any]) -> str:
+        source = params.get("text", "")
+        shown = parse_html(source) if (params.get("parse_mode") or "").upper() == "HTML" else source
+        if not shown.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(shown) > TEXT_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        return shown
+
+    def api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        self._reachable(chat_id)
+        shown = self._visible_text(params)
+        check_markup(params.get("reply_markup"))
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id),
+            "from": self.bot_user(),
+            "text": shown,
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        record = {**message, "html": params.get("text", ""), "parse_mode": params.get("parse_mode"),
+                  "reply_to_message_id": _reply_to(params)}  # fmt: skip
+        self._messages[(chat_id, message["message_id"])] = record
+        self.sent.append(record)
+        return message
+
+    def api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        record = self._messages.get((chat_id, message_id))
+        if record is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        shown = self._visible_text(params)
+        check_markup(params.get("reply_markup"))
+        if shown == record["text"] and params.get("reply_markup") == record.get("reply_markup"):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message",
+            )
+        record.update(text=shown, html=params.get("text", ""), reply_markup=params.get("reply_markup"))
+        record["edits"] = record.get("edits", 0) + 1
+        message = {k: v for k, v in record.items() if k in {"message_id", "date", "chat", "from", "text", "reply_markup"}}
+        return message
+
+
+def _reply_to(params: dict[str, Any]) -> int | None:
+    if params.get("reply_to_message_id"):
+        return int(params["reply_to_message_id"])
+    parameters = params.get("reply_parameters")
+    return int(parameters["message_id"]) if parameters else None
+
+
+_JSON_FIELDS = {"reply_markup", "commands", "scope", "entities", "reply_parameters", "link_preview_options", "allowed_updates"}
+
+
+def _decode(key: str, value: str) -> Any:
+    """Form fields of objects and arrays hold JSON; everything else stays a string, as Telegram reads it."""
+    return json.loads(value) if key in _JSON_FIELDS and value else value
+
+
+@contextmanager
+def serve(fake: FakeTelegram) -> Iterator[str]:
+    """Run the fake API on 127.0.0.1; yields the base URL for NEWSBOT_TELEGRAM_API_URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self._handle()
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._handle()
+
+        def _handle(self) -> None:
+            path = urlparse(self.path).path
+            match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if not match or match.group(1) != fake.token:
+                self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                return
+            method = match.group(2)
+            content_type = self.headers.get("Content-Type", "")
+            if "json" in content_type:
+                params = json.loads(body or b"{}")
+            else:
+                fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+                fields.update(parse_qs(urlparse(self.path).query, keep_blank_values=True))
+                params = {key: _decode(key, values[-1]) for key, values in fields.items()}
+            try:
+                result = fake.handle(method, params)
+                status, payload = 200, {"ok": True, "result": result}
+            except ApiError as error:
+                status = error.code
+                payload = {"ok": False, "error_code": error.code, "description": error.description}
+                if error.parameters:
+                    payload["parameters"] = error.parameters
+            with fake._lock:
+                fake.requests.append(Request(method, params, status, time.monotonic()))
+            self._reply(status, payload)
+
+        def _reply(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """A bot that hangs up mid long-poll (it was stopped) is not an error."""
+
+    server = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
+    finally:
+        server.shutdown()
+        server.server_close()

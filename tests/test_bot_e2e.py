@@ -1,0 +1,319 @@
+"""The real bot process (`newsbot serve`) against the fake Bot API server, as users use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index import bootstrap, service
+from index.embedding import SentenceTransformerEmbedder
+from index.settings import Settings
+from tests.conftest import REPO, SEEDS
+from tests.fake_telegram import BOT_USERNAME, ApiError, FakeTelegram, serve
+from tests.servers import chroma_server, free_port
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "123456789:AAH-test-token-never-logged"
+HOSTILE_TITLE = '<b>Tom & Jerry</b> </blockquote> <script>alert("x")</script> &amp; <i>'
+HOSTILE_URL = 'https://news.example/tom?a=1&b="2"'
+HOSTILE_TEXT = (
+    "Der Zeichentrick-Kater Tom jagt seit 1940 die Maus Jerry <i>unermüdlich</i> & ohne Erfolg; "
+    "Fans nennen das ein „<Katz-und-Maus-Spiel>“ & lachen seit Jahrzehnten darüber."
+)
+GLACIER = [
+    f"Die Expedition zum Pasterze-Gletscher fand im Sommer {year} im Eis eingeschlossene Pflanzenreste, "
+    "die Forschende auf ein Alter von mehreren tausend Jahren schätzen. " * 9
+    for year in (2019, 2020, 2021, 2022, 2023)
+]
+
+
+def write_fixture_articles(folder: Path) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    hostile = folder / "hostile.json"
+    hostile.write_text(json.dumps({"title": HOSTILE_TITLE, "url": HOSTILE_URL, "published": "2025-10-01", "text": HOSTILE_TEXT}))
+    glacier = folder / "glacier.json"
+    glacier.write_text(json.dumps({"title": "Expedition zum Gletscher", "text": "\n\n".join(GLACIER)}))
+    return [str(SEEDS), str(hostile), str(glacier)]
+
+
+def bot_environment(api_url: str, data_dir: Path, model_cache: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env.update(
+        NEWSBOT_TELEGRAM_TOKEN=TOKEN,
+        NEWSBOT_TELEGRAM_API_URL=api_url,
+        NEWSBOT_DATA_DIR=str(data_dir),
+        NEWSBOT_MODELS_DIR=str(model_cache),
+        PYTHONPATH=str(REPO),
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def running_bot(fake: FakeTelegram, env: dict[str, str], workdir: Path) -> Iterator[Path]:
+    """Start `newsbot serve`; yields its log file once it polls for updates."""
+    log_path = workdir / f"bot-{time.monotonic_ns()}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.cli", "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            fake.wait_for(lambda: process.poll() is not None or fake.calls("getUpdates"), timeout=120)
+            assert process.poll() is None, log_path.read_text()
+            yield log_path
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def bot_data(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embedder: SentenceTransformerEmbedder) -> Path:
+    """A data directory with the seed article, a hostile one and a long one indexed."""
+    root = tmp_path_factory.mktemp("bot")
+    settings = Settings(_env_file=None, data_dir=root / "data", models_dir=model_cache)  # type: ignore[call-arg]
+    built = bootstrap.build(settings, write=True, embedder=real_embedder)
+    try:
+        report = service.ingest(write_fixture_articles(root / "articles"), real_embedder, built.store)
+        assert report.errors == []
+    finally:
+        built.close()
+    return root
+
+
+@pytest.fixture(scope="module")
+def telegram(bot_data: Path, model_cache: Path) -> Iterator[tuple[FakeTelegram, Path]]:
+    """One fake Telegram and one bot process for the module; tests use their own chat ids."""
+    fake = FakeTelegram(TOKEN)
+    with serve(fake) as api_url:
+        env = bot_environment(api_url, bot_data / "data", model_cache)
+        with running_bot(fake, env, bot_data) as log_path:
+            yield fake, log_path
+
+
+def ask_private(fake: FakeTelegram, chat_id: int, text: str, language: str = "en", count: int = 1) -> list[dict[str, Any]]:
+    before = len(fake.sent_to(chat_id))
+    fake.message(chat_id, chat_id, text, language=language)
+    return fake.wait_for_messages(chat_id, before + count)[before:]
+
+
+def test_commands_menu_is_registered(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    assert {c["command"] for c in fake.commands["all_private_chats:"]} == {"ask", "help", "start"}
+    assert "all_group_chats:de" in fake.commands
+
+
+def test_private_question_gets_answer_passages_and_source(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (reply,) = ask_private(fake, 1001, "Who will lead the American delegation?")
+    assert reply["parse_mode"] == "HTML"
+    assert reply["text"].startswith("Answer")
+    assert "Marco Rubio" in reply["text"]
+    assert "paragraph 7" in reply["text"] and "000_0ac5dfb98e63efa1.txt" in reply["text"]
+    assert any(r.params.get("action") == "typing" and str(r.params["chat_id"]) == "1001" for r in fake.calls("sendChatAction"))
+    labels = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[:2] == ["More passages", "Context ¶7"]
+
+
+def test_german_question_gets_german_reply(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (reply,) = ask_private(fake, 1002, "Welche Reichweite haben die Tomahawk-Raketen?", language="de")
+    assert reply["text"].startswith("Antwort")
+    assert "2.500 km" in reply["text"] and "Absatz" in reply["text"]
+
+
+def test_start_help_and_unknown_command(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (start,) = ask_private(fake, 1003, "/start")
+    assert "answer questions about the news" in start["text"] and "When is the Budapest meeting?" in start["text"]
+    (help_reply,) = ask_private(fake, 1003, "/help")
+    assert "/ask" in help_reply["text"] and f"@{BOT_USERNAME}" in help_reply["text"]
+    (unknown,) = ask_private(fake, 1003, "/frobnicate now")
+    assert "I don't know that command" in unknown["text"] and "/ask" in unknown["text"]
+    (ask,) = ask_private(fake, 1003, "/ask Who will lead the American delegation?")
+    assert "Marco Rubio" in ask["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("/ask", "Please ask a question"),
+        ("   \u200b  ", "Please ask a question"),
+        ("😀🎉🔥", "I need words to search for"),
+        ("Wann" * 1250, "That question is too long (5000 characters, at most 1000)"),
+    ],
+    ids=["empty", "whitespace", "emoji", "5000-chars"],
+)
+def test_unusable_questions_get_a_helpful_reply(telegram: tuple[FakeTelegram, Path], question: str, expected: str) -> None:
+    fake, _ = telegram
+    chat = 1100 + len(question) % 97
+    (reply,) = ask_private(fake, chat, question)
+    assert expected in reply["text"]
+
+
+def test_out_of_scope_question(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (reply,) = ask_private(fake, 1004, "What is the capital of Australia?")
+    assert "I found no relevant passage" in reply["text"]
+    assert "reply_markup" not in reply
+
+
+def test_group_mention_answered_and_chatter_ignored(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    group = -2001
+    fake.message(group, 7, "Hat jemand das Spiel gestern gesehen?", language="de")
+    fake.message(group, 7, "/ask@some_other_bot Who leads the delegation?")
+    question = fake.message(group, 8, f"@{BOT_USERNAME} Who will lead the American delegation?", mention=True)
+    (reply,) = fake.wait_for_messages(group, 1)
+    assert "Marco Rubio" in reply["text"]
+    assert reply["reply_to_message_id"] == question["message"]["message_id"]
+    time.sleep(1.0)  # anything the chatter would have caused has arrived by now
+    assert len(fake.sent_to(group)) == 1
+
+    followup = fake.message(group, 9, "Welche Reichweite haben die Tomahawk-Raketen?", reply_to=reply, language="de")
+    replies = fake.wait_for_messages(group, 2)
+    assert "2.500 km" in replies[1]["text"]
+    assert replies[1]["reply_to_message_id"] == followup["message"]["message_id"]
+
+    fake.message(group, 9, f"/ask@{BOT_USERNAME} Who will lead the American delegation?")
+    assert "Marco Rubio" in fake.wait_for_messages(group, 3)[2]["text"]
+
+
+def test_buttons_show_context_and_more_passages(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    chat = 1005
+    (reply,) = ask_private(fake, chat, "Who will lead the American delegation?")
+    more, context = reply["reply_markup"]["inline_keyboard"][0]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in (more, context))
+
+    fake.press(chat, reply, context["callback_data"])
+    (shown,) = fake.wait_for_messages(chat, 2)[1:]
+    assert shown["text"].startswith("Context")
+    assert "¶6" in shown["text"] and "¶7" in shown["text"] and "¶8" in shown["text"]
+    assert "<b>Er deutete an" in shown["html"]
+
+    fake.press(chat, reply, more["callback_data"])
+    (further,) = fake.wait_for_messages(chat, 3)[2:]
+    assert further["text"].startswith("More passages for")
+    assert "6." in further["text"]
+    assert fake.calls("answerCallbackQuery")
+
+
+def test_hostile_title_and_text_render(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (reply,) = ask_private(fake, 1006, "Seit wann jagt der Kater Tom die Maus Jerry?", language="de")
+    # The fake server parsed the HTML like Telegram; it shows the title as text, tags and all.
+    assert HOSTILE_TITLE in reply["text"]
+    assert "„<Katz-und-Maus-Spiel>“" in reply["text"]
+    assert 'href="https://news.example/tom?a=1&amp;b=&quot;2&quot;"' in reply["html"]
+    assert not [r for r in fake.calls("sendMessage") if r.status == 400]
+
+
+def test_long_answer_is_split_below_the_limit(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    chat = 1007
+    fake.message(chat, chat, "Was fand die Expedition am Pasterze-Gletscher?", language="de")
+    replies = fake.wait_for(lambda: (lambda got: got if got and "reply_markup" in got[-1] else None)(fake.sent_to(chat)))
+    assert len(replies) >= 2
+    assert all(len(r["text"]) <= 4096 for r in replies)
+    assert replies[0]["text"].startswith("Antwort")
+    shown = "".join(r["text"] for r in replies)
+    assert all(f"{n}. Expedition zum Gletscher" in shown for n in range(1, 6))
+
+
+def test_flood_control_is_waited_out(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    chat = 1008
+    fake.fail_next("sendMessage", ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1}), chat_id=chat)
+    started = time.monotonic()
+    (reply,) = ask_private(fake, chat, "Who will lead the American delegation?")
+    assert "Marco Rubio" in reply["text"]
+    attempts = [r for r in fake.calls("sendMessage") if str(r.params["chat_id"]) == str(chat)]
+    assert [r.status for r in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.9
+    assert time.monotonic() - started < 60
+
+
+def test_blocked_user_is_not_retried_and_others_still_served(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, log_path = telegram
+    blocked = 1009
+    fake.blocked.add(blocked)
+    fake.message(blocked, blocked, "Who will lead the American delegation?")
+    fake.wait_for(lambda: [r for r in fake.calls("sendMessage") if str(r.params["chat_id"]) == str(blocked)])
+    (reply,) = ask_private(fake, 1010, "Who will lead the American delegation?")
+    assert "Marco Rubio" in reply["text"]
+    attempts = [r for r in fake.calls("sendMessage") if str(r.params["chat_id"]) == str(blocked)]
+    assert [r.status for r in attempts] == [403]
+    assert "does not accept messages from the bot" in log_path.read_text()
+
+
+def test_migrated_group_keeps_working(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    old, new = -3001, -1003001
+    fake.migrated[old] = new
+    fake.message(old, 11, f"@{BOT_USERNAME} Who will lead the American delegation?", mention=True)
+    (reply,) = fake.wait_for_messages(new, 1)
+    assert "Marco Rubio" in reply["text"]
+    assert fake.sent_to(old) == []
+
+
+def test_twenty_users_at_once_are_all_answered(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    questions = ["Who will lead the American delegation?", "Welche Reichweite haben die Tomahawk-Raketen?"]
+    chats = range(5000, 5020)
+    started = time.monotonic()
+    for chat in chats:
+        fake.message(chat, chat, questions[chat % 2])
+    for chat in chats:
+        fake.wait_for_messages(chat, 1, timeout=120)
+    elapsed = time.monotonic() - started
+    for chat in chats:
+        (reply,) = fake.sent_to(chat)
+        assert ("Marco Rubio" if chat % 2 == 0 else "2.500 km") in reply["text"]
+    print(f"\n20 concurrent questions answered in {elapsed:.1f} s")
+
+
+def test_token_never_appears_in_the_log(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, log_path = telegram
+    fake.fail_next("sendMessage", ApiError(400, "Bad Request: chat not found"), chat_id=1011)
+    fake.message(1011, 1011, "Who will lead the American delegation?")
+    fake.wait_for(lambda: [r for r in fake.calls("sendMessage") if str(r.params["chat_id"]) == "1011"])
+    time.sleep(0.5)
+    log = log_path.read_text()
+    assert "update failed" in log  # the error was logged, with its traceback
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+def test_store_down_then_empty_then_ready(tmp_path: Path, model_cache: Path, real_embedder: SentenceTransformerEmbedder) -> None:
+    """Server mode: the bot starts while Chroma is down, says so, and recovers by itself."""
+    port = free_port()
+    chroma_url = f"http://127.0.0.1:{port}"
+    fake = FakeTelegram(TOKEN)
+    chat = 6001
+    with serve(fake) as api_url:
+        env = bot_environment(api_url, tmp_path / "data", model_cache, NEWSBOT_CHROMA_URL=chroma_url)
+        with running_bot(fake, env, tmp_path):
+            (down,) = ask_private(fake, chat, "Who will lead the American delegation?")
+            assert "temporarily unavailable" in down["text"]
+            with chroma_server(tmp_path / "chroma", port=port):
+                (empty,) = ask_private(fake, chat, "Who will lead the American delegation?")
+                assert "The index is not ready yet" in empty["text"]
+                settings = Settings(_env_file=None, data_dir=tmp_path / "data", chroma_url=chroma_url, models_dir=model_cache)  # type: ignore[call-arg]
+                built = bootstrap.build(settings, write=True, embedder=real_embedder)
+                service.ingest([str(SEEDS)], real_embedder, built.store)
+                built.close()
+                (ready,) = ask_private(fake, chat, "Who will lead the American delegation?")
+                assert "Marco Rubio" in ready["text"]
