@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from index import bootstrap, service
@@ -317,3 +319,50 @@ def test_store_down_then_empty_then_ready(tmp_path: Path, model_cache: Path, rea
                 built.close()
                 (ready,) = ask_private(fake, chat, "Who will lead the American delegation?")
                 assert "Marco Rubio" in ready["text"]
+
+
+def test_webhook_mode(bot_data: Path, model_cache: Path, tmp_path: Path) -> None:
+    """With NEWSBOT_WEBHOOK_URL the bot registers its webhook and answers updates posted to it."""
+    fake = FakeTelegram(TOKEN)
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram-hook"
+    with serve(fake) as api_url:
+        env = bot_environment(
+            api_url, bot_data / "data-webhook", model_cache,
+            NEWSBOT_WEBHOOK_URL=hook, NEWSBOT_WEBHOOK_LISTEN="127.0.0.1", NEWSBOT_WEBHOOK_PORT=str(port),
+        )  # fmt: skip
+        shutil.copytree(bot_data / "data" / "chroma", bot_data / "data-webhook" / "chroma", dirs_exist_ok=True)
+        log_path = tmp_path / "webhook-bot.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "scripts.cli", "serve"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            try:
+                registered = fake.wait_for(lambda: process.poll() is not None or fake.calls("setWebhook"), timeout=120)
+                assert process.poll() is None, log_path.read_text()
+                (call,) = registered
+                assert call.params["url"] == hook
+                secret = call.params["secret_token"]
+                update = {"update_id": 1, "message": {
+                    "message_id": 1, "date": int(time.time()), "chat": {"id": 7001, "type": "private", "first_name": "A"},
+                    "from": {"id": 7001, "is_bot": False, "first_name": "A"}, "text": "Who will lead the American delegation?",
+                }}  # fmt: skip
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+                deadline = time.monotonic() + 30
+                while True:  # the webhook server may need a moment after registering
+                    try:
+                        if httpx.post(hook, json=update, headers=headers, timeout=10).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    assert time.monotonic() < deadline, log_path.read_text()
+                    time.sleep(0.3)
+                (reply,) = fake.wait_for_messages(7001, 1)
+                assert "Marco Rubio" in reply["text"]
+                forged = {**update, "update_id": 2}
+                refused = httpx.post(hook, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=10)
+                assert refused.status_code == 403
+                assert TOKEN not in log_path.read_text()
+            finally:
+                process.terminate()
+                process.wait(timeout=20)
