@@ -111,6 +111,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
                 k=services.settings.top_k,
                 min_score=services.settings.min_score,
                 max_chars=services.settings.max_question_chars,
+                keywords=services.keywords,
             )
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
@@ -199,7 +200,13 @@ async def more_passages(context: ContextTypes.DEFAULT_TYPE, key: str, offset: in
     services = state(context).services
     step = services.settings.top_k
     answer = await asyncio.to_thread(
-        service.ask, question, services.embedder, services.store, k=min(offset + step, 50), min_score=services.settings.min_score
+        service.ask,
+        question,
+        services.embedder,
+        services.store,
+        k=min(offset + step, 50),
+        min_score=services.settings.min_score,
+        keywords=services.keywords,
     )
     more = answer.passages[offset:]
     if not more:

@@ -73,18 +73,19 @@ def _join_fragments(sentences: list[str]) -> list[str]:
 
 def choose_quotes(
     candidates: Sequence[Candidate],
-    similarities: np.ndarray,
-    passages: Sequence[Passage],
+    similarities: Sequence[float] | np.ndarray,
+    passage_scores: Sequence[float],
 ) -> tuple[Quote, ...]:
     """The best sentence, and a second one from another passage if it is nearly as good.
 
-    A sentence's score mixes its own similarity to the question with its passage's,
-    so that a sentence from the best passage wins over a lucky one from a weak passage.
+    A sentence's score mixes its own similarity to the question with its passage's
+    score (index i of `passage_scores` belongs to passage i), so that a sentence
+    from the best passage wins over a lucky one from a weak passage.
     """
     if not candidates:
         return ()
     scores = [
-        (1 - PASSAGE_WEIGHT) * float(similarity) + PASSAGE_WEIGHT * passages[c.passage].score
+        (1 - PASSAGE_WEIGHT) * float(similarity) + PASSAGE_WEIGHT * passage_scores[c.passage]
         for c, similarity in zip(candidates, similarities, strict=True)
     ]
     order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from filelock import FileLock
 
 from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.keyword_index import KeywordIndex
 from index.locking import acquire_data_dir
 from index.settings import Settings
 from index.store import VectorStore, open_client
@@ -18,6 +19,7 @@ class Services:
     settings: Settings
     embedder: Embedder
     store: VectorStore
+    keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -54,4 +56,5 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
         if lock is not None:
             lock.release()
         raise
-    return Services(settings, embedder, store, lock)
+    keywords = KeywordIndex(store, settings.data_dir / "keywords" / settings.collection)
+    return Services(settings, embedder, store, keywords, lock)

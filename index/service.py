@@ -16,6 +16,8 @@ import numpy as np
 from index import answering, language, loading
 from index.domain import Answer, Article, Chunk, IngestReport, Passage
 from index.embedding import Embedder
+from index.keyword_index import KeywordIndex
+from index.keywords import TermStats, keyword_bonus
 from index.errors import QuestionError
 from index.splitting import chunk_article
 from index.store import VectorStore
@@ -44,6 +46,9 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+CANDIDATES = 30  # dense candidates the keyword signal may reorder
+
+
 def ask(
     question: str,
     embedder: Embedder,
@@ -52,24 +57,43 @@ def ask(
     k: int,
     min_score: float,
     max_chars: int = 1000,
+    keywords: KeywordIndex | None = None,
 ) -> Answer:
-    """Retrieve the `k` closest passages and quote the sentences that answer the question.
+    """Retrieve the `k` best passages and quote the sentences that answer the question.
 
-    When even the best passage is below `min_score` the answer is "not found" and
-    no passage is shown: the index has nothing on the question.
+    The store returns the closest paragraphs by meaning; where keyword statistics
+    are given, a BM25 bonus (see index.keywords) reorders them. When even the best
+    passage is below `min_score` the answer is "not found" and no passage is shown:
+    the index has nothing on the question.
     """
     text = clean_question(question, max_chars)
     question_language = language.detect(text)
     reply_language = language.reply_language(text)
     query = embedder.embed_query(text)
-    hits = store.query(query, k)
-    passages = tuple(p for p, _ in hits)
+    stats = keywords.stats() if keywords is not None else None
+    hits = store.query(query, max(k, CANDIDATES) if stats is not None else k)
+    fused = [p.score + b for (p, _), b in zip(hits, _bonuses(text, question_language, [p.chunk for p, _ in hits], stats), strict=True)]
+    order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:k]
+    passages = tuple(hits[i][0] for i in order)
     if not answering.answerable(passages, question_language, min_score):
         return Answer(text, (), (), reply_language)
     candidates = answering.candidate_sentences(passages)
-    similarities = _similarities(query, candidates, [v for _, v in hits], embedder)
-    quotes = answering.choose_quotes(candidates, similarities, passages)
+    similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
+    sentence_bonus = _bonuses(text, question_language, [(c.text, passages[c.passage].chunk.language) for c in candidates], stats)
+    quotes = answering.choose_quotes(
+        candidates, similarities + np.asarray(sentence_bonus, dtype=np.float32), [fused[i] for i in order]
+    )
     return Answer(text, quotes, passages, reply_language)
+
+
+def _bonuses(
+    question: str, question_language: str | None, documents: Sequence[Chunk | tuple[str, str | None]], stats: TermStats | None
+) -> list[float]:
+    """The keyword bonus of each document (zeros without statistics)."""
+    if stats is None:
+        return [0.0] * len(documents)
+    pairs = [(d.text, d.language) if isinstance(d, Chunk) else d for d in documents]
+    return keyword_bonus(question, question_language, pairs, stats)
 
 
 def _similarities(

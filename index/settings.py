@@ -41,7 +41,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="Chroma server URL (e.g. http://localhost:8000); unset = embedded store."
     )
-    collection: str = Field("newsbot", description="Chroma collection name.")
+    collection: str = Field(
+        "newsbot",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$",
+        description="Chroma collection name: 3-512 letters, digits, dots, dashes, underscores.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages shown per answer.")
     min_score: float = Field(
         DEFAULT_MIN_SCORE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -89,6 +90,7 @@ class VectorStore:
         self.model_name = model_name
         self._remote = remote
         self._collection: Any = None
+        self.local_changes = 0  # writes by this process; lets caches notice them for free
 
     @property
     def _client(self) -> Any:
@@ -232,9 +234,32 @@ class VectorStore:
             self._touch(collection)
 
     def _touch(self, collection: Any) -> None:
+        """Record a write: a new revision tells every process's caches to rebuild."""
+        self.local_changes += 1
         metadata = dict(collection.metadata or {})
         metadata["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        metadata["revision"] = uuid.uuid4().hex
         collection.modify(metadata=metadata)
+
+    def revision(self) -> str | None:
+        """An id that changes with every write to the collection (None when there is none)."""
+        try:
+            self._collection = None  # fetch fresh metadata: another process may have written
+            collection = self._existing()
+        except IndexEmpty:
+            return None
+        return str((collection.metadata or {}).get("revision", ""))
+
+    def documents(self, page: int = WRITE_BATCH) -> Iterator[tuple[str, str | None]]:
+        """Every stored paragraph's text and language, page by page."""
+        collection = self._existing()
+        with self._guard():
+            total = collection.count()
+        for offset in range(0, total, page):
+            with self._guard():
+                result = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for text, meta in zip(result["documents"], result["metadatas"], strict=True):
+                yield text, meta.get("language")
 
     def reset(self) -> bool:
         """Drop the whole collection; True if there was one."""

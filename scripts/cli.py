@@ -112,6 +112,7 @@ def ask(settings: Settings, question: str, k: int | None, as_json: bool) -> None
             k=k or settings.top_k,
             min_score=settings.min_score,
             max_chars=settings.max_question_chars,
+            keywords=built.keywords,
         )
     if as_json:
         click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False, indent=2))

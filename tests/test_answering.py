@@ -38,14 +38,14 @@ def test_candidates_are_sentences_of_the_top_passages() -> None:
 def test_the_best_sentence_wins_and_a_close_second_from_another_passage_joins() -> None:
     passages = [passage("A. B.", 0.90), passage("C.", 0.89, 2)]
     candidates = [Candidate("A.", 0, False), Candidate("B.", 0, False), Candidate("C.", 1, True)]
-    quotes = choose_quotes(candidates, np.array([0.70, 0.86, 0.86]), passages)
+    quotes = choose_quotes(candidates, np.array([0.70, 0.86, 0.86]), [p.score for p in passages])
     assert [(q.text, q.passage) for q in quotes] == [("B.", 0), ("C.", 1)]
 
 
 def test_a_distant_second_is_left_out() -> None:
     passages = [passage("A.", 0.90), passage("C.", 0.70, 2)]
     candidates = [Candidate("A.", 0, True), Candidate("C.", 1, True)]
-    quotes = choose_quotes(candidates, np.array([0.9, 0.7]), passages)
+    quotes = choose_quotes(candidates, np.array([0.9, 0.7]), [p.score for p in passages])
     assert [q.text for q in quotes] == ["A."]
 
 

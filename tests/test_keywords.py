@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import service
+from index.keyword_index import KeywordIndex
+from index.keywords import KEYWORD_WEIGHT, NAME_WEIGHT, TermStats, keyword_bonus, neutral_words, terms
+from index.settings import Settings
+from index.store import VectorStore, open_client
+from tests.fakes import HashingEmbedder
+
+DOCS = [
+    ("Die Tomahawk-Raketen haben eine Reichweite von 2.500 Kilometern.", "de"),
+    ("Außenminister Marco Rubio leitet die Delegation in Budapest.", "de"),
+    ("Das Wetter in Wien bleibt am Wochenende freundlich.", "de"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Welche Reichweite haben die Raketen?", "de", ["reichweit", "rak"]),
+        ("Who leads the delegations?", "en", ["lead", "deleg"]),
+        ("Zölle und Äpfel", "de", ["zoll", "apfel"]),
+    ],
+)
+def test_terms_are_stemmed_without_stop_words(text: str, language: str, expected: list[str]) -> None:
+    assert terms(text, language) == expected
+
+
+def test_neutral_words_are_numbers_and_names() -> None:
+    assert neutral_words("How far do the Tomahawk missiles fly, 2,500 km?") == ["tomahawk", "2", "500"]
+    assert neutral_words("Who will lead the American delegation with Marco Rubio?") == ["american", "marco", "rubio"]
+
+
+def test_bonus_same_language_full_words_other_language_names_only() -> None:
+    stats = TermStats.build(DOCS)
+    german = keyword_bonus("Welche Reichweite haben die Tomahawk-Raketen?", "de", DOCS, stats)
+    assert german[0] > 0 and german[1] == 0 and german[2] == 0
+    assert german[0] <= KEYWORD_WEIGHT
+    english = keyword_bonus("What range do the missiles have?", "en", DOCS, stats)
+    assert english == [0.0, 0.0, 0.0]  # no name or number: the keyword side has nothing to say
+    named = keyword_bonus("Does Marco Rubio lead it?", "en", DOCS, stats)
+    assert named[1] > 0 and named[0] == 0 and named[1] <= NAME_WEIGHT
+
+
+def test_keyword_index_follows_the_store(tmp_path: Path, settings: Settings, fake_embedder: HashingEmbedder) -> None:
+    store = VectorStore(lambda: open_client(None, settings.chroma_dir), "kw-index", fake_embedder.name)
+    index = KeywordIndex(store, tmp_path / "cache", check_every=3600)
+    assert index.stats() is None
+    article = tmp_path / "a.txt"
+    article.write_text("Titel\n" + "\n".join(t for t, _ in DOCS[:2]), encoding="utf-8")
+    service.ingest([str(article)], fake_embedder, store)
+    stats = index.stats()
+    assert stats is not None and stats.documents == 2
+    assert list((tmp_path / "cache").glob("terms-*.json"))
+    article.write_text("Titel\n" + "\n".join(t for t, _ in DOCS), encoding="utf-8")
+    service.ingest([str(article)], fake_embedder, store)  # a write by this process is seen at once
+    assert index.stats().documents == 3  # type: ignore[union-attr]
+    fresh = KeywordIndex(store, tmp_path / "cache")  # another process: reads the cached file
+    assert fresh.stats().frequency == index.stats().frequency  # type: ignore[union-attr]
+    store.close()
+
+
+def test_keyword_signal_reorders_dense_hits(tmp_path: Path, settings: Settings, fake_embedder: HashingEmbedder) -> None:
+    store = VectorStore(lambda: open_client(None, settings.chroma_dir), "kw-rerank", fake_embedder.name)
+    article = tmp_path / "a.txt"
+    article.write_text("Titel\n" + "\n".join(t for t, _ in DOCS), encoding="utf-8")
+    service.ingest([str(article)], fake_embedder, store)
+    keywords = KeywordIndex(store, None)
+    answer = service.ask("Reichweite der Raketen?", fake_embedder, store, k=3, min_score=-1, keywords=keywords)
+    assert "Reichweite" in answer.passages[0].chunk.text
+    assert "Reichweite" in answer.quotes[0].text
+    store.close()
