@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from filelock import FileLock
 
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from index.keyword_index import KeywordIndex
 from index.locking import acquire_data_dir
 from index.settings import Settings
@@ -33,6 +33,11 @@ def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
 
 
+def build_cached_embedder(settings: Settings) -> CachedEmbedder:
+    """The model behind a cache of recent vectors (repeated questions, popular passages' sentences)."""
+    return CachedEmbedder(build_embedder(settings))
+
+
 def build_store(settings: Settings, model_name: str) -> VectorStore:
     """The store; it connects on first use, so a Chroma server may come up after we do."""
     return VectorStore(
@@ -50,7 +55,7 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
     """
     lock = acquire_data_dir(settings.data_dir) if write and not settings.chroma_url else None
     try:
-        embedder = embedder or build_embedder(settings)
+        embedder = embedder or build_cached_embedder(settings)
         store = build_store(settings, embedder.name)
     except BaseException:
         if lock is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -110,7 +111,8 @@ class SentenceTransformerEmbedder:
         return int(self.model.max_seq_length) - PROMPT_TOKEN_MARGIN
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+        # verbose=False: counting a text longer than the model's window is the point, not a mistake.
+        return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], query=True)[0]
@@ -132,3 +134,57 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """Remembers the vectors of recent texts, so that repeated questions and the sentences
+    of popular passages are not embedded again. Bounded; the oldest entries go first."""
+
+    def __init__(self, inner: Embedder, max_items: int = 20_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._max_items = max_items
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def _remember(self, cache: OrderedDict[str, np.ndarray], text: str, vector: np.ndarray) -> None:
+        cache[text] = vector
+        cache.move_to_end(text)
+        while len(cache) > self._max_items:
+            cache.popitem(last=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            hit = self._queries.get(text)
+        if hit is not None:
+            return hit
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._remember(self._queries, text, vector)
+        return vector
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            found = {t: self._passages[t] for t in texts if t in self._passages}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = self.inner.embed_passages(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    found[text] = vector
+                    self._remember(self._passages, text, vector)
+        if not texts:
+            return self.inner.embed_passages([])
+        return np.stack([found[t] for t in texts])

@@ -12,11 +12,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from index import bootstrap, service
+from index import bootstrap, evaluation, service
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.settings import Settings
 from scripts import output
@@ -67,6 +68,8 @@ def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], N
     state: dict[str, Any] = {"bar": None, "done": 0}
 
     def update(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
         if state["bar"] is None:
             state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
             state["bar"].__enter__()
@@ -155,6 +158,26 @@ def reset(settings: Settings, yes: bool) -> None:
     with services(settings, write=True) as built:
         existed = built.store.reset()
     click.echo("Index deleted." if existed else "The index was already empty.")
+
+
+@cli.command(name="eval")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--sources", multiple=True, default=["seeds"], show_default=True, help="What to index for seed-style questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], as_json: bool) -> None:
+    """Measure retrieval and answers on an evaluation DIRECTORY (XQuAD or seed style)."""
+    embedder = bootstrap.build_cached_embedder(settings)
+    update, close = progress_bar("Answering questions")
+    try:
+        report = evaluation.evaluate(
+            directory, embedder, sources=list(sources), k=settings.top_k, min_score=settings.min_score, progress=update
+        )
+    except NewsbotError as error:
+        fail(str(error), EXIT_USAGE if isinstance(error, InputError) else EXIT_UNAVAILABLE)
+    finally:
+        close()
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else output.eval_text(report))
 
 
 @cli.command()

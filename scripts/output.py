@@ -66,3 +66,29 @@ def ingest_text(report: IngestReport, seconds: float) -> str:
         lines.append(f"{len(report.errors)} source(s) skipped:")
         lines += [f"  {source}: {reason}" for source, reason in report.errors]
     return "\n".join(lines)
+
+
+def eval_text(report: dict[str, Any]) -> str:
+    """The eval report as a small table."""
+    lines = [f"model: {report['model']}   time: {report['seconds']} s"]
+    if "seed" in report:
+        seed = report["seed"]
+        lines.append(
+            f"seed questions: {seed['passage_hits']}/{seed['in_scope']} in-scope questions found a gold passage, "
+            f"{seed['answer_hits']}/{seed['in_scope']} quoted it in the answer, "
+            f"{seed['correct_refusals']}/{seed['out_of_scope']} out-of-scope questions refused"
+        )
+        for row in report["questions"]:
+            verdict = ("hit" if row["passage_hit"] else "MISS") if row["in_scope"] else ("refused" if row["refused"] else "ANSWERED")
+            lines.append(f"  {row['id']}: {verdict:8} {row['question']}")
+        return "\n".join(lines)
+    lines.append(f"passages: {report['n_passages']}")
+    lines.append("| questions | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer hit |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for lang in sorted(key for key in report if isinstance(report[key], dict)):
+        m = report[lang]
+        lines.append(
+            f"| {lang} | {m['questions']} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
+            f"{m['mrr@10']:.3f} | {m['ndcg@10']:.3f} | {m['answer_hit']:.3f} |"
+        )
+    return "\n".join(lines)

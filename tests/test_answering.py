@@ -51,3 +51,19 @@ def test_a_distant_second_is_left_out() -> None:
 
 def test_no_candidates_no_quotes() -> None:
     assert choose_quotes([], np.zeros(0), []) == ()
+
+
+def test_cached_embedder_embeds_each_text_once() -> None:
+    from index.embedding import CachedEmbedder
+    from tests.fakes import HashingEmbedder
+
+    inner = HashingEmbedder()
+    cached = CachedEmbedder(inner, max_items=2)
+    first = cached.embed_passages(["a b", "c d", "a b"])
+    again = cached.embed_passages(["c d", "a b"])
+    assert inner.embedded == ["a b", "c d"]
+    assert np.array_equal(first[0], again[1]) and np.array_equal(first[1], again[0])
+    cached.embed_passages(["e f"])  # evicts the oldest
+    cached.embed_passages(["a b"])
+    assert inner.embedded == ["a b", "c d", "e f", "a b"]
+    assert cached.embed_passages([]).shape == (0, inner.dimension)
