@@ -72,21 +72,21 @@ def ask(
     query = embedder.embed_query(text)
     stats = keywords.stats() if keywords is not None else None
     hits = store.query(query, max(k, CANDIDATES) if stats is not None else k)
-    fused = [p.score + b for (p, _), b in zip(hits, _bonuses(text, question_language, [p.chunk for p, _ in hits], stats), strict=True)]
+    fused = [p.score + b for (p, _), b in zip(hits, keyword_bonuses(text, question_language, [p.chunk for p, _ in hits], stats), strict=True)]
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:k]
     passages = tuple(hits[i][0] for i in order)
     if not answering.answerable(passages, question_language, min_score):
         return Answer(text, (), (), reply_language)
     candidates = answering.candidate_sentences(passages)
     similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
-    sentence_bonus = _bonuses(text, question_language, [(c.text, passages[c.passage].chunk.language) for c in candidates], stats)
+    sentence_bonus = keyword_bonuses(text, question_language, [(c.text, passages[c.passage].chunk.language) for c in candidates], stats)
     quotes = answering.choose_quotes(
         candidates, similarities + np.asarray(sentence_bonus, dtype=np.float32), [fused[i] for i in order]
     )
     return Answer(text, quotes, passages, reply_language)
 
 
-def _bonuses(
+def keyword_bonuses(
     question: str, question_language: str | None, documents: Sequence[Chunk | tuple[str, str | None]], stats: TermStats | None
 ) -> list[float]:
     """The keyword bonus of each document (zeros without statistics)."""

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
-from index import bootstrap, evaluation, service
+from index import benchmark, bootstrap, evaluation, service
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.settings import Settings
 from scripts import output
@@ -178,6 +178,58 @@ def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], as_j
     finally:
         close()
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else output.eval_text(report))
+
+
+def _ints(value: str) -> list[int]:
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
+@cli.command()
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="../shared/corpus/derstandard.jsonl",
+    show_default=True,
+    help="JSONL articles (id, title, text), read where they lie.",
+)
+@click.option("--ingest-articles", default=200, show_default=True, help="Articles for the ingest benchmark.")
+@click.option("--question-paragraphs", default=10_000, show_default=True, help="Store size for question latency.")
+@click.option("--questions", default=40, show_default=True, help="Questions to time.")
+@click.option("--scales", default="10000,100000,1000000", show_default=True, help="Synthetic store sizes.")
+@click.option("--ef", "ef_values", default="16,50,100,200", show_default=True, help="ef_search values to compare.")
+@click.option("--ef-size", default=100_000, show_default=True, help="Store size of the ef_search comparison.")
+@click.option("--queries", default=200, show_default=True, help="Queries per store size.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="docs", show_default=True)
+@click.pass_obj
+def bench(
+    settings: Settings,
+    corpus: Path,
+    ingest_articles: int,
+    question_paragraphs: int,
+    questions: int,
+    scales: str,
+    ef_values: str,
+    ef_size: int,
+    queries: int,
+    out: Path,
+) -> None:
+    """Measure ingest, question latency and the store at scale; write OUT/benchmarks.md with plots."""
+    embedder = bootstrap.build_embedder(settings)
+    results = benchmark.run(
+        corpus,
+        embedder,
+        ingest_articles=ingest_articles,
+        question_paragraphs=question_paragraphs,
+        questions=questions,
+        scales=_ints(scales),
+        ef_values=_ints(ef_values),
+        ef_size=ef_size,
+        queries=queries,
+        log=lambda line: click.echo(line, err=True),
+    )
+    command = "newsbot bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "newsbot bench"
+    path = benchmark.write_report(results, out, command.strip())
+    click.echo(f"Wrote {path}")
 
 
 @cli.command()
