@@ -14,6 +14,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -58,7 +59,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     return application
 
 
-async def migrate(update: Update, context: handlers.ContextTypes.DEFAULT_TYPE) -> None:
+async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A group became a supergroup: its chat data (recent questions) moves to the new id."""
     if update.message is not None:
         context.application.migrate_chat_data(message=update.message)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.texts import text
 from index.domain import Answer, Chunk, Passage
-from index.splitting import split_sentences
+from index.splitting import pack_greedy, split_sentences
 
 MESSAGE_LIMIT = 4096  # Telegram's limit; we count the HTML source, which is never shorter than what it shows
 SEPARATOR = "\n\n"
@@ -51,19 +51,7 @@ class Block:
 
 def _split_plain(body: str, room: int) -> list[str]:
     """Cut plain text so that each escaped part fits in `room`: at sentences, else words, else characters."""
-    parts: list[str] = []
-    current = ""
-    for unit in _units(body, room):
-        candidate = f"{current} {unit}" if current else unit
-        if len(escape(candidate)) <= room:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        current = unit
-    if current:
-        parts.append(current)
-    return parts
+    return pack_greedy(_units(body, room), lambda part: len(escape(part)) <= room)
 
 
 def _units(body: str, room: int) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import formatting, sending
@@ -270,6 +271,8 @@ async def reply(
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One error path: log with the traceback, and tell the user something went wrong."""
+    if isinstance(context.error, BadRequest) and "message is not modified" in context.error.message.lower():
+        return  # a button pressed twice: nothing to change, nothing went wrong
     log.error("update failed", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):

@@ -3,8 +3,9 @@
 429 flood control is waited out and retried by python-telegram-bot's
 AIORateLimiter (set up in bot.app). Here: a group migrated to a supergroup gets
 the message at its new id, a chat that blocked or removed the bot (403) is
-logged and not retried, "message is not modified" is ignored, and if Telegram
-ever refuses our HTML the text is sent plain rather than not at all.
+logged and not retried, and if Telegram ever refuses our HTML the text is sent
+plain rather than not at all. ("Message is not modified" is ignored by the one
+error handler, bot.handlers.on_error.)
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]+>")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-Migrated = Callable[[int, int], None]
 
 
 def plain(html_text: str) -> str:
@@ -40,12 +39,17 @@ async def send(
     reply_to: int | None = None,
 ) -> Message | None:
     """Send one HTML message; returns None when the chat cannot be reached (logged)."""
-    kwargs = {"reply_markup": markup, "link_preview_options": NO_PREVIEW}
-    if reply_to is not None:
-        kwargs["reply_to_message_id"] = reply_to
-        kwargs["allow_sending_without_reply"] = True
     try:
-        return await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **kwargs)
+        message: Message = await app.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+            reply_to_message_id=reply_to,
+            allow_sending_without_reply=True,
+        )
+        return message
     except ChatMigrated as error:
         log.info("chat %s migrated to %s; sending there", chat_id, error.new_chat_id)
         app.migrate_chat_data(old_chat_id=chat_id, new_chat_id=error.new_chat_id)
@@ -56,14 +60,8 @@ async def send(
     except BadRequest as error:
         if "can't parse entities" in error.message.lower():
             log.error("Telegram refused our HTML (%s); sending as plain text", error.message)
-            return await app.bot.send_message(chat_id, plain(text), **kwargs)
+            fallback: Message = await app.bot.send_message(
+                chat_id, plain(text), reply_markup=markup, link_preview_options=NO_PREVIEW
+            )
+            return fallback
         raise
-
-
-async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit a message's text, ignoring "message is not modified"."""
-    try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW)
-    except BadRequest as error:
-        if "message is not modified" not in error.message.lower():
-            raise

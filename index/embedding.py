@@ -80,7 +80,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         target = self.name
         if self.name == bundled_model.BUNDLED_MODEL_NAME:
             target = str(bundled_model.ensure_built(self.models_dir))
@@ -93,8 +93,8 @@ class SentenceTransformerEmbedder:
                 "to a local sentence-transformers folder, or unset it to use the bundled default."
             ) from exc
         prompts = model.prompts or {}
-        self._query_prompt = prompts.get("query", "")
-        self._passage_prompt = prompts.get("document", prompts.get("passage", ""))
+        self._query_prompt = prompts.get("query") or ""
+        self._passage_prompt = prompts.get("document") or prompts.get("passage") or ""
         if not self._query_prompt and e5_style(self.name):
             self._query_prompt, self._passage_prompt = "query: ", "passage: "
         return model
@@ -102,20 +102,21 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         dimension = self.model.get_embedding_dimension()
-        if dimension is None:  # pragma: no cover - every real model reports it
+        if not isinstance(dimension, int):  # pragma: no cover - every real model reports it
             raise ModelError(f"{self.name} does not report its embedding dimension")
-        return int(dimension)
+        return dimension
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length) - PROMPT_TOKEN_MARGIN
+        return int(self.model.max_seq_length or 512) - PROMPT_TOKEN_MARGIN
 
     def count_tokens(self, text: str) -> int:
         # verbose=False: counting a text longer than the model's window is the point, not a mistake.
         return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text], query=True)[0]
+        vector: np.ndarray = self._encode([text], query=True)[0]
+        return vector
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), query=False)

@@ -78,22 +78,27 @@ def evaluate(
     sources: Sequence[str],
     k: int,
     min_score: float,
+    keywords: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Evaluate on `directory` in a fresh temporary store; returns the JSON-ready report."""
+    """Evaluate on `directory` in a fresh temporary store; returns the JSON-ready report.
+
+    `keywords=False` measures the model alone (no keyword signal).
+    """
     questions = read_jsonl(directory / "questions.jsonl")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as workdir:
         store = VectorStore(lambda: open_client(None, Path(workdir) / "chroma"), "eval", embedder.name)
-        keywords = KeywordIndex(store, None)
+        keyword_index = KeywordIndex(store, None) if keywords else None
         try:
             if (directory / "passages.jsonl").exists():
-                report = _passage_eval(directory, questions, embedder, store, keywords, progress)
+                report = _passage_eval(directory, questions, embedder, store, keyword_index, progress)
             else:
-                report = _seed_eval(questions, embedder, store, keywords, sources, k, min_score, progress)
+                report = _seed_eval(questions, embedder, store, keyword_index, sources, k, min_score, progress)
         finally:
             store.close()
     report["model"] = embedder.name
+    report["keywords"] = keywords
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -103,7 +108,7 @@ def _passage_eval(
     questions: list[dict[str, Any]],
     embedder: Embedder,
     store: VectorStore,
-    keywords: KeywordIndex,
+    keywords: KeywordIndex | None,
     progress: Progress | None,
 ) -> dict[str, Any]:
     passages = read_jsonl(directory / "passages.jsonl")
@@ -132,7 +137,7 @@ def _seed_eval(
     questions: list[dict[str, Any]],
     embedder: Embedder,
     store: VectorStore,
-    keywords: KeywordIndex,
+    keywords: KeywordIndex | None,
     sources: Sequence[str],
     k: int,
     min_score: float,

@@ -108,7 +108,8 @@ def _similarities(
     vectors = [passage_vectors[c.passage] if c.whole_passage else next(embedded) for c in candidates]
     if not vectors:
         return np.zeros(0, dtype=np.float32)
-    return np.stack(vectors) @ query
+    similarities: np.ndarray = np.stack(vectors) @ query
+    return similarities
 
 
 def ingest(

@@ -117,40 +117,41 @@ def merge_short(paragraphs: Iterable[str], min_chars: int = MIN_PARAGRAPH_CHARS)
     return merged
 
 
+def pack_greedy(units: Iterable[str], fits: Callable[[str], bool]) -> list[str]:
+    """Join units with spaces, in order, into as few parts as `fits` allows.
+
+    A unit that does not fit on its own becomes a part of its own: callers cut such
+    units smaller first.
+    """
+    parts: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current} {unit}" if current else unit
+        if current and not fits(candidate):
+            parts.append(current)
+            current = unit
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
 def fit_to_tokens(text: str, max_tokens: int, count_tokens: TokenCounter, language: str | None = None) -> list[str]:
     """Split `text` on sentence boundaries into parts of at most `max_tokens` tokens.
 
     A single sentence longer than the limit is split between words as a last resort.
     """
-    if len(text) <= max_tokens or count_tokens(text) <= max_tokens:
+
+    def fits(part: str) -> bool:
+        return count_tokens(part) <= max_tokens
+
+    if len(text) <= max_tokens or fits(text):
         return [text]
-    parts: list[str] = []
-    current: list[str] = []
+    units: list[str] = []
     for sentence in split_sentences(text, language):
-        candidate = " ".join([*current, sentence])
-        if current and count_tokens(candidate) > max_tokens:
-            parts.append(" ".join(current))
-            current = []
-        if count_tokens(sentence) > max_tokens:
-            parts.extend(_split_words(sentence, max_tokens, count_tokens))
-            continue
-        current.append(sentence)
-    if current:
-        parts.append(" ".join(current))
-    return parts
-
-
-def _split_words(sentence: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    for word in sentence.split(" "):
-        if current and count_tokens(" ".join([*current, word])) > max_tokens:
-            parts.append(" ".join(current))
-            current = []
-        current.append(word)
-    if current:
-        parts.append(" ".join(current))
-    return parts
+        units.extend([sentence] if fits(sentence) else pack_greedy(sentence.split(" "), fits))
+    return pack_greedy(units, fits)
 
 
 def chunk_article(article: Article, max_tokens: int, count_tokens: TokenCounter) -> list[Chunk]:

@@ -27,7 +27,7 @@ from index.errors import IndexEmpty, ModelMismatch, StoreError, StoreUnavailable
 log = logging.getLogger(__name__)
 
 # Chroma's HNSW: cosine space; ef_search only takes effect when set at creation.
-HNSW_CONFIGURATION = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
+HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 # Large write batches stall queries in the same process; stay well below Chroma's limit.
 WRITE_BATCH = 1000
 

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -63,24 +63,26 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = Settings()
 
 
-def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A click progress bar driven by (done, total) callbacks; silent when not on a terminal."""
-    state: dict[str, Any] = {"bar": None, "done": 0}
+class ProgressBar:
+    """A click progress bar driven by (done, total) calls; silent when stderr is not a terminal."""
 
-    def update(done: int, total: int) -> None:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.done = 0
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
         if not sys.stderr.isatty():
             return
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["done"])
-        state["done"] = done
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
 
-    def close() -> None:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
-
-    return update, close
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @cli.command()
@@ -89,12 +91,12 @@ def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], N
 def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     """Index articles from files, directories, feeds and URLs (SOURCES...)."""
     started = time.perf_counter()
-    update, close = progress_bar("Embedding paragraphs")
+    bar = ProgressBar("Embedding paragraphs")
     with services(settings, write=True) as built:
         try:
-            report = service.ingest(list(sources), built.embedder, built.store, progress=update)
+            report = service.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
-            close()
+            bar.close()
     click.echo(output.ingest_text(report, time.perf_counter() - started))
     if report.articles == 0:
         sys.exit(EXIT_USAGE)
@@ -163,20 +165,27 @@ def reset(settings: Settings, yes: bool) -> None:
 @cli.command(name="eval")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sources", multiple=True, default=["seeds"], show_default=True, help="What to index for seed-style questions.")
+@click.option("--keywords/--no-keywords", default=True, show_default=True, help="Use the keyword signal (off: the model alone).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], as_json: bool) -> None:
+def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], keywords: bool, as_json: bool) -> None:
     """Measure retrieval and answers on an evaluation DIRECTORY (XQuAD or seed style)."""
     embedder = bootstrap.build_cached_embedder(settings)
-    update, close = progress_bar("Answering questions")
+    bar = ProgressBar("Answering questions")
     try:
         report = evaluation.evaluate(
-            directory, embedder, sources=list(sources), k=settings.top_k, min_score=settings.min_score, progress=update
+            directory,
+            embedder,
+            sources=list(sources),
+            k=settings.top_k,
+            min_score=settings.min_score,
+            keywords=keywords,
+            progress=bar,
         )
     except NewsbotError as error:
         fail(str(error), EXIT_USAGE if isinstance(error, InputError) else EXIT_UNAVAILABLE)
     finally:
-        close()
+        bar.close()
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else output.eval_text(report))
 
 

@@ -70,7 +70,8 @@ def ingest_text(report: IngestReport, seconds: float) -> str:
 
 def eval_text(report: dict[str, Any]) -> str:
     """The eval report as a small table."""
-    lines = [f"model: {report['model']}   time: {report['seconds']} s"]
+    signal = "model + keywords" if report.get("keywords", True) else "model alone"
+    lines = [f"model: {report['model']} ({signal})   time: {report['seconds']} s"]
     if "seed" in report:
         seed = report["seed"]
         lines.append(

@@ -61,6 +61,16 @@ def http_server(routes: Routes) -> Iterator[str]:
         server.server_close()
 
 
+def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """Ask a process to stop (SIGTERM), and kill it if it does not within `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def chroma_executable() -> str:
     candidate = Path(sys.executable).with_name("chroma")
     return str(candidate) if candidate.exists() else "chroma"
@@ -94,10 +104,5 @@ def chroma_server(path: Path, port: int | None = None) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         log.close()

@@ -21,7 +21,7 @@ from index.embedding import SentenceTransformerEmbedder
 from index.settings import Settings
 from tests.conftest import REPO, SEEDS
 from tests.fake_telegram import BOT_USERNAME, ApiError, FakeTelegram, serve
-from tests.servers import chroma_server, free_port
+from tests.servers import chroma_server, free_port, stop
 
 pytestmark = pytest.mark.slow
 
@@ -62,24 +62,19 @@ def bot_environment(api_url: str, data_dir: Path, model_cache: Path, **extra: st
 
 
 @contextmanager
-def running_bot(fake: FakeTelegram, env: dict[str, str], workdir: Path) -> Iterator[Path]:
-    """Start `newsbot serve`; yields its log file once it polls for updates."""
+def running_bot(fake: FakeTelegram, env: dict[str, str], workdir: Path, ready_on: str = "getUpdates") -> Iterator[Path]:
+    """Start `newsbot serve`; yields its log file once it has called `ready_on` (polling, or setWebhook)."""
     log_path = workdir / f"bot-{time.monotonic_ns()}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "scripts.cli", "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            fake.wait_for(lambda: process.poll() is not None or fake.calls("getUpdates"), timeout=120)
+            fake.wait_for(lambda: process.poll() is not None or fake.calls(ready_on), timeout=120)
             assert process.poll() is None, log_path.read_text()
             yield log_path
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -332,37 +327,27 @@ def test_webhook_mode(bot_data: Path, model_cache: Path, tmp_path: Path) -> None
             NEWSBOT_WEBHOOK_URL=hook, NEWSBOT_WEBHOOK_LISTEN="127.0.0.1", NEWSBOT_WEBHOOK_PORT=str(port),
         )  # fmt: skip
         shutil.copytree(bot_data / "data" / "chroma", bot_data / "data-webhook" / "chroma", dirs_exist_ok=True)
-        log_path = tmp_path / "webhook-bot.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "scripts.cli", "serve"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            try:
-                registered = fake.wait_for(lambda: process.poll() is not None or fake.calls("setWebhook"), timeout=120)
-                assert process.poll() is None, log_path.read_text()
-                (call,) = registered
-                assert call.params["url"] == hook
-                secret = call.params["secret_token"]
-                update = {"update_id": 1, "message": {
-                    "message_id": 1, "date": int(time.time()), "chat": {"id": 7001, "type": "private", "first_name": "A"},
-                    "from": {"id": 7001, "is_bot": False, "first_name": "A"}, "text": "Who will lead the American delegation?",
-                }}  # fmt: skip
-                headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
-                deadline = time.monotonic() + 30
-                while True:  # the webhook server may need a moment after registering
-                    try:
-                        if httpx.post(hook, json=update, headers=headers, timeout=10).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    assert time.monotonic() < deadline, log_path.read_text()
-                    time.sleep(0.3)
-                (reply,) = fake.wait_for_messages(7001, 1)
-                assert "Marco Rubio" in reply["text"]
-                forged = {**update, "update_id": 2}
-                refused = httpx.post(hook, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=10)
-                assert refused.status_code == 403
-                assert TOKEN not in log_path.read_text()
-            finally:
-                process.terminate()
-                process.wait(timeout=20)
+        with running_bot(fake, env, tmp_path, ready_on="setWebhook") as log_path:
+            (call,) = fake.calls("setWebhook")
+            assert call.params["url"] == hook
+            secret = call.params["secret_token"]
+            update = {"update_id": 1, "message": {
+                "message_id": 1, "date": int(time.time()), "chat": {"id": 7001, "type": "private", "first_name": "A"},
+                "from": {"id": 7001, "is_bot": False, "first_name": "A"}, "text": "Who will lead the American delegation?",
+            }}  # fmt: skip
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            deadline = time.monotonic() + 30
+            while True:  # the webhook server may need a moment after registering
+                try:
+                    if httpx.post(hook, json=update, headers=headers, timeout=10).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.3)
+            (reply,) = fake.wait_for_messages(7001, 1)
+            assert "Marco Rubio" in reply["text"]
+            forged = {**update, "update_id": 2}
+            refused = httpx.post(hook, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=10)
+            assert refused.status_code == 403
+            assert TOKEN not in log_path.read_text()
