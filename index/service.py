@@ -68,18 +68,20 @@ def ask(
     """
     text = clean_question(question, max_chars)
     question_language = language.detect(text)
-    reply_language = language.reply_language(text)
+    reply_language = question_language if question_language in language.REPLY_LANGUAGES else "en"
     query = embedder.embed_query(text)
     stats = keywords.stats() if keywords is not None else None
     hits = store.query(query, max(k, CANDIDATES) if stats is not None else k)
-    fused = [p.score + b for (p, _), b in zip(hits, keyword_bonuses(text, question_language, [p.chunk for p, _ in hits], stats), strict=True)]
+    bonuses = keyword_bonuses(text, question_language, [p.chunk for p, _ in hits], stats)
+    fused = [p.score + bonus for (p, _), bonus in zip(hits, bonuses, strict=True)]
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:k]
     passages = tuple(hits[i][0] for i in order)
     if not answering.answerable(passages, question_language, min_score):
         return Answer(text, (), (), reply_language)
     candidates = answering.candidate_sentences(passages)
     similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
-    sentence_bonus = keyword_bonuses(text, question_language, [(c.text, passages[c.passage].chunk.language) for c in candidates], stats)
+    sentences = [(c.text, passages[c.passage].chunk.language) for c in candidates]
+    sentence_bonus = keyword_bonuses(text, question_language, sentences, stats)
     quotes = answering.choose_quotes(
         candidates, similarities + np.asarray(sentence_bonus, dtype=np.float32), [fused[i] for i in order]
     )
