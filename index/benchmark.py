@@ -162,7 +162,7 @@ def bench_questions(
         ]
         store.upsert(filler, vectors)
     log(f"question store: {real} real + {padding} synthetic paragraphs")
-    all_vectors = _all_vectors(store)
+    all_vectors = store.vectors()
     keywords = KeywordIndex(store, None)
     keywords.stats()
     time.sleep(10)  # let Chroma finish compacting the writes before anything is timed
@@ -211,16 +211,6 @@ def bench_questions(
 
 def _vector_key(vector: np.ndarray) -> bytes:
     return np.round(np.asarray(vector, dtype=np.float32), 5).tobytes()
-
-
-def _all_vectors(store: VectorStore) -> np.ndarray:
-    collection = store._existing()
-    vectors = []
-    total = collection.count()
-    for offset in range(0, total, 5000):
-        page = collection.get(include=["embeddings"], limit=5000, offset=offset)
-        vectors.append(np.asarray(page["embeddings"], dtype=np.float32))
-    return np.vstack(vectors)
 
 
 def synthetic(n: int, dimension: int, rng: np.random.Generator, latent: int = 48, noise: float = 0.15) -> np.ndarray:

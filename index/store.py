@@ -250,16 +250,24 @@ class VectorStore:
             return None
         return str((collection.metadata or {}).get("revision", ""))
 
-    def documents(self, page: int = WRITE_BATCH) -> Iterator[tuple[str, str | None]]:
-        """Every stored paragraph's text and language, page by page."""
+    def pages(self, include: list[str], page: int = WRITE_BATCH) -> Iterator[dict[str, Any]]:
+        """The whole collection, `page` records at a time, with the fields named in `include`."""
         collection = self._existing()
         with self._guard():
             total = collection.count()
         for offset in range(0, total, page):
             with self._guard():
-                result = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+                yield collection.get(include=include, limit=page, offset=offset)
+
+    def documents(self) -> Iterator[tuple[str, str | None]]:
+        """Every stored paragraph's text and language."""
+        for result in self.pages(["documents", "metadatas"]):
             for text, meta in zip(result["documents"], result["metadatas"], strict=True):
                 yield text, meta.get("language")
+
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, in storage order (for exact-search baselines)."""
+        return np.vstack([np.asarray(r["embeddings"], dtype=np.float32) for r in self.pages(["embeddings"], 5000)])
 
     def reset(self) -> bool:
         """Drop the whole collection; True if there was one."""
@@ -318,12 +326,11 @@ class VectorStore:
             collection = self._existing()
         except IndexEmpty:
             return IndexInfo(0, 0, None, None, None)
-        with self._guard():
-            count = collection.count()
-            articles: set[str] = set()
-            for offset in range(0, count, WRITE_BATCH):
-                page = collection.get(include=["metadatas"], limit=WRITE_BATCH, offset=offset)
-                articles.update(str(m["article_id"]) for m in page["metadatas"] or [])
+        articles: set[str] = set()
+        count = 0
+        for page in self.pages(["metadatas"]):
+            count += len(page["ids"])
+            articles.update(str(m["article_id"]) for m in page["metadatas"] or [])
         meta = collection.metadata or {}
         dimension = meta.get("dimension")
         return IndexInfo(
