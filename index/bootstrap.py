@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
+
 from filelock import FileLock
 
 from index.embedding import CachedEmbedder, Embedder, SentenceTransformerEmbedder
@@ -10,6 +14,8 @@ from index.keyword_index import KeywordIndex
 from index.locking import acquire_data_dir
 from index.settings import Settings
 from index.store import VectorStore, open_client
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -21,6 +27,32 @@ class Services:
     store: VectorStore
     keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
+    _others: dict[str, Embedder] = field(default_factory=dict, repr=False)
+    _others_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def keywords_dir(self) -> Path:
+        return self.settings.data_dir / "keywords" / self.settings.collection
+
+    def query_embedder(self) -> Embedder:
+        """The model that built the serving index, so questions match its vectors.
+
+        Normally the configured one; after NEWSBOT_EMBEDDING_MODEL changed, the old
+        model keeps answering until a reindex has built the index with the new one.
+        """
+        built_with = self.store.built_with()
+        if built_with is None or built_with == self.embedder.name:
+            return self.embedder
+        with self._others_lock:
+            if built_with not in self._others:
+                log.warning("the index was built with %s, not the configured %s: reindex", built_with, self.embedder.name)
+                self._others[built_with] = build_cached_embedder(self.settings.model_copy(update={"embedding_model": built_with}))
+            return self._others[built_with]
+
+    def model_change(self) -> tuple[str, str] | None:
+        """(built with, configured) when the configured model is not the index's."""
+        built_with = self.store.built_with()
+        return (built_with, self.embedder.name) if built_with and built_with != self.embedder.name else None
 
     def close(self) -> None:
         self.store.close()
@@ -63,3 +95,10 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
         raise
     keywords = KeywordIndex(store, settings.data_dir / "keywords" / settings.collection)
     return Services(settings, embedder, store, keywords, lock)
+
+
+def clean_up_unfinished(services: Services) -> list[str]:
+    """Drop generations an interrupted reindex left behind (at the start of a writer)."""
+    if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
+        return services.store.cleanup(stale_after=0.0)
+    return services.store.cleanup()

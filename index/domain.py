@@ -26,6 +26,7 @@ class Article:
     url: str | None = None
     published: str | None = None  # ISO 8601 date, "2025-10-16"
     language: str | None = None
+    origin: str | None = None  # the file, folder, feed or URL it was read from, as configured
 
     @property
     def id(self) -> str:
@@ -45,6 +46,7 @@ class Chunk:
     url: str | None = None
     published: str | None = None
     language: str | None = None
+    origin: str = ""  # see Article.origin; /sources and /forget group by it
 
     @property
     def id(self) -> str:

@@ -3,13 +3,15 @@
     NewsbotError                 base: the message is written for the person at the keyboard
     ├── InputError               an article, feed, URL or question we cannot use
     │   ├── QuestionError        an empty, too long or wordless question (`kind` says which)
-    │   └── LoadError            one source could not be read (names the file or URL)
+    │   ├── LoadError            one source could not be read (names the file or URL)
+    │   └── NothingToIndex       a reindex found no article in any source (the old index stays)
     ├── ModelError               the embedding model cannot be built or loaded
     └── StoreError               the vector store
         ├── StoreUnavailable     Chroma server down or unreachable
         ├── StoreBusy            another process owns the embedded store
         ├── IndexEmpty           nothing indexed yet
-        └── ModelMismatch        the index was built with another embedding model
+        ├── ModelMismatch        the index was built with another embedding model
+        └── ReindexRunning       a reindex is already being built (here or by another process)
 """
 
 
@@ -62,3 +64,11 @@ class IndexEmpty(StoreError):
 
 class ModelMismatch(StoreError):
     """The index was built with another embedding model than the configured one."""
+
+
+class NothingToIndex(InputError):
+    """A reindex read no article at all; the serving index is kept."""
+
+
+class ReindexRunning(StoreError):
+    """Only one reindex at a time; the running one's progress is in the message or its owner."""

@@ -12,6 +12,7 @@ import email.utils
 import json
 import time
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -82,7 +83,9 @@ def read_sources(specs: list[str], client: httpx.Client | None = None) -> Iterat
             yield SourceResult(spec, errors=[LoadError(spec, "no such file or directory")])
             continue
         for source in expand(spec):
-            yield read_source(source, client)
+            result = read_source(source, client)
+            result.articles = [dataclasses.replace(a, origin=spec) for a in result.articles]
+            yield result
 
 
 # --- files -------------------------------------------------------------------

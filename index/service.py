@@ -71,7 +71,7 @@ def ask(
     reply_language = question_language if question_language in language.REPLY_LANGUAGES else "en"
     query = embedder.embed_query(text)
     stats = keywords.stats() if keywords is not None else None
-    hits = store.query(query, max(k, CANDIDATES) if stats is not None else k)
+    hits = store.query(query, max(k, CANDIDATES) if stats is not None else k, model=embedder.name)
     bonuses = keyword_bonuses(text, question_language, [p.chunk for p, _ in hits], stats)
     fused = [p.score + bonus for (p, _), bonus in zip(hits, bonuses, strict=True)]
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:k]
@@ -136,6 +136,9 @@ def ingest(
             articles[article.id] = article
     report.articles = len(articles)
     index_articles(list(articles.values()), embedder, store, report, progress)
+    read = [spec for spec in sources if any(a.origin == spec for a in articles.values())]
+    if read:  # a later reindex reads them again
+        store.set_extra_sources([*store.extra_sources(), *read])
     return report
 
 
@@ -189,6 +192,15 @@ def _store_batch(
     report.chunks_added += len(new)
     report.chunks_unchanged += len(unique) - len(new)
     report.chunks_removed += len(stale)
+
+
+def forget(source: str, store: VectorStore) -> int:
+    """Remove a source's paragraphs and stop reading it on reindex; how many paragraphs went."""
+    removed = store.forget(source)
+    extra = store.extra_sources()
+    if source in extra:
+        store.set_extra_sources([s for s in extra if s != source])
+    return removed
 
 
 def neighbours(store: VectorStore, passage: Passage, before: int = 1, after: int = 1) -> list[Chunk]:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$",
         description="Chroma collection name: 3-512 letters, digits, dots, dashes, underscores.",
     )
+    sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["seeds"],
+        description="Files, folders and URLs a reindex reads (comma-separated), besides what was ingested later.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages shown per answer.")
     min_score: float = Field(
         DEFAULT_MIN_SCORE,
@@ -67,7 +71,7 @@ class Settings(BaseSettings):
     webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "sources", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_commas(value)

@@ -170,6 +170,7 @@ def chunk_article(article: Article, max_tokens: int, count_tokens: TokenCounter)
                     url=article.url,
                     published=article.published,
                     language=article.language,
+                    origin=article.origin or article.source,
                 )
             )
     return chunks

@@ -2,14 +2,23 @@
 
 Newsbot always passes its own embeddings: Chroma's default embedding function
 (which would download an ONNX model) is never used, and telemetry is off.
-The collection records the embedding model and dimension that built it, and
-refuses to be queried or extended with another model.
+The index is a *generation*: one collection named `BASE.gYYYYMMDDTHHMMSS-xxxx`
+that records the embedding model and dimension that built it. A pointer
+collection `BASE.current` (no records, only metadata) names the generation that
+serves. A reindex builds a new generation beside the serving one and then moves
+the pointer in one metadata write, so questions never see a half-built index;
+every process re-reads the pointer within `POINTER_TTL` seconds. A generation
+whose builder died (no heartbeat for `STALE_AFTER` seconds) is dropped by the
+next `cleanup()`. An index from before generations (a collection named BASE
+and no pointer) keeps serving until the first reindex.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +39,24 @@ log = logging.getLogger(__name__)
 HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 # Large write batches stall queries in the same process; stay well below Chroma's limit.
 WRITE_BATCH = 1000
+# How long a process trusts its idea of which generation serves.
+POINTER_TTL = 5.0
+# A generation being built writes at least every batch; silent this long, its builder is gone.
+STALE_AFTER = 600.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _age_seconds(stamp: object) -> float:
+    """Seconds since an ISO time stamp (infinite when there is none)."""
+    if not isinstance(stamp, str):
+        return float("inf")
+    try:
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _quiet_chroma_logs() -> None:
@@ -76,21 +103,55 @@ class IndexInfo:
     embedding_model: str | None
     dimension: int | None
     updated: str | None
+    built: str | None = None  # when the serving generation was completed
+    build_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One configured or ingested source as the index holds it."""
+
+    origin: str
+    articles: int
+    paragraphs: int
+    last_indexed: str | None
 
 
 class VectorStore:
-    """One Chroma collection of paragraph chunks, for one embedding model."""
+    """The serving generation of a Chroma index of paragraph chunks (or, pinned, one generation)."""
 
-    def __init__(self, connect: Callable[[], Any], collection: str, model_name: str, *, remote: bool = False) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        collection: str,
+        model_name: str,
+        *,
+        remote: bool = False,
+        pinned: str | None = None,
+    ) -> None:
         """`connect` makes the Chroma client; it is called on first use and again after a failure,
-        so a server that is down at start (or restarts) is picked up when it is back."""
+        so a server that is down at start (or restarts) is picked up when it is back.
+
+        `collection` is the index's base name; `pinned` fixes the store to one generation
+        (the one a reindex is building) instead of following the pointer.
+        """
         self._connect = connect
         self._connection: Any = None
-        self._name = collection
+        self.base = collection
         self.model_name = model_name
         self._remote = remote
+        self._pinned = pinned
         self._collection: Any = None
+        self._resolved_at = float("-inf")
         self.local_changes = 0  # writes by this process; lets caches notice them for free
+
+    @property
+    def pointer_name(self) -> str:
+        return f"{self.base}.current"
+
+    @property
+    def generation_prefix(self) -> str:
+        return f"{self.base}.g"
 
     @property
     def _client(self) -> Any:
@@ -103,7 +164,7 @@ class VectorStore:
         self._collection = None
         close = getattr(self._connection, "close", None)
         self._connection = None
-        if close is not None:
+        if close is not None and self._pinned is None:
             close()
 
     # --- errors ----------------------------------------------------------
@@ -136,45 +197,195 @@ class VectorStore:
 
     # --- the collection --------------------------------------------------------
 
-    def _existing(self) -> Any:
-        """The collection, checked against the configured model; IndexEmpty if there is none."""
-        if self._collection is not None:
-            return self._collection
+    def _pointer(self) -> dict[str, Any] | None:
+        """The pointer's metadata, or None when no generation was ever activated."""
         from chromadb.errors import NotFoundError
 
         with self._guard():
             try:
-                collection = self._client.get_collection(self._name, embedding_function=None)
+                pointer = self._client.get_collection(self.pointer_name, embedding_function=None)
+            except NotFoundError:
+                return None
+        return dict(pointer.metadata or {})
+
+    def serving_name(self) -> str:
+        """The collection that answers questions now."""
+        if self._pinned is not None:
+            return self._pinned
+        pointer = self._pointer()
+        return str(pointer["active"]) if pointer and pointer.get("active") else self.base
+
+    def _existing(self) -> Any:
+        """The serving collection; IndexEmpty if there is none."""
+        stale = time.monotonic() - self._resolved_at > POINTER_TTL and self._pinned is None
+        if self._collection is not None and not stale:
+            return self._collection
+        from chromadb.errors import NotFoundError
+
+        name = self.serving_name()
+        if self._collection is not None and self._collection.name == name:
+            self._resolved_at = time.monotonic()
+            return self._collection
+        with self._guard():
+            try:
+                collection = self._client.get_collection(name, embedding_function=None)
             except NotFoundError as exc:
+                self._collection = None
                 raise IndexEmpty("the index is empty: ingest some articles first") from exc
+        self._collection = collection
+        self._resolved_at = time.monotonic()
+        return collection
+
+    def _forget(self) -> None:
+        """Look the serving collection up again on next use (it may have been replaced)."""
+        self._collection = None
+        self._resolved_at = float("-inf")
+
+    def _read(self, operation: Callable[[Any], Any]) -> Any:
+        """Run a read on the serving collection, once more if a reindex just dropped it."""
+        for attempt in range(2):
+            collection = self._existing()
+            try:
+                with self._guard():
+                    return operation(collection)
+            except IndexEmpty:
+                if attempt or self._pinned is not None:
+                    raise
+                self._forget()
+        raise AssertionError("unreachable")
+
+    def built_with(self) -> str | None:
+        """The embedding model of the serving index (None when there is none)."""
+        try:
+            return (self._existing().metadata or {}).get("embedding_model")
+        except IndexEmpty:
+            return None
+
+    def _check_model(self, collection: Any) -> None:
         built_with = (collection.metadata or {}).get("embedding_model")
         if built_with and built_with != self.model_name:
             raise ModelMismatch(
                 f"the index was built with the embedding model {built_with!r}, but "
-                f"{self.model_name!r} is configured: reindex (newsbot reset, then newsbot ingest) "
+                f"{self.model_name!r} is configured: rebuild it (/reindex in the chat or `newsbot reindex`) "
                 f"or set NEWSBOT_EMBEDDING_MODEL={built_with}"
             )
-        self._collection = collection
-        return collection
 
     def _for_writing(self, dimension: int) -> Any:
         try:
             collection = self._existing()
         except IndexEmpty:
-            with self._guard():
-                collection = self._client.get_or_create_collection(
-                    self._name,
-                    configuration={"hnsw": HNSW_CONFIGURATION},
-                    metadata={"embedding_model": self.model_name, "dimension": dimension},
-                    embedding_function=None,
-                )
-            self._collection = collection
+            if self._pinned is not None:
+                raise
+            # The first write of an empty index creates its first generation.
+            generation = self.new_generation(dimension)
+            self.activate(generation)
+            collection = self._existing()
+        self._check_model(collection)
         stored = (collection.metadata or {}).get("dimension")
         if stored is not None and int(stored) != dimension:
             raise ModelMismatch(
                 f"the index holds {stored}-dimensional vectors but the model makes {dimension}: reindex"
             )
         return collection
+
+    # --- generations -----------------------------------------------------------
+
+    def new_generation(self, dimension: int) -> VectorStore:
+        """An empty generation for this store's model, pinned, not serving yet."""
+        name = f"{self.generation_prefix}{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        with self._guard():
+            self._client.create_collection(
+                name,
+                configuration={"hnsw": HNSW_CONFIGURATION},
+                metadata={
+                    "embedding_model": self.model_name,
+                    "dimension": dimension,
+                    "building": True,
+                    "started": _now(),
+                    "updated": _now(),
+                    "revision": uuid.uuid4().hex,
+                },
+                embedding_function=None,
+            )
+        return VectorStore(lambda: self._client, self.base, self.model_name, remote=self._remote, pinned=name)
+
+    def activate(self, generation: VectorStore, build_seconds: float | None = None) -> str | None:
+        """Make `generation` serve (one metadata write); the name of the one it replaces."""
+        if generation._pinned is None:
+            raise ValueError("activate a generation from new_generation()")
+        with self._guard():
+            built = self._client.get_collection(generation._pinned, embedding_function=None)
+            metadata = dict(built.metadata or {})
+            metadata["building"] = False
+            metadata["built"] = _now()
+            if build_seconds is not None:
+                metadata["build_seconds"] = round(build_seconds, 1)
+            built.modify(metadata=metadata)
+        pointer = self._pointer() or {}
+        previous = str(pointer.get("active") or self.base)
+        pointer.update(active=generation._pinned, switched=_now())
+        with self._guard():
+            self._client.get_or_create_collection(self.pointer_name, embedding_function=None).modify(metadata=pointer)
+        self._forget()
+        self.local_changes += 1
+        return previous if previous != generation._pinned else None
+
+    def generations(self) -> dict[str, dict[str, Any]]:
+        """Every generation of this index (and a pre-generation collection), with its metadata."""
+        with self._guard():
+            collections = self._client.list_collections()
+        return {
+            c.name: dict(c.metadata or {})
+            for c in collections
+            if c.name.startswith(self.generation_prefix) or c.name == self.base
+        }
+
+    def building(self) -> str | None:
+        """A generation another builder is still writing (recent heartbeat), if any."""
+        serving = self.serving_name()
+        for name, metadata in self.generations().items():
+            if name != serving and metadata.get("building") and _age_seconds(metadata.get("updated")) < STALE_AFTER:
+                return name
+        return None
+
+    def drop(self, name: str) -> None:
+        """Delete one collection of this index (never the serving one)."""
+        from chromadb.errors import NotFoundError
+
+        if not (name.startswith(self.generation_prefix) or name == self.base):
+            raise ValueError(f"{name} is not part of the index {self.base}")
+        if name == self.serving_name():
+            raise ValueError(f"{name} is serving; activate another generation first")
+        with self._guard(), contextlib.suppress(NotFoundError):
+            self._client.delete_collection(name)
+
+    def cleanup(self, stale_after: float = STALE_AFTER) -> list[str]:
+        """Drop generations that do not serve and whose builder is gone; their names."""
+        serving = self.serving_name()
+        dropped = []
+        for name, metadata in self.generations().items():
+            if name == serving:
+                continue
+            if metadata.get("building") and _age_seconds(metadata.get("updated")) < stale_after:
+                continue  # someone is building it right now
+            self.drop(name)
+            dropped.append(name)
+        if dropped:
+            log.info("dropped unfinished or replaced index generations: %s", ", ".join(dropped))
+        return dropped
+
+    # --- extra sources ------------------------------------------------------------
+
+    def extra_sources(self) -> list[str]:
+        """Sources added from the chat (/ingest) that a reindex must read again."""
+        pointer = self._pointer() or {}
+        return list(json.loads(str(pointer.get("extra_sources", "[]"))))
+
+    def set_extra_sources(self, sources: Sequence[str]) -> None:
+        pointer = self._pointer() or {}
+        pointer["extra_sources"] = json.dumps(list(dict.fromkeys(sources)))
+        with self._guard():
+            self._client.get_or_create_collection(self.pointer_name, embedding_function=None).modify(metadata=pointer)
 
     # --- writing -----------------------------------------------------------------
 
@@ -184,6 +395,7 @@ class VectorStore:
             collection = self._existing()
         except IndexEmpty:
             return set()
+        self._check_model(collection)  # the start of every write: refuse a foreign model early
         found: set[str] = set()
         with self._guard():
             for start in range(0, len(ids), WRITE_BATCH):
@@ -213,6 +425,10 @@ class VectorStore:
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk")
         collection = self._for_writing(int(vectors.shape[1]))
+        metadatas = [chunk_metadata(c) for c in chunks]
+        indexed = _now()
+        for meta in metadatas:
+            meta["indexed"] = indexed
         with self._guard():
             for start in range(0, len(chunks), WRITE_BATCH):
                 batch = chunks[start : start + WRITE_BATCH]
@@ -220,7 +436,7 @@ class VectorStore:
                     ids=[c.id for c in batch],
                     embeddings=vectors[start : start + WRITE_BATCH],
                     documents=[c.text for c in batch],
-                    metadatas=[chunk_metadata(c) for c in batch],
+                    metadatas=metadatas[start : start + WRITE_BATCH],
                 )
             self._touch(collection)
 
@@ -228,6 +444,7 @@ class VectorStore:
         if not ids:
             return
         collection = self._existing()
+        self._check_model(collection)
         with self._guard():
             for start in range(0, len(ids), WRITE_BATCH):
                 collection.delete(ids=list(ids[start : start + WRITE_BATCH]))
@@ -237,14 +454,14 @@ class VectorStore:
         """Record a write: a new revision tells every process's caches to rebuild."""
         self.local_changes += 1
         metadata = dict(collection.metadata or {})
-        metadata["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        metadata["updated"] = _now()  # also the heartbeat of a generation being built
         metadata["revision"] = uuid.uuid4().hex
         collection.modify(metadata=metadata)
 
     def revision(self) -> str | None:
         """An id that changes with every write to the collection (None when there is none)."""
         try:
-            self._collection = None  # fetch fresh metadata: another process may have written
+            self._forget()  # fetch fresh metadata: another process may have written or reindexed
             collection = self._existing()
         except IndexEmpty:
             return None
@@ -270,28 +487,38 @@ class VectorStore:
         return np.vstack([np.asarray(r["embeddings"], dtype=np.float32) for r in self.pages(["embeddings"], 5000)])
 
     def reset(self) -> bool:
-        """Drop the whole collection; True if there was one."""
+        """Drop the whole index, every generation and the pointer; True if there was anything."""
         from chromadb.errors import NotFoundError
 
-        self._collection = None
-        with self._guard():
-            try:
-                self._client.delete_collection(self._name)
-            except NotFoundError:
-                return False
-        return True
+        names = [*self.generations(), self.pointer_name]
+        self._forget()
+        existed = False
+        for name in names:
+            with self._guard():
+                try:
+                    self._client.delete_collection(name)
+                    existed = existed or name != self.pointer_name
+                except NotFoundError:
+                    pass
+        self.local_changes += 1
+        return existed
 
     # --- reading -----------------------------------------------------------------
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[Passage, np.ndarray]]:
-        """The `k` chunks closest to `vector`, best first, each with its stored vector."""
-        collection = self._existing()
-        with self._guard():
-            result = collection.query(
-                query_embeddings=[vector],
-                n_results=k,
-                include=["documents", "metadatas", "distances", "embeddings"],
+    def query(self, vector: np.ndarray, k: int, model: str | None = None) -> list[tuple[Passage, np.ndarray]]:
+        """The `k` chunks closest to `vector` (made by `model`), best first, each with its stored vector."""
+
+        def run(collection: Any) -> Any:
+            built_with = (collection.metadata or {}).get("embedding_model")
+            if model is not None and built_with and built_with != model:
+                raise ModelMismatch(
+                    f"the index was built with {built_with!r}; a question embedded with {model!r} cannot search it"
+                )
+            return collection.query(
+                query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances", "embeddings"]
             )
+
+        result = self._read(run)
         if not result["ids"] or not result["ids"][0]:
             raise IndexEmpty("the index is empty: ingest some articles first")
         embeddings = result["embeddings"][0]
@@ -303,20 +530,18 @@ class VectorStore:
 
     def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
         """The chunk with its neighbours in the same article, in reading order."""
-        collection = self._existing()
         positions = list(range(max(0, chunk.position - before), chunk.position + after + 1))
-        with self._guard():
-            result = collection.get(
+        result = self._read(
+            lambda collection: collection.get(
                 where={"$and": [{"article_id": chunk.article_id}, {"position": {"$in": positions}}]},
                 include=["documents", "metadatas"],
             )
+        )
         chunks = [chunk_from_record(t, m) for t, m in zip(result["documents"], result["metadatas"], strict=True)]
         return sorted(chunks, key=lambda c: c.position)
 
     def get(self, chunk_id: str) -> Chunk | None:
-        collection = self._existing()
-        with self._guard():
-            result = collection.get(ids=[chunk_id], include=["documents", "metadatas"])
+        result = self._read(lambda collection: collection.get(ids=[chunk_id], include=["documents", "metadatas"]))
         if not result["ids"]:
             return None
         return chunk_from_record(result["documents"][0], result["metadatas"][0])
@@ -333,13 +558,46 @@ class VectorStore:
             articles.update(str(m["article_id"]) for m in page["metadatas"] or [])
         meta = collection.metadata or {}
         dimension = meta.get("dimension")
+        build_seconds = meta.get("build_seconds")
         return IndexInfo(
             chunks=count,
             articles=len(articles),
             embedding_model=meta.get("embedding_model"),
             dimension=int(dimension) if dimension is not None else None,
             updated=meta.get("updated"),
+            built=meta.get("built"),
+            build_seconds=float(build_seconds) if build_seconds is not None else None,
         )
+
+    def sources(self) -> list[SourceInfo]:
+        """What each source (a configured file, folder, feed or URL) contributes, largest first."""
+        try:
+            pages = list(self.pages(["metadatas"]))
+        except IndexEmpty:
+            return []
+        articles: dict[str, set[str]] = {}
+        paragraphs: dict[str, int] = {}
+        last: dict[str, str] = {}
+        for page in pages:
+            for meta in page["metadatas"] or []:
+                origin = str(meta.get("origin") or meta.get("source", ""))
+                articles.setdefault(origin, set()).add(str(meta["article_id"]))
+                paragraphs[origin] = paragraphs.get(origin, 0) + 1
+                stamp = str(meta.get("indexed", ""))
+                last[origin] = max(last.get(origin, ""), stamp)
+        found = [SourceInfo(o, len(a), paragraphs[o], last[o] or None) for o, a in articles.items()]
+        return sorted(found, key=lambda s: (-s.articles, s.origin))
+
+    def forget(self, source: str) -> int:
+        """Delete every paragraph from `source` (an origin, an article's source or URL); how many."""
+        collection = self._existing()
+        self._check_model(collection)
+        ids: set[str] = set()
+        with self._guard():
+            for key in ("origin", "source", "url"):
+                ids.update(collection.get(where={key: source}, include=[])["ids"])
+        self.delete(sorted(ids))
+        return len(ids)
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -351,7 +609,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "title": chunk.title,
         "source": chunk.source,
     }
-    for key in ("url", "published", "language"):
+    for key in ("url", "published", "language", "origin"):
         value = getattr(chunk, key)
         if value:
             meta[key] = value
@@ -369,4 +627,5 @@ def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
         url=meta.get("url"),
         published=meta.get("published"),
         language=meta.get("language"),
+        origin=str(meta.get("origin") or meta.get("source", "")),
     )

@@ -6,9 +6,11 @@ Exit codes: 0 ok, 1 no answer found (or nothing indexed), 2 bad usage or input,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,8 @@ from typing import Any, NoReturn
 
 import click
 
-from index import benchmark, bootstrap, evaluation, service
+from index import benchmark, bootstrap, evaluation, health_check, service
+from index import reindex as rebuild
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.settings import Settings
 from scripts import output
@@ -93,6 +96,7 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     started = time.perf_counter()
     bar = ProgressBar("Embedding paragraphs")
     with services(settings, write=True) as built:
+        bootstrap.clean_up_unfinished(built)
         try:
             report = service.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
@@ -110,9 +114,10 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
 def ask(settings: Settings, question: str, k: int | None, as_json: bool) -> None:
     """Answer QUESTION from the indexed articles, quoting passages and sources."""
     with services(settings, write=False) as built:
+        warn_model_change(built)
         answer = service.ask(
             question,
-            built.embedder,
+            built.query_embedder(),
             built.store,
             k=k or settings.top_k,
             min_score=settings.min_score,
@@ -126,6 +131,16 @@ def ask(settings: Settings, question: str, k: int | None, as_json: bool) -> None
     sys.exit(EXIT_OK if answer.found else EXIT_NOT_FOUND)
 
 
+def warn_model_change(built: bootstrap.Services) -> None:
+    change = built.model_change()
+    if change is not None:
+        click.echo(
+            f"Warning: the index was built with {change[0]}, not the configured {change[1]}; "
+            "it answers with its own model until you run `newsbot reindex`.",
+            err=True,
+        )
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -133,12 +148,16 @@ def stats(settings: Settings, as_json: bool) -> None:
     """Show what the index holds and which model built it."""
     with services(settings, write=False) as built:
         info = built.store.info()
+        sources = built.store.sources()
     data = {
         "articles": info.articles,
         "paragraphs": info.chunks,
+        "sources": len(sources),
         "embedding_model": info.embedding_model,
         "configured_model": settings.embedding_model,
         "dimension": info.dimension,
+        "built": info.built,
+        "build_seconds": info.build_seconds,
         "updated": info.updated,
         "store": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,
@@ -148,6 +167,87 @@ def stats(settings: Settings, as_json: bool) -> None:
         return
     for key, value in data.items():
         click.echo(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+
+
+@cli.command()
+@click.pass_obj
+def reindex(settings: Settings) -> None:
+    """Rebuild the whole index from NEWSBOT_SOURCES (and what was ingested since); the old one serves until done."""
+    bar = ProgressBar("Rebuilding the index")
+    progress = rebuild.ReindexProgress()
+    with services(settings, write=True) as built:
+        bootstrap.clean_up_unfinished(built)
+        sources = rebuild.sources_to_read(settings.sources, built.store)
+        click.echo(f"Reading {', '.join(sources)}", err=True)
+        watcher = _follow(progress, bar)
+        try:
+            report = rebuild.reindex(sources, built.embedder, built.store, progress=progress, keywords_dir=built.keywords_dir, grace=0)
+        finally:
+            watcher.set()
+            bar.close()
+    click.echo(output.reindex_text(report))
+
+
+def _follow(progress: rebuild.ReindexProgress, bar: ProgressBar) -> threading.Event:
+    """Drive the progress bar from the reindex's progress until the returned event is set."""
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.wait(0.5):
+            if progress.chunks_total:
+                bar(progress.chunks_done, progress.chunks_total)
+
+    threading.Thread(target=follow, daemon=True).start()
+    return stop
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def sources(settings: Settings, as_json: bool) -> None:
+    """List the indexed sources with their article counts and last update."""
+    with services(settings, write=False) as built:
+        found = built.store.sources()
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(s) for s in found], ensure_ascii=False, indent=2))
+        return
+    click.echo(output.sources_text(found))
+
+
+@cli.command()
+@click.argument("source")
+@click.pass_obj
+def forget(settings: Settings, source: str) -> None:
+    """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
+    with services(settings, write=True) as built:
+        removed = service.forget(source, built.store)
+    if not removed:
+        fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
+    click.echo(f"Removed {removed} paragraphs from {source}.")
+
+
+@cli.command()
+@click.pass_obj
+def prepare(settings: Settings) -> None:
+    """Build or load the embedding model now (e.g. while building a container image)."""
+    embedder = bootstrap.build_embedder(settings)
+    try:
+        embedder.embed_query("warm up")
+    except NewsbotError as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    click.echo(f"{embedder.name}: {embedder.dimension} dimensions, ready")
+
+
+@cli.command()
+@click.option("--max-age", default=120, show_default=True, help="Seconds since the bot's last heartbeat.")
+@click.option("--bot", is_flag=True, help="Fail unless a bot runs with this data directory.")
+@click.pass_obj
+def health(settings: Settings, max_age: int, bot: bool) -> None:
+    """Exit 0 when the store answers and the bot (if one runs here) is alive; for container health checks."""
+    problems = health_check.problems(settings, max_age, bot=bot)
+    if problems:
+        fail("; ".join(problems), EXIT_UNAVAILABLE)
+    click.echo("ok")
 
 
 @cli.command()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from index.domain import Answer, Chunk, IngestReport, Passage
+from index.reindex import ReindexReport
+from index.store import SourceInfo
 
 NOT_FOUND = {
     "en": "No relevant passage found in the indexed articles.",
@@ -92,4 +95,24 @@ def eval_text(report: dict[str, Any]) -> str:
             f"| {lang} | {m['questions']} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
             f"{m['mrr@10']:.3f} | {m['ndcg@10']:.3f} | {m['answer_hit']:.3f} |"
         )
+    return "\n".join(lines)
+
+
+def reindex_text(report: ReindexReport) -> str:
+    lines = [
+        f"Rebuilt the index: {report.articles} article(s), {report.paragraphs} paragraph(s) "
+        f"in {report.seconds:.1f} s; it serves now ({report.generation})."
+    ]
+    if report.errors:
+        lines.append(f"{len(report.errors)} source(s) skipped:")
+        lines += [f"  {source}: {reason}" for source, reason in report.errors]
+    return "\n".join(lines)
+
+
+def sources_text(sources: Sequence[SourceInfo]) -> str:
+    if not sources:
+        return "Nothing is indexed yet: run `newsbot ingest seeds`."
+    width = max(len(s.origin) for s in sources)
+    lines = [f"{'source':{width}}  articles  paragraphs  last indexed"]
+    lines += [f"{s.origin:{width}}  {s.articles:8}  {s.paragraphs:10}  {s.last_indexed or '-'}" for s in sources]
     return "\n".join(lines)

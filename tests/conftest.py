@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from index.bootstrap import build_embedder
 from index.embedding import SentenceTransformerEmbedder
 from index.settings import Settings
+from index.store import VectorStore, open_client
 from tests.fakes import HashingEmbedder
 from tests.servers import chroma_server
 
@@ -57,3 +59,18 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server for the session."""
     with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as url:
         yield url
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store(request: pytest.FixtureRequest, settings: Settings, fake_embedder: HashingEmbedder) -> Iterator[VectorStore]:
+    """The same tests run against an embedded store and a real Chroma server."""
+    if request.param == "embedded":
+        client = open_client(None, settings.chroma_dir)
+        remote = False
+    else:
+        client = open_client(request.getfixturevalue("chroma_url"), settings.chroma_dir)
+        remote = True
+    # A fresh collection per test, also on the shared server.
+    store = VectorStore(lambda: client, f"test-{uuid.uuid4().hex[:12]}", fake_embedder.name, remote=remote)
+    yield store
+    store.close()

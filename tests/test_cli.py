@@ -115,14 +115,47 @@ def test_writes_are_refused_while_another_process_owns_the_store(seeded: Path) -
         lock.release()
 
 
-def test_another_embedding_model_is_refused_with_advice(seeded: Path, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    copy = tmp_path / "my-model"
+def test_a_changed_model_keeps_the_old_index_answering_until_reindex(
+    seeded: Path, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "my-model"  # the same weights under another name: a "new" model that needs no network
     shutil.copytree(model_cache / bundled_model.FOLDER_NAME, copy)
     monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", str(copy))
-    result = run("ask", "When is the Budapest meeting?")
+    monkeypatch.setenv("NEWSBOT_SOURCES", str(SEEDS))
+
+    result = run("ask", "Who will lead the American delegation?")
+    assert result.exit_code == 0 and "Rubio" in result.stdout
+    assert "built with bundled:multilingual-e5-small" in result.stderr and "newsbot reindex" in result.stderr
+
+    result = run("ingest", str(SEEDS))
     assert result.exit_code == 3
-    assert "was built with the embedding model 'bundled:multilingual-e5-small'" in result.output
-    assert "reindex" in result.output
+    assert "built with the embedding model 'bundled:multilingual-e5-small'" in result.output and "reindex" in result.output
+
+    result = run("reindex")
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt the index: 1 article(s)" in result.stdout
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["embedding_model"] == str(copy) and stats["articles"] == 1 and stats["build_seconds"] > 0
+    result = run("ask", "Who will lead the American delegation?")
+    assert result.exit_code == 0 and "Rubio" in result.stdout and result.stderr == ""
+
+
+def test_sources_forget_and_health(seeded: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Zölle\n\nDie Zölle auf Stahl und Aluminium steigen im Januar, teilte das Ministerium mit.\n", encoding="utf-8")
+    assert run("ingest", str(extra)).exit_code == 0
+    listed = json.loads(run("sources", "--json").stdout)
+    assert {s["origin"]: s["articles"] for s in listed} == {str(SEEDS): 1, str(extra): 1}
+    assert str(extra) in run("sources").stdout
+
+    result = run("forget", str(extra))
+    assert result.exit_code == 0 and "Removed 1 paragraphs" in result.stdout
+    assert run("forget", str(extra)).exit_code == 1
+    assert [s["origin"] for s in json.loads(run("sources", "--json").stdout)] == [str(SEEDS)]
+
+    assert run("health").exit_code == 0
+    result = run("health", "--bot")
+    assert result.exit_code == 3 and "the bot is not running here" in result.output
 
 
 def test_the_installed_command_runs(env: Path) -> None:

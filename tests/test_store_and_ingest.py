@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +19,6 @@ PARAGRAPHS = [
     "Außenminister Marco Rubio soll die amerikanische Delegation bei den Gesprächen leiten.",
     "Die Raketen vom Typ Tomahawk haben eine Reichweite von 2.500 Kilometern.",
 ]
-
-
-@pytest.fixture(params=["embedded", "server"])
-def store(request: pytest.FixtureRequest, settings: Settings, fake_embedder: HashingEmbedder) -> Iterator[VectorStore]:
-    """The same tests run against an embedded store and a real Chroma server."""
-    if request.param == "embedded":
-        client = open_client(None, settings.chroma_dir)
-        remote = False
-    else:
-        client = open_client(request.getfixturevalue("chroma_url"), settings.chroma_dir)
-        remote = True
-    # A fresh collection per test, also on the shared server.
-    store = VectorStore(lambda: client, f"test-{uuid.uuid4().hex[:12]}", fake_embedder.name, remote=remote)
-    yield store
-    store.close()
 
 
 def write_article(path: Path, paragraphs: list[str]) -> None:
@@ -124,7 +107,7 @@ def test_another_model_is_refused(tmp_path: Path, store: VectorStore, fake_embed
     write_article(article, PARAGRAPHS)
     service.ingest([str(article)], fake_embedder, store)
     other = HashingEmbedder(name="another-model")
-    other_store = VectorStore(lambda: store._client, store._name, other.name)  # same collection, other model
+    other_store = VectorStore(lambda: store._client, store.base, other.name)  # same collection, other model
     with pytest.raises(ModelMismatch, match="test-hashing"):
         service.ask("Wann?", other, other_store, k=3, min_score=0)
     with pytest.raises(ModelMismatch):
