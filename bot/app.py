@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import threading
 import logging
 from urllib.parse import urlparse
 
@@ -19,13 +21,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import admin, handlers
 from bot.texts import text
+from index import health_check
 from index.bootstrap import Services
+from index.errors import NewsbotError
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("ask", "help", "start")
+ADMIN_COMMANDS = {
+    "reindex": admin.reindex_command,
+    "stats": admin.stats_command,
+    "sources": admin.sources_command,
+    "ingest": admin.ingest_command,
+    "forget": admin.forget_command,
+}
 
 
 def build_application(services: Services) -> Application:  # type: ignore[type-arg]
@@ -50,6 +61,8 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("ask", handlers.ask_command))
+    for name, handler in ADMIN_COMMANDS.items():
+        application.add_handler(CommandHandler(name, handler))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
@@ -74,8 +87,25 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
-    application.create_task(asyncio.to_thread(state.services.embedder.embed_query, "warm up"), name="warm-up")
+    threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
+    await admin.tell_admins_about_model_change(application)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(heartbeat, interval=health_check.HEARTBEAT_SECONDS, first=1, name="heartbeat")  # 0 never runs
     log.info("bot @%s started", state.username)
+
+
+def warm_up(services: Services) -> None:
+    """Load the model (and the keyword statistics) before the first question has to wait for them."""
+    with contextlib.suppress(NewsbotError):
+        services.query_embedder().embed_query("warm up")
+        services.keywords.stats()
+
+
+async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """For `newsbot health`: this bot's event loop is alive."""
+    services = context.bot_data["state"].services
+    problem = await asyncio.to_thread(health_check.store_problem, services)
+    await asyncio.to_thread(health_check.write_heartbeat, services.settings, problem)
 
 
 def run(services: Services) -> None:

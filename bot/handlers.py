@@ -11,7 +11,8 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
@@ -20,12 +21,13 @@ from telegram.ext import ContextTypes
 
 from bot import formatting, sending
 from bot.addressing import Entity, command_target, group_question
+from bot.question_stats import QuestionStats
 from bot.texts import language_of, text
-from index import service
 from index.bootstrap import Services
 from index.domain import Answer
 from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, StoreUnavailable
 from index.language import reply_language
+from index.reindex import ReindexProgress
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ class BotState:
 
     services: Services
     username: str = ""
+    questions: QuestionStats = field(default_factory=QuestionStats)
+    reindex: ReindexProgress | None = None  # the reindex this process runs, if any
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.services.settings.admin_ids
 
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -54,8 +61,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = language_of(update.effective_user.language_code if update.effective_user else None)
-    await reply(update, context, text("help", language, username=state(context).username))
+    language = _user_language(update)
+    help_text = text("help", language, username=state(context).username)
+    if state(context).is_admin(update.effective_user.id if update.effective_user else None):
+        help_text += "\n\n" + text("help_admin", language)
+    await reply(update, context, help_text)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -102,22 +112,27 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     chat = update.effective_chat
     if chat is None:
         return
+    started = time.perf_counter()
     try:
         async with typing(context, chat.id):
-            answer = await asyncio.to_thread(
-                service.ask,
-                question,
-                services.embedder,
-                services.store,
-                k=services.settings.top_k,
-                min_score=services.settings.min_score,
-                max_chars=services.settings.max_question_chars,
-                keywords=services.keywords,
-            )
+            answer = await asyncio.to_thread(services.ask, question)
     except NewsbotError as error:
+        log.info("question", extra={"event": "question", "chat_type": chat.type, "result": type(error).__name__})
         await reply(update, context, problem_text(error, language))
         return
-    log.info("answered question: chat_type=%s found=%s passages=%d", chat.type, answer.found, len(answer.passages))
+    latency = time.perf_counter() - started
+    state(context).questions.record(latency)
+    log.info(
+        "question",
+        extra={
+            "event": "question",
+            "chat_type": chat.type,
+            "latency_ms": round(latency * 1000),
+            "found": answer.found,
+            "passages": len(answer.passages),
+            "quotes": len(answer.quotes),
+        },
+    )
     messages = formatting.answer_messages(answer, shown=len(answer.passages))
     key = remember(context, answer.question)
     await reply(update, context, messages, markup=buttons(answer, key))
@@ -199,16 +214,7 @@ async def more_passages(context: ContextTypes.DEFAULT_TYPE, key: str, offset: in
     if question is None:
         return [text("expired", language)]
     services = state(context).services
-    step = services.settings.top_k
-    answer = await asyncio.to_thread(
-        service.ask,
-        question,
-        services.embedder,
-        services.store,
-        k=min(offset + step, 50),
-        min_score=services.settings.min_score,
-        keywords=services.keywords,
-    )
+    answer = await asyncio.to_thread(services.ask, question, min(offset + services.settings.top_k, 50))
     more = answer.passages[offset:]
     if not more:
         return [text("no_more", answer.language)]

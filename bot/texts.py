@@ -19,6 +19,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "(<code>@{username} Ihre Frage</code>), auf eine meiner Nachrichten antworten oder /ask verwenden.\n\n"
         "<b>Befehle</b>\n/ask FRAGE – eine Frage mit Quellen beantworten\n/start – was ich tue\n/help – diese Hilfe",
     },
+    "help_admin": {
+        "en": "<b>Admin commands</b>\n/reindex – rebuild the index from the sources (answers go on meanwhile)\n"
+        "/stats – index size, model, questions today\n/sources – indexed sources\n"
+        "/ingest URL – add an article or a feed now\n/forget SOURCE – remove a source",
+        "de": "<b>Admin-Befehle</b>\n/reindex – Index aus den Quellen neu aufbauen (Antworten laufen weiter)\n"
+        "/stats – Indexgröße, Modell, Fragen heute\n/sources – indexierte Quellen\n"
+        "/ingest URL – einen Artikel oder Feed sofort aufnehmen\n/forget QUELLE – eine Quelle entfernen",
+    },
     "answer": {"en": "Answer", "de": "Antwort"},
     "sources": {"en": "Sources", "de": "Quellen"},
     "paragraph": {"en": "paragraph", "de": "Absatz"},
@@ -73,6 +81,94 @@ _TEXTS: dict[str, dict[str, str]] = {
     "gone": {
         "en": "That passage is no longer in the index.",
         "de": "Diese Stelle ist nicht mehr im Index.",
+    },
+    "not_admin": {
+        "en": "Sorry, only the bot's admins may use /{command}. You can ask questions as usual.",
+        "de": "Entschuldigung, /{command} dürfen nur die Admins des Bots verwenden. Fragen können Sie wie gewohnt stellen.",
+    },
+    "reindex_started": {
+        "en": "Rebuilding the index from {sources}. Questions are answered from the current index until it is done.",
+        "de": "Der Index wird aus {sources} neu aufgebaut. Bis dahin antworte ich aus dem bisherigen Index.",
+    },
+    "reindex_running": {
+        "en": "A reindex is already running.\n{progress}",
+        "de": "Eine Neuindexierung läuft bereits.\n{progress}",
+    },
+    "reindex_elsewhere": {
+        "en": "Another Newsbot process is rebuilding the index right now. Try again when it is done.",
+        "de": "Ein anderer Newsbot-Prozess baut den Index gerade neu auf. Bitte versuchen Sie es danach erneut.",
+    },
+    "reindex_reading": {
+        "en": "<b>Reindex</b>: reading sources… {sources} read, {articles} articles so far ({elapsed})",
+        "de": "<b>Neuindexierung</b>: lese Quellen… {sources} gelesen, bisher {articles} Artikel ({elapsed})",
+    },
+    "reindex_embedding": {
+        "en": "<b>Reindex</b>: {articles} articles, {done}/{total} paragraphs ({percent} %), "
+        "{rate} paragraphs/s, about {left} left",
+        "de": "<b>Neuindexierung</b>: {articles} Artikel, {done}/{total} Absätze ({percent} %), "
+        "{rate} Absätze/s, noch etwa {left}",
+    },
+    "reindex_switching": {
+        "en": "<b>Reindex</b>: all {total} paragraphs embedded; switching to the new index…",
+        "de": "<b>Neuindexierung</b>: alle {total} Absätze eingebettet; wechsle zum neuen Index…",
+    },
+    "reindex_done": {
+        "en": "<b>Reindex done</b>: {articles} articles, {paragraphs} paragraphs in {duration}. "
+        "The new index answers now.",
+        "de": "<b>Neuindexierung fertig</b>: {articles} Artikel, {paragraphs} Absätze in {duration}. "
+        "Ab jetzt antwortet der neue Index.",
+    },
+    "reindex_errors": {
+        "en": "{count} source(s) could not be read:",
+        "de": "{count} Quelle(n) konnten nicht gelesen werden:",
+    },
+    "reindex_failed": {
+        "en": "<b>Reindex failed</b>: {reason}\nThe previous index keeps answering.",
+        "de": "<b>Neuindexierung fehlgeschlagen</b>: {reason}\nDer bisherige Index antwortet weiter.",
+    },
+    "model_changed": {
+        "en": "The index was built with <code>{built}</code>, but NEWSBOT_EMBEDDING_MODEL is <code>{configured}</code>. "
+        "Questions are answered with the old model until you /reindex.",
+        "de": "Der Index wurde mit <code>{built}</code> erstellt, NEWSBOT_EMBEDDING_MODEL ist aber <code>{configured}</code>. "
+        "Bis zu /reindex antworte ich mit dem alten Modell.",
+    },
+    "ingest_usage": {
+        "en": "Usage: /ingest URL (an article or an RSS/Atom feed)",
+        "de": "Verwendung: /ingest URL (ein Artikel oder ein RSS/Atom-Feed)",
+    },
+    "ingest_started": {"en": "Reading {source}…", "de": "Lese {source}…"},
+    "ingest_done": {
+        "en": "Indexed {articles} article(s) from {source}: {added} paragraph(s) added, {unchanged} unchanged.",
+        "de": "{articles} Artikel aus {source} indexiert: {added} Absätze neu, {unchanged} unverändert.",
+    },
+    "ingest_nothing": {
+        "en": "Nothing could be indexed from {source}: {reason}",
+        "de": "Aus {source} konnte nichts indexiert werden: {reason}",
+    },
+    "forget_usage": {
+        "en": "Usage: /forget SOURCE (as /sources lists it, or an article's URL)",
+        "de": "Verwendung: /forget QUELLE (wie /sources sie zeigt, oder die URL eines Artikels)",
+    },
+    "forget_done": {
+        "en": "Removed {count} paragraph(s) from {source}.",
+        "de": "{count} Absätze aus {source} entfernt.",
+    },
+    "forget_none": {
+        "en": "Nothing in the index comes from {source}. See /sources.",
+        "de": "Nichts im Index stammt aus {source}. Siehe /sources.",
+    },
+    "sources_title": {"en": "Indexed sources", "de": "Indexierte Quellen"},
+    "sources_line": {
+        "en": "{articles} articles, {paragraphs} paragraphs, last indexed {last}",
+        "de": "{articles} Artikel, {paragraphs} Absätze, zuletzt indexiert {last}",
+    },
+    "stats": {
+        "en": "<b>Index</b>\nArticles: {articles}\nParagraphs: {paragraphs}\nSources: {sources}\n"
+        "Model: <code>{model}</code>\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"
+        "Answered today: {today}\nMedian answer time today: {median}",
+        "de": "<b>Index</b>\nArtikel: {articles}\nAbsätze: {paragraphs}\nQuellen: {sources}\n"
+        "Modell: <code>{model}</code>\nErstellt: {built} ({build_seconds})\n\n<b>Fragen</b>\n"
+        "Heute beantwortet: {today}\nMittlere Antwortzeit heute: {median}",
     },
     "cmd_ask": {"en": "Answer a question with sources", "de": "Eine Frage mit Quellen beantworten"},
     "cmd_help": {"en": "How to ask, and the commands", "de": "Wie man fragt, und die Befehle"},

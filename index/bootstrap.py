@@ -9,7 +9,10 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from index import service
+from index.domain import Answer
 from index.embedding import CachedEmbedder, Embedder, SentenceTransformerEmbedder
+from index.errors import StoreUnavailable
 from index.keyword_index import KeywordIndex
 from index.locking import acquire_data_dir
 from index.settings import Settings
@@ -48,6 +51,18 @@ class Services:
                 log.warning("the index was built with %s, not the configured %s: reindex", built_with, self.embedder.name)
                 self._others[built_with] = build_cached_embedder(self.settings.model_copy(update={"embedding_model": built_with}))
             return self._others[built_with]
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer with the configured limits and the model that built the serving index."""
+        return service.ask(
+            question,
+            self.query_embedder(),
+            self.store,
+            k=k or self.settings.top_k,
+            min_score=self.settings.min_score,
+            max_chars=self.settings.max_question_chars,
+            keywords=self.keywords,
+        )
 
     def model_change(self) -> tuple[str, str] | None:
         """(built with, configured) when the configured model is not the index's."""
@@ -98,7 +113,14 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
 
 
 def clean_up_unfinished(services: Services) -> list[str]:
-    """Drop generations an interrupted reindex left behind (at the start of a writer)."""
-    if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
-        return services.store.cleanup(stale_after=0.0)
-    return services.store.cleanup()
+    """Drop generations an interrupted reindex left behind (at the start of a writer).
+
+    A Chroma server that is down now is not a reason to stop: the next start cleans up.
+    """
+    try:
+        if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
+            return services.store.cleanup(stale_after=0.0)
+        return services.store.cleanup()
+    except StoreUnavailable as error:
+        log.warning("unfinished index generations not cleaned up: %s", error)
+        return []

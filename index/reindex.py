@@ -96,8 +96,8 @@ def reindex(
         reasons = "; ".join(f"{source}: {reason}" for source, reason in errors[:5]) or "the sources are empty"
         raise NothingToIndex(f"no article could be read ({reasons}); the old index keeps serving")
 
-    progress.phase = "embedding"
     generation = store.new_generation(embedder.dimension)
+    progress.phase = "embedding"
     report = IngestReport(articles=len(articles))
 
     def advance(done: int, total: int) -> None:

@@ -115,15 +115,7 @@ def ask(settings: Settings, question: str, k: int | None, as_json: bool) -> None
     """Answer QUESTION from the indexed articles, quoting passages and sources."""
     with services(settings, write=False) as built:
         warn_model_change(built)
-        answer = service.ask(
-            question,
-            built.query_embedder(),
-            built.store,
-            k=k or settings.top_k,
-            min_score=settings.min_score,
-            max_chars=settings.max_question_chars,
-            keywords=built.keywords,
-        )
+        answer = built.ask(question, k)
     if as_json:
         click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False, indent=2))
     else:
@@ -345,6 +337,8 @@ def bench(
 @click.pass_obj
 def serve(settings: Settings) -> None:
     """Run the Telegram bot (long polling, or webhook when NEWSBOT_WEBHOOK_URL is set)."""
+    from telegram.error import InvalidToken
+
     from bot import app, log_setup
 
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
@@ -352,7 +346,11 @@ def serve(settings: Settings) -> None:
         fail("set NEWSBOT_TELEGRAM_TOKEN to the token @BotFather gave you (see README, 'Running the bot')", EXIT_USAGE)
     log_setup.configure(token)
     with services(settings, write=True) as built:
-        app.run(built)
+        bootstrap.clean_up_unfinished(built)
+        try:
+            app.run(built)
+        except InvalidToken:  # its message quotes the token: say it in our words instead
+            fail("Telegram rejected NEWSBOT_TELEGRAM_TOKEN: copy the token again from @BotFather", EXIT_USAGE)
 
 
 def main() -> None:

@@ -369,6 +369,8 @@ class FakeTelegram:
                 "Bad Request: message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message",
             )
+        record.setdefault("versions", [record["text"]])
+        record["versions"].append(shown)
         record.update(text=shown, html=params.get("text", ""), reply_markup=params.get("reply_markup"))
         record["edits"] = record.get("edits", 0) + 1
         message = {k: v for k, v in record.items() if k in {"message_id", "date", "chat", "from", "text", "reply_markup"}}

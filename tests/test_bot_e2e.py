@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +15,13 @@ import pytest
 from index import bootstrap, service
 from index.embedding import SentenceTransformerEmbedder
 from index.settings import Settings
-from tests.conftest import REPO, SEEDS
+from tests.bot_process import TOKEN, bot_environment, running_bot
+from tests.conftest import SEEDS
 from tests.fake_telegram import BOT_USERNAME, ApiError, FakeTelegram, serve
-from tests.servers import chroma_server, free_port, stop
+from tests.servers import chroma_server, free_port
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "123456789:AAH-test-token-never-logged"
 HOSTILE_TITLE = '<b>Tom & Jerry</b> </blockquote> <script>alert("x")</script> &amp; <i>'
 HOSTILE_URL = 'https://news.example/tom?a=1&b="2"'
 HOSTILE_TEXT = (
@@ -46,35 +42,6 @@ def write_fixture_articles(folder: Path) -> list[str]:
     glacier = folder / "glacier.json"
     glacier.write_text(json.dumps({"title": "Expedition zum Gletscher", "text": "\n\n".join(GLACIER)}))
     return [str(SEEDS), str(hostile), str(glacier)]
-
-
-def bot_environment(api_url: str, data_dir: Path, model_cache: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    env.update(
-        NEWSBOT_TELEGRAM_TOKEN=TOKEN,
-        NEWSBOT_TELEGRAM_API_URL=api_url,
-        NEWSBOT_DATA_DIR=str(data_dir),
-        NEWSBOT_MODELS_DIR=str(model_cache),
-        PYTHONPATH=str(REPO),
-        **extra,
-    )
-    return env
-
-
-@contextmanager
-def running_bot(fake: FakeTelegram, env: dict[str, str], workdir: Path, ready_on: str = "getUpdates") -> Iterator[Path]:
-    """Start `newsbot serve`; yields its log file once it has called `ready_on` (polling, or setWebhook)."""
-    log_path = workdir / f"bot-{time.monotonic_ns()}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scripts.cli", "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            fake.wait_for(lambda: process.poll() is not None or fake.calls(ready_on), timeout=120)
-            assert process.poll() is None, log_path.read_text()
-            yield log_path
-        finally:
-            stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,238 @@
+"""Admin commands: /reindex, /stats, /sources, /ingest, /forget.
+
+Admins are the user ids in NEWSBOT_ADMIN_IDS; anyone else gets a polite
+refusal and nothing happens. The work is in index.reindex and index.service,
+run off the event loop; a reindex reports by editing one progress message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import admin_formatting, sending
+from bot.formatting import escape
+from bot.handlers import BotState, problem_text, reply, state
+from bot.texts import language_of, text
+from index import loading, service
+from index import reindex as rebuild
+from index.errors import NewsbotError, ReindexRunning
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 3.0  # edits of the progress message; well inside Telegram's limits
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def _language(update: Update) -> str:
+    return language_of(update.effective_user.language_code if update.effective_user else None)
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Run `handler` for admins; everyone else is told so, and nothing happens."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if not state(context).is_admin(user.id if user else None):
+            command = handler.__name__.removesuffix("_command")
+            log.info("admin command refused", extra={"event": "refused", "command": command, "user_id": user.id if user else None})
+            await reply(update, context, text("not_admin", _language(update), command=command))
+            return
+        await handler(update, context)
+
+    return guarded
+
+
+# --- /reindex ----------------------------------------------------------------------
+
+
+@admin_only
+async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    bot_state = state(context)
+    language = _language(update)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if bot_state.reindex is not None:
+        running = admin_formatting.reindex_progress(bot_state.reindex, language)
+        await reply(update, context, text("reindex_running", language, progress=running))
+        return
+    services = bot_state.services
+    progress = rebuild.ReindexProgress()
+    bot_state.reindex = progress  # claimed before the first await: a second /reindex sees it
+    try:
+        sources = await asyncio.to_thread(rebuild.sources_to_read, services.settings.sources, services.store)
+    except NewsbotError as error:
+        bot_state.reindex = None
+        await reply(update, context, problem_text(error, language))
+        return
+    await reply(update, context, text("reindex_started", language, sources=escape(", ".join(sources))))
+    status = await sending.send(context.application, chat.id, admin_formatting.reindex_progress(progress, language))
+    context.application.create_task(
+        _run_reindex(context.application, bot_state, chat.id, status, progress, sources, language), name="reindex"
+    )
+
+
+async def _run_reindex(
+    app: Application,  # type: ignore[type-arg]
+    bot_state: BotState,
+    chat_id: int,
+    status: Message | None,
+    progress: rebuild.ReindexProgress,
+    sources: list[str],
+    language: str,
+) -> None:
+    services = bot_state.services
+    work = asyncio.ensure_future(
+        asyncio.to_thread(
+            rebuild.reindex, sources, services.embedder, services.store,
+            progress=progress, keywords_dir=services.keywords_dir,
+        )
+    )
+    try:
+        shown = ""
+        while not work.done():
+            await asyncio.wait({work}, timeout=PROGRESS_EVERY_SECONDS)
+            current = admin_formatting.reindex_progress(progress, language)
+            if not work.done() and current != shown:
+                await _edit(status, current)
+                shown = current
+        try:
+            report = work.result()
+        except ReindexRunning:
+            await _edit(status, text("reindex_elsewhere", language))
+            return
+        except NewsbotError as error:  # nothing to read, the store down, …
+            await _edit(status, text("reindex_failed", language, reason=escape(str(error))))
+            return
+        except Exception:
+            log.exception("reindex failed")
+            await _edit(status, text("reindex_failed", language, reason=text("failed", language)))
+            return
+        messages = admin_formatting.reindex_done(report, language)
+        await _edit(status, messages[0])
+        for extra in messages[1:]:
+            await sending.send(app, chat_id, extra)
+    finally:
+        bot_state.reindex = None
+
+
+async def _edit(message: Message | None, html_text: str) -> None:
+    """Edit a status message; a failed edit must never stop the work it reports on."""
+    if message is None:
+        return
+    try:
+        await message.edit_text(html_text, parse_mode=ParseMode.HTML, link_preview_options=sending.NO_PREVIEW)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            log.warning("could not edit the progress message: %s", error.message)
+    except TelegramError as error:
+        log.warning("could not edit the progress message: %s", error)
+
+
+# --- /stats and /sources --------------------------------------------------------------
+
+
+@admin_only
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    bot_state = state(context)
+    language = _language(update)
+    store = bot_state.services.store
+    try:
+        info = await asyncio.to_thread(store.info)
+        sources = await asyncio.to_thread(store.sources)
+        change = await asyncio.to_thread(bot_state.services.model_change)
+    except NewsbotError as error:
+        await reply(update, context, problem_text(error, language))
+        return
+    answered, median = bot_state.questions.today()
+    message = admin_formatting.stats(info, len(sources), answered, median, language)
+    if change is not None:
+        message += "\n\n" + text("model_changed", language, built=escape(change[0]), configured=escape(change[1]))
+    if bot_state.reindex is not None:
+        message += "\n\n" + admin_formatting.reindex_progress(bot_state.reindex, language)
+    await reply(update, context, message)
+
+
+@admin_only
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = _language(update)
+    try:
+        found = await asyncio.to_thread(state(context).services.store.sources)
+    except NewsbotError as error:
+        await reply(update, context, problem_text(error, language))
+        return
+    await reply(update, context, admin_formatting.sources_list(found, language))
+
+
+# --- /ingest and /forget ------------------------------------------------------------
+
+
+@admin_only
+async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = _language(update)
+    source = " ".join(context.args or []).strip()
+    if not loading.is_url(source):
+        await reply(update, context, text("ingest_usage", language))
+        return
+    services = state(context).services
+    await reply(update, context, text("ingest_started", language, source=escape(source)))
+    try:
+        report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store)
+    except NewsbotError as error:
+        await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(str(error))))
+        return
+    if report.articles == 0:
+        reason = "; ".join(reason for _, reason in report.errors) or "no article found"
+        await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(reason)))
+        return
+    await reply(
+        update,
+        context,
+        text(
+            "ingest_done", language, articles=report.articles, source=escape(source),
+            added=report.chunks_added, unchanged=report.chunks_unchanged,
+        ),
+    )
+
+
+@admin_only
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = _language(update)
+    source = " ".join(context.args or []).strip()
+    if not source:
+        await reply(update, context, text("forget_usage", language))
+        return
+    store = state(context).services.store
+    try:
+        removed = await asyncio.to_thread(service.forget, source, store)
+    except NewsbotError as error:
+        await reply(update, context, problem_text(error, language))
+        return
+    key = "forget_done" if removed else "forget_none"
+    await reply(update, context, text(key, language, count=removed, source=escape(source)))
+
+
+# --- at start -------------------------------------------------------------------------
+
+
+async def tell_admins_about_model_change(app: Application) -> None:  # type: ignore[type-arg]
+    """A changed NEWSBOT_EMBEDDING_MODEL: the old index keeps serving; admins learn to /reindex."""
+    bot_state: BotState = app.bot_data["state"]
+    with contextlib.suppress(NewsbotError):
+        change = await asyncio.to_thread(bot_state.services.model_change)
+        if change is None:
+            return
+        log.warning("the index was built with %s but %s is configured: /reindex", *change)
+        for admin in bot_state.services.settings.admin_ids:
+            await sending.send(app, admin, text("model_changed", "en", built=escape(change[0]), configured=escape(change[1])))

@@ -1,0 +1,85 @@
+"""Admin replies (/reindex progress, /stats, /sources) as Telegram HTML. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.formatting import Block, escape, pack
+from bot.texts import text
+from index.reindex import ReindexProgress, ReindexReport
+from index.store import IndexInfo, SourceInfo
+
+MAX_ERRORS_SHOWN = 10
+
+
+def duration(seconds: float | None) -> str:
+    """'42 s', '3 min 05 s', '1 h 02 min'."""
+    if seconds is None:
+        return "–"
+    whole = int(round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def reindex_progress(progress: ReindexProgress, language: str) -> str:
+    if progress.phase == "reading":
+        return text(
+            "reindex_reading", language,
+            sources=progress.sources_read, articles=progress.articles, elapsed=duration(progress.elapsed),
+        )
+    if progress.phase == "embedding":
+        total = max(progress.chunks_total, 1)
+        left = progress.seconds_left
+        return text(
+            "reindex_embedding", language,
+            articles=progress.articles,
+            done=progress.chunks_done,
+            total=progress.chunks_total,
+            percent=100 * progress.chunks_done // total,
+            rate=f"{progress.rate:.0f}",
+            left=duration(left) if left is not None else "…",
+        )
+    return text("reindex_switching", language, total=progress.chunks_total)
+
+
+def reindex_done(report: ReindexReport, language: str) -> list[str]:
+    head = text(
+        "reindex_done", language, articles=report.articles, paragraphs=report.paragraphs, duration=duration(report.seconds)
+    )
+    blocks = [Block("", head=head)]
+    if report.errors:
+        blocks.append(Block("", head=text("reindex_errors", language, count=len(report.errors))))
+        shown = report.errors[:MAX_ERRORS_SHOWN]
+        blocks += [Block(f"{source}: {reason}", open="• ") for source, reason in shown]
+        if len(report.errors) > len(shown):
+            blocks.append(Block(f"… +{len(report.errors) - len(shown)}"))
+    return pack(blocks)
+
+
+def stats(info: IndexInfo, sources: int, answered: int, median: float | None, language: str) -> str:
+    return text(
+        "stats", language,
+        articles=info.articles,
+        paragraphs=info.chunks,
+        sources=sources,
+        model=escape(info.embedding_model or "–"),
+        built=escape(info.built or info.updated or "–"),
+        build_seconds=duration(info.build_seconds),
+        today=answered,
+        median=f"{median * 1000:.0f} ms" if median is not None else "–",
+    )
+
+
+def sources_list(found: Sequence[SourceInfo], language: str) -> list[str]:
+    if not found:
+        return [text("index_empty", language)]
+    blocks = [Block("", head=f"<b>{text('sources_title', language)}</b>")]
+    for source in found:
+        details = text(
+            "sources_line", language, articles=source.articles, paragraphs=source.paragraphs, last=source.last_indexed or "–"
+        )
+        blocks.append(Block(source.origin, open="<code>", close="</code>\n" + escape(details)))
+    return pack(blocks)

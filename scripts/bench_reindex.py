@@ -1,0 +1,95 @@
+"""Reindex time of the seed plus the shared German news corpus, and answer times during a reindex.
+
+    .venv/bin/python -m scripts.bench_reindex [--corpus ../shared/corpus/derstandard.jsonl] [--questions 40]
+
+Builds the index once from empty (timed), asks questions with nothing else running (the
+baseline), then rebuilds it while asking the same questions again, as users would during a
+/reindex. Prints a Markdown section for docs/operations.md. The corpus is read where it lies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from index import bootstrap
+from index import reindex as rebuild
+from index.settings import Settings
+
+SEED_QUESTIONS = Path("../shared/eval/seed/questions.jsonl")
+
+
+def questions(corpus: Path, count: int) -> list[str]:
+    """The seed questions, then corpus titles as questions (one per article, spread over the corpus)."""
+    asked = [json.loads(line)["question"] for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    titles = [json.loads(line)["title"] for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    step = max(1, len(titles) // count)
+    return (asked + [f"Was ist bekannt über: {t}" for t in titles[::step]])[:count]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/derstandard.jsonl"))
+    parser.add_argument("--questions", type=int, default=40)
+    args = parser.parse_args()
+    asked = questions(args.corpus, args.questions)
+
+    with tempfile.TemporaryDirectory() as workdir:
+        settings = Settings(_env_file=None, data_dir=Path(workdir), sources=["seeds", str(args.corpus)])
+        services = bootstrap.build(settings, write=True)
+        try:
+            services.embedder.embed_query("warm up")
+            first = rebuild.reindex(settings.sources, services.embedder, services.store, keywords_dir=services.keywords_dir, grace=0)
+            services.ask(asked[0])  # keyword statistics loaded
+
+            baseline = []
+            for question in asked:
+                started = time.perf_counter()
+                services.ask(question)
+                baseline.append(time.perf_counter() - started)
+
+            during: list[float] = []
+            result: dict[str, rebuild.ReindexReport] = {}
+            worker = threading.Thread(
+                target=lambda: result.update(
+                    report=rebuild.reindex(settings.sources, services.embedder, services.store, keywords_dir=services.keywords_dir)
+                )
+            )
+            worker.start()
+            index = 0
+            while worker.is_alive():
+                started = time.perf_counter()
+                answer = services.ask(asked[index % len(asked)])
+                during.append(time.perf_counter() - started)
+                assert answer.passages, "a question during the reindex got no passages"
+                index += 1
+            worker.join()
+            second = result["report"]
+        finally:
+            services.close()
+
+    ratio_p95 = percentile(during, 0.95) / percentile(baseline, 0.95)
+    ratio_median = statistics.median(during) / statistics.median(baseline)
+    print(f"""| measure | value |
+|---|---|
+| corpus | seed + {first.articles - 1} articles ({first.paragraphs} paragraphs) |
+| reindex from empty, nothing else running | {first.seconds:.0f} s ({first.paragraphs / first.seconds:.0f} paragraphs/s) |
+| reindex while answering questions | {second.seconds:.0f} s |
+| answers during that reindex | {len(during)}, all with passages |
+| p95 answer time without reindex | {percentile(baseline, 0.95) * 1000:.0f} ms ({len(baseline)} questions) |
+| p95 answer time during reindex | {percentile(during, 0.95) * 1000:.0f} ms |
+| **p95 during / without** | **{ratio_p95:.2f}×** (median {ratio_median:.2f}×) |""")
+
+
+if __name__ == "__main__":
+    main()
