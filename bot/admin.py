@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import admin_formatting, sending
+from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
 from bot.handlers import BotState, problem_text, reply, state
 from bot.texts import language_of, text
@@ -71,7 +71,8 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     progress = rebuild.ReindexProgress()
     bot_state.reindex = progress  # claimed before the first await: a second /reindex sees it
     try:
-        sources = await asyncio.to_thread(rebuild.sources_to_read, services.settings.sources, services.store)
+        configured = [*services.settings.sources, *services.settings.feeds]
+        sources = await asyncio.to_thread(rebuild.sources_to_read, configured, services.store)
     except NewsbotError as error:
         bot_state.reindex = None
         await reply(update, context, problem_text(error, language))
@@ -157,6 +158,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     answered, median = bot_state.questions.today()
     message = admin_formatting.stats(info, len(sources), answered, median, language)
+    if bot_state.subscriptions is not None:
+        count = await asyncio.to_thread(bot_state.subscriptions.count_active)
+        message += "\n" + text("subscriptions_stat", language, count=count)
     if change is not None:
         message += "\n\n" + text("model_changed", language, built=escape(change[0]), configured=escape(change[1]))
     if bot_state.reindex is not None:
@@ -204,6 +208,7 @@ async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             added=report.chunks_added, unchanged=report.chunks_unchanged,
         ),
     )
+    await subscriptions.queue_and_deliver(context.application, report.new_articles)
 
 
 @admin_only

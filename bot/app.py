@@ -15,21 +15,23 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot import admin, handlers
+from bot import admin, handlers, subscriptions
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
 from index.errors import NewsbotError
+from index.subscription_db import SubscriptionDB
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("ask", "help", "start")
+COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "help", "start")
 ADMIN_COMMANDS = {
     "reindex": admin.reindex_command,
     "stats": admin.stats_command,
@@ -39,8 +41,11 @@ ADMIN_COMMANDS = {
 }
 
 
-def build_application(services: Services) -> Application:  # type: ignore[type-arg]
-    """The bot with its handlers; nothing talks to Telegram until it is started."""
+def build_application(services: Services, db: SubscriptionDB | None = None) -> Application:  # type: ignore[type-arg]
+    """The bot with its handlers; nothing talks to Telegram until it is started.
+
+    `db` holds subscriptions; without it the subscription commands say so.
+    """
     settings = services.settings
     if settings.telegram_token is None:
         raise SystemExit("Set NEWSBOT_TELEGRAM_TOKEN to the token @BotFather gave you (see README, 'Running the bot').")
@@ -54,7 +59,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .post_init(on_start)
         .build()
     )
-    application.bot_data["state"] = handlers.BotState(services)
+    application.bot_data["state"] = handlers.BotState(services, subscriptions=db)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -63,6 +68,12 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("ask", handlers.ask_command))
     for name, handler in ADMIN_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler))
+    if db is not None:
+        application.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command))
+        application.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command))
+        application.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
+        application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
+        application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
@@ -74,8 +85,13 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
 
 async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A group became a supergroup: its chat data (recent questions) moves to the new id."""
-    if update.message is not None:
-        context.application.migrate_chat_data(message=update.message)
+    message = update.message
+    if message is None:
+        return
+    context.application.migrate_chat_data(message=message)
+    db = context.bot_data["state"].subscriptions
+    if db is not None and message.migrate_to_chat_id:
+        await asyncio.to_thread(db.move_chat, message.chat.id, message.migrate_to_chat_id)
 
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
@@ -89,8 +105,13 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
     threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
     await admin.tell_admins_about_model_change(application)
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(heartbeat, interval=health_check.HEARTBEAT_SECONDS, first=1, name="heartbeat")  # 0 never runs
+    jobs = application.job_queue
+    if jobs is not None:  # `first` 0 would never run (APScheduler), hence 1
+        jobs.run_repeating(heartbeat, interval=health_check.HEARTBEAT_SECONDS, first=1, name="heartbeat")
+        if state.subscriptions is not None:
+            jobs.run_repeating(subscriptions.deliver_job, interval=subscriptions.DELIVER_EVERY_SECONDS, first=1, name="deliver")
+            if state.services.settings.feeds:
+                jobs.run_repeating(subscriptions.poll_feeds, interval=state.services.settings.feed_poll_seconds, first=1, name="feeds")
     log.info("bot @%s started", state.username)
 
 
@@ -108,10 +129,10 @@ async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     await asyncio.to_thread(health_check.write_heartbeat, services.settings, problem)
 
 
-def run(services: Services) -> None:
+def run(services: Services, db: SubscriptionDB | None) -> None:
     """Long polling, or a webhook server when NEWSBOT_WEBHOOK_URL is set. Blocks until stopped."""
     settings = services.settings
-    application = build_application(services)
+    application = build_application(services, db)
     if settings.webhook_url:
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
         application.run_webhook(

@@ -10,9 +10,10 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
@@ -28,6 +29,7 @@ from index.domain import Answer
 from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, StoreUnavailable
 from index.language import reply_language
 from index.reindex import ReindexProgress
+from index.subscription_db import SubscriptionDB, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,11 @@ class BotState:
 
     services: Services
     username: str = ""
+    subscriptions: SubscriptionDB | None = None
     questions: QuestionStats = field(default_factory=QuestionStats)
     reindex: ReindexProgress | None = None  # the reindex this process runs, if any
+    clock: Callable[[], datetime] = utcnow  # tests move time forward for digests
+    delivering: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.services.settings.admin_ids

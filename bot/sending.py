@@ -14,7 +14,7 @@ import html
 import logging
 import re
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import Application
@@ -30,6 +30,34 @@ def plain(html_text: str) -> str:
     return html.unescape(_TAG.sub("", html_text))
 
 
+async def send_html(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> Message:
+    """Send one HTML message, as plain text if Telegram refuses the markup; other errors are raised."""
+    try:
+        message: Message = await bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+            reply_to_message_id=reply_to,
+            allow_sending_without_reply=True,
+        )
+        return message
+    except BadRequest as error:
+        if "can't parse entities" not in error.message.lower():
+            raise
+        log.error("Telegram refused our HTML (%s); sending as plain text", error.message)
+        fallback: Message = await bot.send_message(chat_id, plain(text), reply_markup=markup, link_preview_options=NO_PREVIEW)
+        return fallback
+
+
 async def send(
     app: Application,  # type: ignore[type-arg]
     chat_id: int,
@@ -40,16 +68,7 @@ async def send(
 ) -> Message | None:
     """Send one HTML message; returns None when the chat cannot be reached (logged)."""
     try:
-        message: Message = await app.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-            reply_to_message_id=reply_to,
-            allow_sending_without_reply=True,
-        )
-        return message
+        return await send_html(app.bot, chat_id, text, markup=markup, reply_to=reply_to)
     except ChatMigrated as error:
         log.info("chat %s migrated to %s; sending there", chat_id, error.new_chat_id)
         app.migrate_chat_data(old_chat_id=chat_id, new_chat_id=error.new_chat_id)
@@ -57,11 +76,3 @@ async def send(
     except Forbidden as error:
         log.info("chat %s does not accept messages from the bot (%s); not retried", chat_id, error.message)
         return None
-    except BadRequest as error:
-        if "can't parse entities" in error.message.lower():
-            log.error("Telegram refused our HTML (%s); sending as plain text", error.message)
-            fallback: Message = await app.bot.send_message(
-                chat_id, plain(text), reply_markup=markup, link_preview_options=NO_PREVIEW
-            )
-            return fallback
-        raise

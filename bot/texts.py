@@ -14,10 +14,14 @@ _TEXTS: dict[str, dict[str, str]] = {
     "help": {
         "en": "<b>How to ask</b>\nIn a private chat, just write your question. In a group, mention me "
         "(<code>@{username} your question</code>), reply to one of my messages, or use /ask.\n\n"
-        "<b>Commands</b>\n/ask QUESTION – answer a question with sources\n/start – what I do\n/help – this help",
+        "<b>Commands</b>\n/ask QUESTION – answer a question with sources\n"
+        "/subscribe TOPIC – new articles on a topic are posted here (add <code>daily 08:00</code> for a digest)\n"
+        "/subscriptions – the topics followed here\n/unsubscribe NUMBER – stop one\n/start – what I do\n/help – this help",
         "de": "<b>So fragen Sie</b>\nIm privaten Chat einfach die Frage schreiben. In einer Gruppe mich erwähnen "
         "(<code>@{username} Ihre Frage</code>), auf eine meiner Nachrichten antworten oder /ask verwenden.\n\n"
-        "<b>Befehle</b>\n/ask FRAGE – eine Frage mit Quellen beantworten\n/start – was ich tue\n/help – diese Hilfe",
+        "<b>Befehle</b>\n/ask FRAGE – eine Frage mit Quellen beantworten\n"
+        "/subscribe THEMA – neue Artikel zu einem Thema kommen hierher (mit <code>daily 08:00</code> als Tagesüberblick)\n"
+        "/subscriptions – die Themen dieses Chats\n/unsubscribe NUMMER – eines beenden\n/start – was ich tue\n/help – diese Hilfe",
     },
     "help_admin": {
         "en": "<b>Admin commands</b>\n/reindex – rebuild the index from the sources (answers go on meanwhile)\n"
@@ -170,6 +174,66 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Modell: <code>{model}</code>\nErstellt: {built} ({build_seconds})\n\n<b>Fragen</b>\n"
         "Heute beantwortet: {today}\nMittlere Antwortzeit heute: {median}",
     },
+    "subscribe_usage": {
+        "en": "Usage: /subscribe TOPIC [-word] [+word] [daily HH:MM [Area/City]]\n"
+        "For example: <code>/subscribe Ukraine peace talks -sport</code> or "
+        "<code>/subscribe Zölle daily 08:00</code>. For a channel, in a private chat with me: "
+        "<code>/subscribe @channel TOPIC</code>.",
+        "de": "Verwendung: /subscribe THEMA [-wort] [+wort] [daily HH:MM [Gebiet/Stadt]]\n"
+        "Zum Beispiel: <code>/subscribe Friedensgespräche Ukraine -sport</code> oder "
+        "<code>/subscribe Zölle daily 08:00</code>. Für einen Kanal im privaten Chat mit mir: "
+        "<code>/subscribe @kanal THEMA</code>.",
+    },
+    "subscribe_problem": {"en": "I could not subscribe: {reason}.", "de": "Das Abo ging nicht: {reason}."},
+    "this_chat": {"en": "this chat", "de": "Dieser Chat"},
+    "instant": {"en": "new articles are posted as they come", "de": "neue Artikel kommen sofort"},
+    "digest": {"en": "a daily digest at {time} ({zone})", "de": "täglich gesammelt um {time} ({zone})"},
+    "filters": {"en": " Must mention: {include}. Never: {exclude}.", "de": " Muss enthalten: {include}. Nie: {exclude}."},
+    "group_admins_only": {
+        "en": "Only the group's admins can change its subscriptions.",
+        "de": "Nur die Admins der Gruppe können ihre Abos ändern.",
+    },
+    "channel_in_private": {
+        "en": "Manage a channel's subscriptions in a private chat with me: <code>/subscribe @channel TOPIC</code>.",
+        "de": "Die Abos eines Kanals verwalten Sie im privaten Chat mit mir: <code>/subscribe @kanal THEMA</code>.",
+    },
+    "channel_unknown": {
+        "en": "I cannot see {channel}. Add me to the channel as an administrator who may post messages, then try again.",
+        "de": "Ich sehe {channel} nicht. Fügen Sie mich dem Kanal als Administrator mit dem Recht „Nachrichten senden“ hinzu "
+        "und versuchen Sie es erneut.",
+    },
+    "not_channel_admin": {
+        "en": "Only administrators of {channel} can manage its subscriptions, and you are not one.",
+        "de": "Nur Administratoren von {channel} können dessen Abos verwalten, und Sie sind keiner.",
+    },
+    "bot_cannot_post": {
+        "en": "I am not allowed to post in {channel}. Make me an administrator with the right to post messages, "
+        "then try again.",
+        "de": "Ich darf in {channel} nicht posten. Machen Sie mich zum Administrator mit dem Recht „Nachrichten senden“ "
+        "und versuchen Sie es erneut.",
+    },
+    "no_subscriptions": {
+        "en": "{chat} follows no topics. Start with /subscribe TOPIC.",
+        "de": "{chat} folgt keinen Themen. Beginnen Sie mit /subscribe THEMA.",
+    },
+    "subscriptions_title": {"en": "Topics {chat} follows", "de": "Themen, denen {chat} folgt"},
+    "unsubscribe_button": {"en": "Unsubscribe #{id}", "de": "Abo #{id} beenden"},
+    "unsubscribed": {"en": "Unsubscribed #{id} ({topic}).", "de": "Abo #{id} ({topic}) beendet."},
+    "unsubscribe_unknown": {
+        "en": "There is no subscription #{id} here. /subscriptions lists them.",
+        "de": "Hier gibt es kein Abo #{id}. /subscriptions zeigt alle.",
+    },
+    "unsubscribe_usage": {
+        "en": "Usage: /unsubscribe NUMBER (as /subscriptions shows it), or /unsubscribe all",
+        "de": "Verwendung: /unsubscribe NUMMER (wie /subscriptions sie zeigt) oder /unsubscribe all",
+    },
+    "unsubscribed_all": {"en": "Ended {count} subscription(s).", "de": "{count} Abo(s) beendet."},
+    "new_article": {"en": "New on “{topic}”", "de": "Neu zu „{topic}“"},
+    "digest_title": {"en": "Your daily digest on “{topic}”", "de": "Ihr Tagesüberblick zu „{topic}“"},
+    "subscriptions_stat": {"en": "Subscriptions: {count}", "de": "Abos: {count}"},
+    "cmd_subscribe": {"en": "Follow a topic: new articles are posted here", "de": "Einem Thema folgen"},
+    "cmd_subscriptions": {"en": "Topics this chat follows", "de": "Themen dieses Chats"},
+    "cmd_unsubscribe": {"en": "Stop following a topic", "de": "Einem Thema nicht mehr folgen"},
     "cmd_ask": {"en": "Answer a question with sources", "de": "Eine Frage mit Quellen beantworten"},
     "cmd_help": {"en": "How to ask, and the commands", "de": "Wie man fragt, und die Befehle"},
     "cmd_start": {"en": "What this bot does", "de": "Was dieser Bot tut"},

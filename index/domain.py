@@ -97,3 +97,4 @@ class IngestReport:
     chunks_unchanged: int = 0
     chunks_removed: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    new_articles: list[str] = field(default_factory=list)  # ids of articles the index did not have

@@ -182,12 +182,14 @@ def _store_batch(
     article_ids: list[str], chunks: list[Chunk], embedder: Embedder, store: VectorStore, report: IngestReport
 ) -> None:
     unique = list({c.id: c for c in chunks}.values())
+    known = store.ids_of_articles(article_ids)
+    report.new_articles.extend(a for a in article_ids if a not in known)
     existing = store.existing_ids([c.id for c in unique])
     new = [c for c in unique if c.id not in existing]
     if new:
         store.upsert(new, embedder.embed_passages([c.text for c in new]))
     keep = {c.id for c in unique}
-    stale = [cid for ids in store.ids_of_articles(article_ids).values() for cid in ids if cid not in keep]
+    stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)
     report.chunks_added += len(new)
     report.chunks_unchanged += len(unique) - len(new)

@@ -17,6 +17,8 @@ from index.bundled_model import BUNDLED_MODEL_NAME
 # Calibrated for the default model on XQuAD versus out-of-scope questions:
 # see docs/threshold.md.
 DEFAULT_MIN_SCORE = 0.78
+# Topics are short; docs/subscriptions.md shows how this was chosen and how to tune it.
+DEFAULT_SUBSCRIPTION_MIN_SCORE = 0.79
 
 
 def _split_commas(value: object) -> object:
@@ -67,11 +69,22 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Telegram user ids allowed to run admin commands."
     )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the subscription database; default sqlite in DATA_DIR."
+    )
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="RSS/Atom feed URLs the bot polls for new articles (comma-separated)."
+    )
+    feed_poll_seconds: int = Field(900, ge=1, description="How often the feeds are polled (seconds).")
+    subscription_min_score: float = Field(
+        DEFAULT_SUBSCRIPTION_MIN_SCORE, ge=-1.0, le=1.0, description="Similarity a new paragraph needs to a followed topic."
+    )
+    timezone: str = Field("Europe/Berlin", description="Time zone of daily digests unless a subscription names one.")
     webhook_url: str | None = Field(None, description="Public HTTPS URL; set = webhook mode.")
     webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")
 
-    @field_validator("admin_ids", "sources", mode="before")
+    @field_validator("admin_ids", "sources", "feeds", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_commas(value)
@@ -83,3 +96,18 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'newsbot.db').resolve()}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}: use a name like Europe/Berlin") from error
+        return value

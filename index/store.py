@@ -108,6 +108,14 @@ class IndexInfo:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """An indexed article's chunks in reading order, with their vectors."""
+
+    chunks: list[Chunk]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """One configured or ingested source as the index holds it."""
 
@@ -539,6 +547,21 @@ class VectorStore:
         )
         chunks = [chunk_from_record(t, m) for t, m in zip(result["documents"], result["metadatas"], strict=True)]
         return sorted(chunks, key=lambda c: c.position)
+
+    def article_chunks(self, article_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        """Each article's chunks in reading order with their vectors (to match new articles to topics)."""
+        found: dict[str, StoredArticle] = {}
+        for start in range(0, len(article_ids), 100):
+            where = {"article_id": {"$in": list(article_ids[start : start + 100])}}
+            result = self._read(lambda c: c.get(where=where, include=["documents", "metadatas", "embeddings"]))  # noqa: B023
+            rows: dict[str, list[tuple[Chunk, np.ndarray]]] = {}
+            for text, meta, vector in zip(result["documents"], result["metadatas"], result["embeddings"], strict=True):
+                chunk = chunk_from_record(text, meta)
+                rows.setdefault(chunk.article_id, []).append((chunk, np.asarray(vector, dtype=np.float32)))
+            for article_id, pairs in rows.items():
+                pairs.sort(key=lambda pair: pair[0].position)
+                found[article_id] = StoredArticle([c for c, _ in pairs], np.stack([v for _, v in pairs]))
+        return found
 
     def get(self, chunk_id: str) -> Chunk | None:
         result = self._read(lambda collection: collection.get(ids=[chunk_id], include=["documents", "metadatas"]))

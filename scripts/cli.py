@@ -23,6 +23,7 @@ from index import benchmark, bootstrap, evaluation, health_check, service
 from index import reindex as rebuild
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.settings import Settings
+from index.subscription_db import SubscriptionDB
 from scripts import output
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -169,7 +170,7 @@ def reindex(settings: Settings) -> None:
     progress = rebuild.ReindexProgress()
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
-        sources = rebuild.sources_to_read(settings.sources, built.store)
+        sources = rebuild.sources_to_read([*settings.sources, *settings.feeds], built.store)
         click.echo(f"Reading {', '.join(sources)}", err=True)
         watcher = _follow(progress, bar)
         try:
@@ -347,10 +348,16 @@ def serve(settings: Settings) -> None:
     log_setup.configure(token)
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
+        db = SubscriptionDB(settings.database)
         try:
-            app.run(built)
+            db.migrate()
+            if not db.shared and (released := db.release_claims()):
+                logging.getLogger("newsbot").info("%d subscription posts of a stopped run queued again", released)
+            app.run(built, db)
         except InvalidToken:  # its message quotes the token: say it in our words instead
             fail("Telegram rejected NEWSBOT_TELEGRAM_TOKEN: copy the token again from @BotFather", EXIT_USAGE)
+        finally:
+            db.close()
 
 
 def main() -> None:

@@ -5,7 +5,9 @@ talks to api.telegram.org. It implements the methods Newsbot uses, validates
 requests the way Telegram does (HTML entities, the 4096-character limit counted
 in UTF-16 units after parsing, 64-byte callback data, "message is not modified"),
 lets tests inject updates (with UTF-16 entity offsets) and errors (429 with
-retry_after, 403, migrate_to_chat_id), and records everything the bot sent.
+retry_after, 403, migrate_to_chat_id), enforces Telegram's overall flood limit
+(FLOOD_LIMIT messages per second, then 429), can hold sends at a gate (to stop
+the bot mid-burst), and records everything the bot sent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from urllib.parse import parse_qs, urlparse
 BOT_ID = 4242
 BOT_USERNAME = "newsbot_test_bot"
 TEXT_LIMIT = 4096
+FLOOD_LIMIT = 30  # messages per second to all chats together, as Telegram documents for bots
 CALLBACK_DATA_LIMIT = 64
 ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
@@ -135,9 +138,15 @@ class FakeTelegram:
     failures: list[tuple[str, int | None, ApiError]] = field(default_factory=list)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: str = ""
+    usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> chat id
+    sends_allowed: int | None = None  # when set, sends beyond this many wait at the gate
+    flooded: int = 0  # 429s given for going over FLOOD_LIMIT
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
+        self._recent_sends: list[float] = []
+        self._gate = threading.Condition()
+        self.held = 0
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, Iterator[int]] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -158,6 +167,57 @@ class FakeTelegram:
                 chat["title"] = title
             self.chats[chat_id] = chat
         return self.chats[chat_id]
+
+    def channel(self, chat_id: int, username: str, title: str = "News channel") -> dict[str, Any]:
+        chat = {"id": chat_id, "type": "channel", "title": title, "username": username}
+        self.chats[chat_id] = chat
+        self.usernames[f"@{username}"] = chat_id
+        return chat
+
+    def bot_status(self, chat_id: int, old: str, new: str) -> dict[str, Any]:
+        """Push a my_chat_member update: the bot's status in a chat changed (e.g. it was kicked)."""
+        def member(status: str) -> dict[str, Any]:
+            extra = {"until_date": 0} if status == "kicked" else {}
+            return {"status": status, "user": self.bot_user(), **extra}
+
+        change = {
+            "chat": self.chat(chat_id), "from": self.user(1), "date": int(time.time()),
+            "old_chat_member": member(old), "new_chat_member": member(new),
+        }  # fmt: skip
+        return self.push({"my_chat_member": change})
+
+    def pass_gate(self, sends: int | None) -> None:
+        """Let `sends` more messages through (None: all); the rest wait until the next call."""
+        with self._gate:
+            if sends is None:
+                self.sends_allowed = None
+            else:
+                self.sends_allowed = len(self.sent) + sends
+            self._gate.notify_all()
+
+    def wait_at_gate(self, method: str) -> bool:
+        """Called by the HTTP thread before a send; False means the request is dropped unanswered."""
+        if method != "sendMessage":
+            return True
+        with self._gate:
+            while self.sends_allowed is not None and len(self.sent) >= self.sends_allowed:
+                self.held += 1
+                self._gate.wait()
+                self.held -= 1
+                if getattr(self, "_drop_held", False):
+                    return False
+        return True
+
+    def drop_held(self) -> None:
+        """Requests waiting at the gate are dropped as if the network lost them (the bot was killed)."""
+        with self._gate:
+            self._drop_held = True
+            self._gate.notify_all()
+        while self.held:
+            time.sleep(0.01)
+        with self._gate:
+            self._drop_held = False
+            self.sends_allowed = None
 
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
@@ -301,11 +361,21 @@ class FakeTelegram:
     def api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return True
 
+    def _chat_id(self, value: Any) -> int:
+        if str(value).startswith("@"):
+            if value not in self.usernames:
+                raise ApiError(400, "Bad Request: chat not found")
+            return self.usernames[value]
+        return int(value)
+
     def api_getChat(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        return self.chat(int(params["chat_id"]))
+        chat = dict(self.chat(self._chat_id(params["chat_id"])))
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {
+            "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False,
+            "gifts_from_channels": False}}
 
     def api_getChatMember(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        chat_id, user_id = self._chat_id(params["chat_id"]), int(params["user_id"])
         status = self.members.get((chat_id, user_id), "member")
         member: dict[str, Any] = {"status": status, "user": self.user(user_id) if user_id != BOT_ID else self.bot_user()}
         if status == "administrator":
@@ -336,9 +406,18 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is too long")
         return shown
 
+    def _flood_control(self) -> None:
+        now = time.monotonic()
+        self._recent_sends = [t for t in self._recent_sends if now - t < 1.0]
+        if len(self._recent_sends) >= FLOOD_LIMIT:
+            self.flooded += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._recent_sends.append(now)
+
     def api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = int(params["chat_id"])
         self._reachable(chat_id)
+        self._flood_control()
         shown = self._visible_text(params)
         check_markup(params.get("reply_markup"))
         message: dict[str, Any] = {
@@ -421,6 +500,9 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
                 fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
                 fields.update(parse_qs(urlparse(self.path).query, keep_blank_values=True))
                 params = {key: _decode(key, values[-1]) for key, values in fields.items()}
+            if not fake.wait_at_gate(method):
+                self.close_connection = True
+                return
             try:
                 result = fake.handle(method, params)
                 status, payload = 200, {"ok": True, "result": result}

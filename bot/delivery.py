@@ -1,0 +1,112 @@
+"""Posting queued subscription articles to their chats, without losing or doubling any.
+
+The outbox (index.subscription_db) hands out due deliveries; each chat's posts go
+out in order while chats are served concurrently, paced by python-telegram-bot's
+AIORateLimiter (Telegram's ~30 messages/s overall and 20/min per group; a 429 is
+waited out and retried). A delivery is marked sent right after Telegram accepted
+it. A chat that blocked or removed the bot ends its subscriptions; a migrated
+group gets the post at its new id and keeps its subscriptions there; anything
+else (a 429 beyond the retries, a network error) goes back to the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+
+from bot import sending
+from bot.subscription_formatting import post_messages
+from index.subscription_db import Queued, SubscriptionDB
+
+log = logging.getLogger(__name__)
+
+GONE = ("chat not found", "bot was kicked", "not enough rights", "have no rights", "need administrator rights")
+
+
+@dataclass
+class Delivered:
+    sent: int = 0
+    dropped: int = 0
+    retried: int = 0
+
+
+def posts(queued: Sequence[Queued]) -> list[list[Queued]]:
+    """Instant deliveries one post each; a digest subscription's due deliveries in one post."""
+    grouped: list[list[Queued]] = []
+    ordered = sorted(queued, key=lambda q: (q.subscription_id, q.id))
+    for _, items in groupby(ordered, key=lambda q: q.subscription_id):
+        batch = list(items)
+        grouped += [batch] if batch[0].digest else [[item] for item in batch]
+    return grouped
+
+
+async def deliver_due(bot: Bot, db: SubscriptionDB, now: datetime) -> Delivered:
+    """Send everything due now; returns what happened (also logged)."""
+    queued = await asyncio.to_thread(db.claim_due, now)
+    result = Delivered()
+    if not queued:
+        return result
+    by_chat: dict[int, list[Queued]] = {}
+    for item in queued:
+        by_chat.setdefault(item.chat_id, []).append(item)
+    await asyncio.gather(*(_deliver_chat(bot, db, chat_id, items, result, now) for chat_id, items in by_chat.items()))
+    log.info(
+        "subscription posts",
+        extra={"event": "delivered", "sent": result.sent, "dropped": result.dropped, "retried": result.retried, "chats": len(by_chat)},
+    )
+    return result
+
+
+async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[Queued], result: Delivered, now: datetime) -> None:
+    batches = posts(items)
+    for index, batch in enumerate(batches):
+        ids = [q.id for q in batch]
+        try:
+            chat_id = await _send_post(bot, db, chat_id, batch)
+        except Forbidden as error:
+            await _chat_gone(db, chat_id, f"blocked or removed: {error.message}")
+            result.dropped += sum(len(b) for b in batches[index:])
+            return
+        except BadRequest as error:
+            if any(reason in error.message.lower() for reason in GONE):
+                await _chat_gone(db, chat_id, error.message)
+                result.dropped += sum(len(b) for b in batches[index:])
+                return
+            log.error("Telegram refused a subscription post to %s: %s", chat_id, error.message)
+            await asyncio.to_thread(db.mark, ids, "dropped")
+            result.dropped += len(ids)
+            continue
+        except TelegramError as error:  # 429 beyond the rate limiter's retries, network trouble
+            log.warning("subscription post to %s postponed: %s", chat_id, error)
+            remaining = [q.id for b in batches[index:] for q in b]
+            await asyncio.to_thread(db.mark, remaining, "pending")
+            result.retried += len(remaining)
+            return
+        await asyncio.to_thread(db.mark, ids, "sent", now)
+        result.sent += len(ids)
+
+
+async def _send_post(bot: Bot, db: SubscriptionDB, chat_id: int, batch: list[Queued]) -> int:
+    """Send one post (one or more messages); the chat id it went to (new after a migration)."""
+    for part in post_messages(batch, batch[0].language):
+        try:
+            await sending.send_html(bot, chat_id, part)
+        except ChatMigrated as error:
+            log.info("chat %s migrated to %s; its subscriptions move along", chat_id, error.new_chat_id)
+            await asyncio.to_thread(db.move_chat, chat_id, error.new_chat_id)
+            chat_id = error.new_chat_id
+            await sending.send_html(bot, chat_id, part)
+    return chat_id
+
+
+async def _chat_gone(db: SubscriptionDB, chat_id: int, reason: str) -> None:
+    ended = await asyncio.to_thread(db.end_chat, chat_id, reason)
+    log.info("chat gone, subscriptions ended", extra={"event": "chat_gone", "chat_id": chat_id, "ended": ended, "reason": reason})
+

@@ -1,0 +1,265 @@
+"""Subscription commands, the bot's membership changes, and the jobs that poll feeds and post.
+
+/subscribe, /subscriptions and /unsubscribe work in private chats and groups
+(in groups for the group's admins only, checked with getChatMember). A channel's
+subscriptions are managed from a private chat: `/subscribe @channel TOPIC`, after
+checking that the user administers the channel and that the bot may post there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import httpx
+from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, ContextTypes
+
+from bot import delivery, subscription_formatting
+from bot.formatting import escape
+from bot.handlers import BotState, reply, state
+from bot.texts import language_of, text
+from index import feeds, subscribing
+from index.errors import InputError, NewsbotError
+from index.loading import USER_AGENT
+from index.subscription_db import Subscription, SubscriptionDB
+from index.topics import parse_topic
+
+log = logging.getLogger(__name__)
+
+ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+DELIVER_EVERY_SECONDS = 10.0
+
+
+def _language(update: Update) -> str:
+    return language_of(update.effective_user.language_code if update.effective_user else None)
+
+
+def _db(context: ContextTypes.DEFAULT_TYPE) -> SubscriptionDB:
+    db = state(context).subscriptions
+    if db is None:
+        raise RuntimeError("the subscription database is not open")
+    return db
+
+
+@dataclass(frozen=True)
+class Target:
+    """The chat whose subscriptions a command changes, and how to name it in replies."""
+
+    chat_id: int
+    label: str
+    title: str
+
+
+def _is_channel_ref(word: str) -> bool:
+    return word.startswith("@") or (word.startswith("-100") and word[1:].isdigit())
+
+
+async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> Target | None:
+    """This chat, or the channel named first in a private chat; None (with a reply) if not allowed."""
+    chat, user = update.effective_chat, update.effective_user
+    language = _language(update)
+    if chat is None or user is None:
+        return None
+    if args and _is_channel_ref(args[0]):
+        if chat.type != ChatType.PRIVATE:
+            await reply(update, context, text("channel_in_private", language))
+            return None
+        return await _channel(update, context, args[0], user.id)
+    if chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
+        await reply(update, context, text("group_admins_only", language))
+        return None
+    return Target(chat.id, text("this_chat", language), chat.title or chat.full_name or str(chat.id))
+
+
+async def _group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or user is None:
+        return False
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous group admin writes as the group itself
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in ADMIN_STATUSES
+
+
+async def _channel(update: Update, context: ContextTypes.DEFAULT_TYPE, reference: str, user_id: int) -> Target | None:
+    language = _language(update)
+    name = escape(reference)
+    try:
+        channel = await context.bot.get_chat(int(reference) if reference.lstrip("-").isdigit() else reference)
+        member = await context.bot.get_chat_member(channel.id, user_id)
+        if member.status not in ADMIN_STATUSES:
+            await reply(update, context, text("not_channel_admin", language, channel=name))
+            return None
+        bot_member: ChatMember = await context.bot.get_chat_member(channel.id, context.bot.id)
+    except (BadRequest, Forbidden):
+        await reply(update, context, text("channel_unknown", language, channel=name))
+        return None
+    may_post = isinstance(bot_member, ChatMemberOwner) or (
+        isinstance(bot_member, ChatMemberAdministrator) and bool(bot_member.can_post_messages)
+    )
+    if not may_post:
+        await reply(update, context, text("bot_cannot_post", language, channel=name))
+        return None
+    label = f"@{channel.username}" if channel.username else escape(channel.title or str(channel.id))
+    return Target(channel.id, label, channel.title or label)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = _language(update)
+    args = list(context.args or [])
+    if not args or (len(args) == 1 and _is_channel_ref(args[0])):
+        await reply(update, context, text("subscribe_usage", language))
+        return
+    target = await _target(update, context, args)
+    if target is None:
+        return
+    raw = " ".join(args[1:] if _is_channel_ref(args[0]) else args)
+    try:
+        topic = parse_topic(raw)
+    except InputError as error:
+        await reply(update, context, text("subscribe_problem", language, reason=escape(str(error))) + "\n\n" + text("subscribe_usage", language))
+        return
+    settings = state(context).services.settings
+    subscription = Subscription(
+        chat_id=target.chat_id, chat_title=target.title[:256], topic=topic.text,
+        include=" ".join(topic.include), exclude=" ".join(topic.exclude),
+        digest_at=topic.digest_at, timezone=topic.timezone or settings.timezone, language=language,
+        created_by=update.effective_user.id if update.effective_user else None,
+    )
+    try:
+        saved = await asyncio.to_thread(_db(context).add, subscription)
+    except NewsbotError as error:
+        await reply(update, context, text("subscribe_problem", language, reason=escape(str(error))))
+        return
+    log.info("subscribed", extra={"event": "subscribed", "subscription": saved.id, "chat_id": target.chat_id})
+    description = subscription_formatting.describe(saved, language)
+    await reply(update, context, f"✓ {target.label}: {description}\n/subscriptions")
+
+
+async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    target = await _target(update, context, list(context.args or []))
+    if target is None:
+        return
+    found = await asyncio.to_thread(_db(context).active, target.chat_id)
+    message, markup = subscription_formatting.subscription_list(found, target.label, _language(update))
+    await reply(update, context, message, markup=markup)
+
+
+async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = _language(update)
+    args = list(context.args or [])
+    target = await _target(update, context, args)
+    if target is None:
+        return
+    rest = args[1:] if args and _is_channel_ref(args[0]) else args
+    db = _db(context)
+    if not rest:
+        await subscriptions_command(update, context)
+        return
+    if rest[0].lower() in {"all", "alle"}:
+        ended = await asyncio.to_thread(db.end_chat, target.chat_id, "unsubscribed all")
+        await reply(update, context, text("unsubscribed_all", language, count=ended))
+        return
+    number = rest[0].lstrip("#")
+    if not number.isdigit():
+        await reply(update, context, text("unsubscribe_usage", language))
+        return
+    await reply(update, context, await _end(db, target.chat_id, int(number), language))
+
+
+async def _end(db: SubscriptionDB, chat_id: int, subscription_id: int, language: str) -> str:
+    found = await asyncio.to_thread(db.get, subscription_id)
+    if found is None or found.chat_id != chat_id or not found.active:
+        return text("unsubscribe_unknown", language, id=subscription_id)
+    await asyncio.to_thread(db.end, subscription_id, "unsubscribed")
+    return text("unsubscribed", language, id=subscription_id, topic=escape(found.topic))
+
+
+async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button under /subscriptions: the same permission checks as the command."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    await query.answer()
+    language = _language(update)
+    number = int(query.data.removeprefix("unsub:"))
+    db = _db(context)
+    found = await asyncio.to_thread(db.get, number)
+    chat = update.effective_chat
+    if found is None or chat is None:
+        return
+    if found.chat_id != chat.id:
+        # A channel's list, shown in a private chat: its admin may end it.
+        target = await _channel(update, context, str(found.chat_id), update.effective_user.id if update.effective_user else 0)
+        if target is None:
+            return
+    elif chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
+        await reply(update, context, text("group_admins_only", language))
+        return
+    await reply(update, context, await _end(db, found.chat_id, number, language))
+
+
+async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was removed from a group or channel, or blocked: that chat's subscriptions end."""
+    change = update.my_chat_member
+    if change is None or state(context).subscriptions is None:
+        return
+    if change.new_chat_member.status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
+        ended = await asyncio.to_thread(_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        log.info("removed from a chat", extra={"event": "removed", "chat_id": change.chat.id, "ended": ended})
+
+
+# --- jobs -------------------------------------------------------------------------------
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Read the configured feeds, index what is new, queue the posts and send them."""
+    bot_state = state(context)
+    services, db = bot_state.services, bot_state.subscriptions
+    if db is None or not services.settings.feeds:
+        return
+    now = bot_state.clock()
+    with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
+        news = await asyncio.to_thread(feeds.poll_and_index, services.settings.feeds, services.embedder, services.store, db, client, now)
+    await queue_and_deliver(context.application, news)
+
+
+async def queue_and_deliver(app: Application, article_ids: list[str]) -> None:  # type: ignore[type-arg]
+    """Match articles to subscriptions, then send whatever is due."""
+    bot_state: BotState = app.bot_data["state"]
+    db = bot_state.subscriptions
+    if db is None:
+        return
+    if article_ids:
+        services = bot_state.services
+        try:
+            await asyncio.to_thread(
+                subscribing.queue_matches, article_ids, services.store, services.query_embedder(), db,
+                min_score=services.settings.subscription_min_score, now=bot_state.clock(),
+            )
+        except NewsbotError as error:
+            log.warning("new articles not matched to subscriptions yet: %s", error)
+    await deliver(app)
+
+
+async def deliver(app: Application) -> None:  # type: ignore[type-arg]
+    """Send the due posts; one sender per process at a time."""
+    bot_state: BotState = app.bot_data["state"]
+    if bot_state.subscriptions is None:
+        return
+    async with bot_state.delivering:
+        await delivery.deliver_due(app.bot, bot_state.subscriptions, bot_state.clock())
+
+
+async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await deliver(context.application)
+    except NewsbotError as error:
+        log.warning("subscription posts postponed: %s", error)

@@ -1,0 +1,122 @@
+"""Polling RSS/Atom feeds: conditional requests, full text for summary-only entries, backoff.
+
+A feed that fails is retried after 1, 2, 4, … minutes (at most MAX_BACKOFF) and
+never stops the others; its state (ETag, Last-Modified, failures) is kept in the
+subscription database so that a restart neither refetches nor forgets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+
+from index import loading, service
+from index.domain import Article, IngestReport
+from index.embedding import Embedder
+from index.errors import LoadError, NewsbotError
+from index.store import VectorStore
+from index.subscription_db import SubscriptionDB
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=6)
+FULL_TEXT_BELOW_CHARS = 600  # an entry shorter than this is a summary: fetch the article page
+
+
+def backoff(failures: int) -> timedelta:
+    later: timedelta = FIRST_BACKOFF * 2 ** max(failures - 1, 0)
+    return min(later, MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """What one poll of a feed brought; `backlog` on the first successful read."""
+
+    url: str
+    articles: list[Article]
+    backlog: bool
+
+
+def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> FeedRead | None:
+    """The feed's articles (none when unchanged), or None when it failed or waits out its backoff."""
+    state = db.feed(url)
+    first = state.last_ok is None
+    if state.next_attempt is not None and state.next_attempt > now:
+        return None
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.modified:
+        headers["If-Modified-Since"] = state.modified
+    state.last_checked = now
+    try:
+        response = client.get(url, headers=headers)
+        if response.status_code == 304:
+            articles: list[Article] = []
+        else:
+            if response.status_code >= 400:
+                raise LoadError(url, f"the server answered HTTP {response.status_code}")
+            result = loading.parse_bytes(response.content, url, content_type=response.headers.get("content-type", ""), url=url)
+            articles = [_full_text(dataclasses.replace(a, origin=url), client) for a in result.articles]
+            state.etag = response.headers.get("etag")
+            state.modified = response.headers.get("last-modified")
+    except (httpx.HTTPError, LoadError) as error:
+        state.failures += 1
+        state.next_attempt = now + backoff(state.failures)
+        state.last_error = str(error)[:500]
+        db.save_feed(state)
+        log.warning(
+            "feed failed",
+            extra={"event": "feed_failed", "feed": url, "failures": state.failures, "retry_at": state.next_attempt.isoformat(), "error": state.last_error},
+        )
+        return None
+    state.failures, state.next_attempt, state.last_error, state.last_ok = 0, None, None, now
+    db.save_feed(state)
+    return FeedRead(url, articles, backlog=first)
+
+
+def poll_and_index(
+    urls: Sequence[str], embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime
+) -> list[str]:
+    """Poll every feed that is due and index what they hold; the ids of articles that may be news.
+
+    What a feed holds when it is first read is its backlog: indexed, but recorded
+    as seen so that subscribers are not flooded with old articles.
+    """
+    news: list[str] = []
+    for url in urls:
+        read = poll(url, db, client, now)
+        if read is None or not read.articles:
+            continue
+        report = IngestReport(articles=len(read.articles))
+        try:
+            service.index_articles(read.articles, embedder, store, report)
+        except NewsbotError as error:
+            log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
+            continue
+        ids = [a.id for a in read.articles]
+        if read.backlog:
+            db.mark_seen(ids)
+            log.info("first read of a feed: %d articles indexed, not posted", len(ids), extra={"feed": url})
+        else:
+            news += ids
+    return news
+
+
+def _full_text(article: Article, client: httpx.Client) -> Article:
+    """Where a feed carries only a summary, the article page's text (the summary if that fails)."""
+    if not article.url or sum(len(p) for p in article.paragraphs) >= FULL_TEXT_BELOW_CHARS:
+        return article
+    page = loading.read_source(article.url, client)
+    if not page.articles:
+        return article
+    full = page.articles[0]
+    if sum(len(p) for p in full.paragraphs) <= sum(len(p) for p in article.paragraphs):
+        return article
+    return dataclasses.replace(article, paragraphs=full.paragraphs, language=full.language or article.language)
