@@ -19,7 +19,7 @@ COPY pyproject.toml README.md ./
 COPY index index
 COPY bot bot
 COPY scripts scripts
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".[postgres]"
 
 # Bake the model in: containers start answering without building or downloading anything.
 RUN newsbot prepare

@@ -21,7 +21,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
-from bot.handlers import BotState, problem_text, reply, state
+from bot.chat import BotState, problem_text, reply, state
 from bot.texts import language_of, text
 from index import loading, service
 from index import reindex as rebuild
@@ -149,18 +149,19 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     bot_state = state(context)
     language = _language(update)
     store = bot_state.services.store
+    db = bot_state.subscriptions
     try:
         info = await asyncio.to_thread(store.info)
         sources = await asyncio.to_thread(store.sources)
         change = await asyncio.to_thread(bot_state.services.model_change)
+        subscribed = await asyncio.to_thread(db.count_active) if db is not None else None
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
     answered, median = bot_state.questions.today()
     message = admin_formatting.stats(info, len(sources), answered, median, language)
-    if bot_state.subscriptions is not None:
-        count = await asyncio.to_thread(bot_state.subscriptions.count_active)
-        message += "\n" + text("subscriptions_stat", language, count=count)
+    if subscribed is not None:
+        message += "\n" + text("subscriptions_stat", language, count=subscribed)
     if change is not None:
         message += "\n\n" + text("model_changed", language, built=escape(change[0]), configured=escape(change[1]))
     if bot_state.reindex is not None:

@@ -22,7 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, handlers, subscriptions
+from bot import admin, handlers, subscriptions, written_answers
+from bot.chat import BotState
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
@@ -44,7 +45,7 @@ ADMIN_COMMANDS = {
 def build_application(services: Services, db: SubscriptionDB | None = None) -> Application:  # type: ignore[type-arg]
     """The bot with its handlers; nothing talks to Telegram until it is started.
 
-    `db` holds subscriptions; without it the subscription commands say so.
+    `db` holds subscriptions; without it the bot has no subscription commands or jobs.
     """
     settings = services.settings
     if settings.telegram_token is None:
@@ -59,13 +60,15 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         .post_init(on_start)
         .build()
     )
-    application.bot_data["state"] = handlers.BotState(services, subscriptions=db)
+    application.bot_data["state"] = BotState(services, subscriptions=db)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("ask", handlers.ask_command))
+    if services.llm is not None:
+        application.add_handler(CommandHandler("new", written_answers.new_conversation))
     for name, handler in ADMIN_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler))
     if db is not None:
@@ -96,10 +99,11 @@ async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Learn our username, register the command menus, and load the model in the background."""
-    state: handlers.BotState = application.bot_data["state"]
+    state: BotState = application.bot_data["state"]
     state.username = application.bot.username
+    names = (*COMMANDS[:1], "new", *COMMANDS[1:]) if state.services.llm is not None else COMMANDS
     for language in ("en", "de"):
-        commands = [BotCommand(name, text(f"cmd_{name}", language)) for name in COMMANDS]
+        commands = [BotCommand(name, text(f"cmd_{name}", language)) for name in names]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)

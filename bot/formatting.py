@@ -9,12 +9,14 @@ tags), so a message never exceeds Telegram's limit and never breaks inside a tag
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.texts import text
 from index.domain import Answer, Chunk, Passage
 from index.splitting import pack_greedy, split_sentences
+from index.written import Written
 
 MESSAGE_LIMIT = 4096  # Telegram's limit; we count the HTML source, which is never shorter than what it shows
 SEPARATOR = "\n\n"
@@ -139,3 +141,37 @@ def context_messages(chunks: Sequence[Chunk], focus_id: str, language: str) -> l
         tag_open, tag_close = ("<b>", "</b>") if chunk.id == focus_id else ("", "")
         blocks.append(Block(body=chunk.text, open=f"¶{chunk.paragraph} {tag_open}", close=tag_close))
     return pack(blocks)
+
+
+_CITED = re.compile(r"\[(\d+)\]")
+
+
+def writing_message(text_so_far: str, language: str) -> str:
+    """A written answer while it streams in."""
+    return f"<b>{text('answer', language)}</b>\n{escape(text_so_far)} ▌"
+
+
+def _linked_citations(escaped: str, passages: Sequence[Passage]) -> str:
+    def link(match: re.Match[str]) -> str:
+        chunk = passages[int(match.group(1)) - 1].chunk
+        if chunk.url and chunk.url.startswith(("http://", "https://")):
+            return f'<a href="{escape_attribute(chunk.url)}">[{match.group(1)}]</a>'
+        return match.group(0)
+
+    return _CITED.sub(link, escaped)
+
+
+def written_messages(written: Written, answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The written answer (citations linked to their articles), then the passages it cites."""
+    language = answer.language
+    body = _linked_citations(escape(written.text), answer.passages)
+    head = f"<b>{text('answer', language)}</b>\n{body}"
+    blocks = [Block(body="", head=head) if len(head) < limit - 100 else Block(body=written.text, head=f"<b>{text('answer', language)}</b>\n")]
+    numbers = list(written.cited) or list(range(1, len(answer.passages) + 1))
+    blocks.append(Block(body="", head=f"<b>{text('sources', language)}</b>"))
+    blocks += [
+        Block(body=answer.passages[n - 1].chunk.text, open="<blockquote>", close="</blockquote>",
+              head=source_head(n, answer.passages[n - 1].chunk, language))
+        for n in numbers
+    ]  # fmt: skip
+    return pack(blocks, limit)

@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import delivery, subscription_formatting
 from bot.formatting import escape
-from bot.handlers import BotState, reply, state
+from bot.chat import BotState, reply, state
 from bot.texts import language_of, text
 from index import feeds, subscribing
 from index.errors import InputError, NewsbotError
@@ -220,15 +220,23 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The feed job: one failure is logged, the next run tries again."""
+    try:
+        await poll_feeds_now(context.application)
+    except NewsbotError as error:
+        log.warning("feeds not polled: %s", error)
+
+
+async def poll_feeds_now(app: Application) -> None:  # type: ignore[type-arg]
     """Read the configured feeds, index what is new, queue the posts and send them."""
-    bot_state = state(context)
+    bot_state: BotState = app.bot_data["state"]
     services, db = bot_state.services, bot_state.subscriptions
     if db is None or not services.settings.feeds:
         return
     now = bot_state.clock()
     with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
         news = await asyncio.to_thread(feeds.poll_and_index, services.settings.feeds, services.embedder, services.store, db, client, now)
-    await queue_and_deliver(context.application, news)
+    await queue_and_deliver(app, news)
 
 
 async def queue_and_deliver(app: Application, article_ids: list[str]) -> None:  # type: ignore[type-arg]

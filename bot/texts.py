@@ -234,6 +234,16 @@ _TEXTS: dict[str, dict[str, str]] = {
     "cmd_subscribe": {"en": "Follow a topic: new articles are posted here", "de": "Einem Thema folgen"},
     "cmd_subscriptions": {"en": "Topics this chat follows", "de": "Themen dieses Chats"},
     "cmd_unsubscribe": {"en": "Stop following a topic", "de": "Einem Thema nicht mehr folgen"},
+    "writing": {"en": "<b>Answer</b>\n<i>writing…</i>", "de": "<b>Antwort</b>\n<i>wird geschrieben…</i>"},
+    "llm_failed": {
+        "en": "<i>The language model did not answer, so here are the passages themselves.</i>",
+        "de": "<i>Das Sprachmodell hat nicht geantwortet, daher hier die Textstellen selbst.</i>",
+    },
+    "new_conversation": {
+        "en": "Started a new conversation: I have forgotten the earlier questions of this chat.",
+        "de": "Neues Gespräch: Die früheren Fragen dieses Chats habe ich vergessen.",
+    },
+    "cmd_new": {"en": "Forget the conversation (follow-up questions start over)", "de": "Gespräch vergessen"},
     "cmd_ask": {"en": "Answer a question with sources", "de": "Eine Frage mit Quellen beantworten"},
     "cmd_help": {"en": "How to ask, and the commands", "de": "Wie man fragt, und die Befehle"},
     "cmd_start": {"en": "What this bot does", "de": "Was dieser Bot tut"},

@@ -14,6 +14,8 @@ from index.domain import Answer
 from index.embedding import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from index.errors import StoreUnavailable
 from index.keyword_index import KeywordIndex
+from index.llm import LLMClient
+from index.priority import PRIORITY
 from index.locking import acquire_data_dir
 from index.settings import Settings
 from index.store import VectorStore, open_client
@@ -30,6 +32,7 @@ class Services:
     store: VectorStore
     keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
+    llm: LLMClient | None = None  # set when NEWSBOT_LLM_URL is: written answers
     _others: dict[str, Embedder] = field(default_factory=dict, repr=False)
     _others_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -53,16 +56,20 @@ class Services:
             return self._others[built_with]
 
     def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer with the configured limits and the model that built the serving index."""
-        return service.ask(
-            question,
-            self.query_embedder(),
-            self.store,
-            k=k or self.settings.top_k,
-            min_score=self.settings.min_score,
-            max_chars=self.settings.max_question_chars,
-            keywords=self.keywords,
-        )
+        """Answer with the configured limits and the model that built the serving index.
+
+        Questions go before background embedding (see index.priority).
+        """
+        with PRIORITY.foreground():
+            return service.ask(
+                question,
+                self.query_embedder(),
+                self.store,
+                k=k or self.settings.top_k,
+                min_score=self.settings.min_score,
+                max_chars=self.settings.max_question_chars,
+                keywords=self.keywords,
+            )
 
     def model_change(self) -> tuple[str, str] | None:
         """(built with, configured) when the configured model is not the index's."""
@@ -71,6 +78,8 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
+        if self.llm is not None:
+            self.llm.close()
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -109,7 +118,14 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
             lock.release()
         raise
     keywords = KeywordIndex(store, settings.data_dir / "keywords" / settings.collection)
-    return Services(settings, embedder, store, keywords, lock)
+    return Services(settings, embedder, store, keywords, lock, llm=build_llm(settings))
+
+
+def build_llm(settings: Settings) -> LLMClient | None:
+    if not settings.llm_url:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMClient(settings.llm_url, settings.llm_model, key, settings.llm_timeout_seconds)
 
 
 def clean_up_unfinished(services: Services) -> list[str]:

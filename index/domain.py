@@ -27,6 +27,7 @@ class Article:
     published: str | None = None  # ISO 8601 date, "2025-10-16"
     language: str | None = None
     origin: str | None = None  # the file, folder, feed or URL it was read from, as configured
+    partial: bool = False  # only a summary (a feed entry without content); the text is at `url`
 
     @property
     def id(self) -> str:

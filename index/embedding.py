@@ -19,6 +19,7 @@ import numpy as np
 
 from index import bundled_model
 from index.errors import ModelError
+from index.priority import PRIORITY
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # Room for the prompt ("passage: ") and the special tokens within the model's limit.
 PROMPT_TOKEN_MARGIN = 16
+# Texts per encode call in background work, between which questions get the CPU.
+BACKGROUND_SLICE = 16
 
 
 class Embedder(Protocol):
@@ -126,6 +129,13 @@ class SentenceTransformerEmbedder:
         prompt = self._query_prompt if query else self._passage_prompt
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if PRIORITY.in_background and len(texts) > BACKGROUND_SLICE:
+            parts = []
+            for start in range(0, len(texts), BACKGROUND_SLICE):
+                PRIORITY.wait_turn()  # a question being answered goes first
+                parts.append(self._encode(texts[start : start + BACKGROUND_SLICE], query=query))
+            return np.concatenate(parts)
+        PRIORITY.wait_turn()
         vectors = model.encode(
             texts,
             prompt=prompt or None,

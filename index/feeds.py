@@ -19,6 +19,7 @@ from index import loading, service
 from index.domain import Article, IngestReport
 from index.embedding import Embedder
 from index.errors import LoadError, NewsbotError
+from index.priority import PRIORITY
 from index.store import VectorStore
 from index.subscription_db import SubscriptionDB
 
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
-FULL_TEXT_BELOW_CHARS = 600  # an entry shorter than this is a summary: fetch the article page
 
 
 def backoff(failures: int) -> timedelta:
@@ -63,7 +63,7 @@ def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> F
             if response.status_code >= 400:
                 raise LoadError(url, f"the server answered HTTP {response.status_code}")
             result = loading.parse_bytes(response.content, url, content_type=response.headers.get("content-type", ""), url=url)
-            articles = [_full_text(dataclasses.replace(a, origin=url), client) for a in result.articles]
+            articles = [dataclasses.replace(a, origin=url) for a in result.articles]
             state.etag = response.headers.get("etag")
             state.modified = response.headers.get("last-modified")
     except (httpx.HTTPError, LoadError) as error:
@@ -94,9 +94,15 @@ def poll_and_index(
         read = poll(url, db, client, now)
         if read is None or not read.articles:
             continue
-        report = IngestReport(articles=len(read.articles))
         try:
-            service.index_articles(read.articles, embedder, store, report)
+            known = store.ids_of_articles([a.id for a in read.articles])
+            # Summary-only entries get their page's text, once: an indexed one is not fetched again
+            # (and not overwritten with its summary).
+            articles = [a if a.id in known or not a.partial else full_text(a, client) for a in read.articles]
+            articles = [a for a in articles if not (a.partial and a.id in known)]
+            report = IngestReport(articles=len(articles))
+            with PRIORITY.background():
+                service.index_articles(articles, embedder, store, report)
         except NewsbotError as error:
             log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
             continue
@@ -109,14 +115,15 @@ def poll_and_index(
     return news
 
 
-def _full_text(article: Article, client: httpx.Client) -> Article:
-    """Where a feed carries only a summary, the article page's text (the summary if that fails)."""
-    if not article.url or sum(len(p) for p in article.paragraphs) >= FULL_TEXT_BELOW_CHARS:
+def full_text(article: Article, client: httpx.Client) -> Article:
+    """A summary-only feed entry with its article page's text (the summary if the page fails)."""
+    if not article.url:
         return article
     page = loading.read_source(article.url, client)
     if not page.articles:
+        log.info("full text not fetched, the summary is indexed: %s", page.errors[0] if page.errors else "no text")
         return article
     full = page.articles[0]
     if sum(len(p) for p in full.paragraphs) <= sum(len(p) for p in article.paragraphs):
         return article
-    return dataclasses.replace(article, paragraphs=full.paragraphs, language=full.language or article.language)
+    return dataclasses.replace(article, paragraphs=full.paragraphs, language=full.language or article.language, partial=False)

@@ -333,7 +333,8 @@ def feed_entry_to_article(entry: Any, where: str) -> Article:
     published = time.strftime("%Y-%m-%d", parsed_date) if parsed_date else None
     if not paragraphs:
         raise LoadError(where, "the entry has no text")
-    return _article(identity, entry.get("title", ""), paragraphs, link, published, entry.get("language"))
+    article = _article(identity, entry.get("title", ""), paragraphs, link, published, entry.get("language"))
+    return dataclasses.replace(article, partial=not entry.get("content"))
 
 
 _BLOCKS = ".//p|.//li|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//blockquote|.//pre"

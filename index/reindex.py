@@ -23,6 +23,7 @@ from index.domain import Article, IngestReport
 from index.embedding import Embedder
 from index.errors import NothingToIndex, ReindexRunning
 from index.keyword_index import KeywordIndex
+from index.priority import PRIORITY
 from index.store import VectorStore
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ def reindex(
         progress.chunks_done, progress.chunks_total = done, total
 
     try:
-        service.index_articles(articles, embedder, generation, report, advance)
+        with PRIORITY.background():  # questions asked meanwhile go first
+            service.index_articles(articles, embedder, generation, report, advance)
         progress.phase = "switching"
         KeywordIndex(generation, keywords_dir).stats()  # ready before the first question needs it
         replaced = store.activate(generation, build_seconds=progress.elapsed)

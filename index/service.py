@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
-from index import answering, language, loading
+from index import answering, language, loading, written
 from index.domain import Answer, Article, Chunk, IngestReport, Passage
 from index.embedding import Embedder
 from index.keyword_index import KeywordIndex
+from index.llm import LLMClient, LLMError
 from index.keywords import TermStats, keyword_bonus
 from index.errors import QuestionError
 from index.splitting import chunk_article
@@ -208,3 +209,39 @@ def forget(source: str, store: VectorStore) -> int:
 def neighbours(store: VectorStore, passage: Passage, before: int = 1, after: int = 1) -> list[Chunk]:
     """A passage's paragraph with the ones around it, for "show more context"."""
     return store.neighbours(passage.chunk, before, after)
+
+
+def standalone_question(question: str, history: Sequence[tuple[str, str]], llm: LLMClient, timeout: float = 15.0) -> str:
+    """A follow-up ("and who leads it?") rewritten from the conversation so that retrieval understands it.
+
+    Without history, or when the model fails, the question is used as asked.
+    """
+    if not history:
+        return question
+    try:
+        reply = llm.complete(written.rewrite_messages(history, question), timeout=timeout, max_tokens=100)
+    except LLMError as error:
+        log.warning("follow-up not rewritten, asked as is: %s", error)
+        return question
+    return written.clean_rewrite(reply, question)
+
+
+def write_answer(answer: Answer, llm: LLMClient, on_text: Callable[[str], None] | None = None) -> written.Written:
+    """A written answer from the answer's passages, streamed to `on_text` (the text so far, checked).
+
+    Raises LLMError when the model fails, is too slow or says nothing.
+    """
+    messages = written.answer_messages(answer.question, answer.passages, answer.language)
+    shown = written.CitationFilter(len(answer.passages))
+    raw = ""
+    for piece in llm.stream(messages):
+        raw += piece
+        if shown.feed(piece) and on_text is not None:
+            on_text(shown.text)
+    shown.finish()
+    result = written.check_citations(raw, len(answer.passages))
+    if not result.text:
+        raise LLMError("the language model sent an empty answer")
+    if result.removed:
+        log.info("removed %d citation(s) of passages that do not exist", result.removed)
+    return result

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         DEFAULT_SUBSCRIPTION_MIN_SCORE, ge=-1.0, le=1.0, description="Similarity a new paragraph needs to a followed topic."
     )
     timezone: str = Field("Europe/Berlin", description="Time zone of daily digests unless a subscription names one.")
+    llm_url: str | None = Field(
+        None, description="OpenAI-compatible API base URL (e.g. http://localhost:11434/v1); set = written answers."
+    )
+    llm_model: str = Field("llama3.2", description="Model name the LLM server knows.")
+    llm_api_key: SecretStr | None = Field(None, description="API key, if the LLM server wants one.")
+    llm_timeout_seconds: float = Field(60.0, gt=0, description="Longest wait for a written answer before falling back.")
     webhook_url: str | None = Field(None, description="Public HTTPS URL; set = webhook mode.")
     webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")

@@ -10,7 +10,7 @@ claims due rows, posts them and marks them sent. A claim older than CLAIM_TIMEOU
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -223,7 +223,7 @@ class SubscriptionDB:
 
     # --- the outbox ----------------------------------------------------------------------
 
-    def queue(self, subscription: Subscription, article_id: str, post: dict[str, object], score: float, due_at: datetime) -> bool:
+    def queue(self, subscription: Subscription, article_id: str, post: Mapping[str, object], score: float, due_at: datetime) -> bool:
         """Queue an article for a subscription's chat; False if that chat has (or had) it already."""
         try:
             with self.session() as session:

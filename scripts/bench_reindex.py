@@ -3,8 +3,9 @@
     .venv/bin/python -m scripts.bench_reindex [--corpus ../shared/corpus/derstandard.jsonl] [--questions 40]
 
 Builds the index once from empty (timed), asks questions with nothing else running (the
-baseline), then rebuilds it while asking the same questions again, as users would during a
-/reindex. Prints a Markdown section for docs/operations.md. The corpus is read where it lies.
+baseline), then rebuilds it while users keep asking: the same questions, one every
+--interval seconds (a busy bot), answered as the bot answers them. Prints a Markdown section
+for docs/operations.md. The corpus is read where it lies.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/derstandard.jsonl"))
     parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--interval", type=float, default=0.5, help="Seconds between questions during the reindex.")
     args = parser.parse_args()
     asked = questions(args.corpus, args.questions)
 
@@ -76,6 +78,7 @@ def main() -> None:
                 during.append(time.perf_counter() - started)
                 differing += answer.found != expected[question]
                 index += 1
+                time.sleep(max(0.0, args.interval - (time.perf_counter() - started)))
             worker.join()
             second = result["report"]
         finally:
@@ -87,7 +90,7 @@ def main() -> None:
 |---|---|
 | corpus | seed + {first.articles - 1} articles ({first.paragraphs} paragraphs) |
 | reindex from empty, nothing else running | {first.seconds:.0f} s ({first.paragraphs / first.seconds:.0f} paragraphs/s) |
-| reindex while answering questions | {second.seconds:.0f} s |
+| reindex while answering a question every {args.interval} s | {second.seconds:.0f} s |
 | answers during that reindex | {len(during)}; {differing} differ from the answer without reindex (found / not found) |
 | p95 answer time without reindex | {percentile(baseline, 0.95) * 1000:.0f} ms ({len(baseline)} questions) |
 | p95 answer time during reindex | {percentile(during, 0.95) * 1000:.0f} ms |

@@ -21,7 +21,9 @@ import click
 
 from index import benchmark, bootstrap, evaluation, health_check, service
 from index import reindex as rebuild
+from index.domain import Answer
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
+from index.llm import LLMClient, LLMError
 from index.settings import Settings
 from index.subscription_db import SubscriptionDB
 from scripts import output
@@ -111,17 +113,51 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
 @click.argument("question")
 @click.option("-k", "--k", "k", type=click.IntRange(1, 50), default=None, help="Passages to show (default NEWSBOT_TOP_K).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@click.option("--llm", "use_llm", is_flag=True, help="Have the language model (NEWSBOT_LLM_URL) write the answer.")
 @click.pass_obj
-def ask(settings: Settings, question: str, k: int | None, as_json: bool) -> None:
+def ask(settings: Settings, question: str, k: int | None, as_json: bool, use_llm: bool) -> None:
     """Answer QUESTION from the indexed articles, quoting passages and sources."""
+    if use_llm and not settings.llm_url:
+        fail("set NEWSBOT_LLM_URL (and NEWSBOT_LLM_MODEL) to use --llm; see README, 'Written answers'", EXIT_USAGE)
     with services(settings, write=False) as built:
         warn_model_change(built)
         answer = built.ask(question, k)
+        if use_llm and built.llm is not None and answer.found:
+            write_out(answer, built.llm, as_json)
+            return
     if as_json:
         click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False, indent=2))
     else:
         click.echo(output.answer_text(answer))
     sys.exit(EXIT_OK if answer.found else EXIT_NOT_FOUND)
+
+
+def write_out(answer: Answer, llm: LLMClient, as_json: bool) -> None:
+    """Stream the written answer to stdout (checked citations only), then its sources."""
+    stream = not as_json
+    if stream:
+        click.echo("Answer: ", nl=False)
+    try:
+        result = service.write_answer(answer, llm, on_text=_Printer() if stream else None)
+    except LLMError as error:
+        click.echo(f"\nWarning: {error}; the passages themselves follow.", err=True)
+        click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False, indent=2) if as_json else output.answer_text(answer))
+        return
+    if as_json:
+        click.echo(json.dumps(output.written_dict(result, answer), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n\n" + output.cited_sources_text(result, answer))
+
+
+class _Printer:
+    """Prints the part of the streamed answer not printed yet."""
+
+    def __init__(self) -> None:
+        self.printed = 0
+
+    def __call__(self, so_far: str) -> None:
+        click.echo(so_far[self.printed :], nl=False)
+        self.printed = len(so_far)
 
 
 def warn_model_change(built: bootstrap.Services) -> None:

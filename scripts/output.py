@@ -9,6 +9,7 @@ from typing import Any
 from index.domain import Answer, Chunk, IngestReport, Passage
 from index.reindex import ReindexReport
 from index.store import SourceInfo
+from index.written import Written
 
 NOT_FOUND = {
     "en": "No relevant passage found in the indexed articles.",
@@ -115,4 +116,22 @@ def sources_text(sources: Sequence[SourceInfo]) -> str:
     width = max(len(s.origin) for s in sources)
     lines = [f"{'source':{width}}  articles  paragraphs  last indexed"]
     lines += [f"{s.origin:{width}}  {s.articles:8}  {s.paragraphs:10}  {s.last_indexed or '-'}" for s in sources]
+    return "\n".join(lines)
+
+
+def written_dict(written: Written, answer: Answer) -> dict[str, Any]:
+    """A written answer for other programs: the text, the cited passages, all passages."""
+    data = answer_dict(answer)
+    data["answer"] = written.text
+    data["cited"] = list(written.cited)
+    return data
+
+
+def cited_sources_text(written: Written, answer: Answer) -> str:
+    numbers = list(written.cited) or list(range(1, len(answer.passages) + 1))
+    lines = ["Sources:"]
+    for number in numbers:
+        passage = answer.passages[number - 1]
+        lines.append(f"[{number}] {source_line(passage.chunk)}")
+        lines.append(textwrap.indent(textwrap.fill(passage.chunk.text, 100), "    "))
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import os
 import socket
@@ -28,6 +29,7 @@ class Routes:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, bytes]] = {}
         self.hits: list[str] = []
+        self.not_modified = 0  # 304 answers to If-None-Match
 
     def add(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8", status: int = 200) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -42,7 +44,15 @@ def http_server(routes: Routes) -> Iterator[str]:
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
             routes.hits.append(self.path)
             status, content_type, body = routes.pages.get(self.path, (404, "text/plain", b"not found"))
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if status == 200 and self.headers.get("If-None-Match") == etag:
+                routes.not_modified += 1
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             self.send_response(status)
+            self.send_header("ETag", etag)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -76,7 +76,8 @@ def ask_private(fake: FakeTelegram, chat_id: int, text: str, language: str = "en
 
 def test_commands_menu_is_registered(telegram: tuple[FakeTelegram, Path]) -> None:
     fake, _ = telegram
-    assert {c["command"] for c in fake.commands["all_private_chats:"]} == {"ask", "help", "start"}
+    commands = {c["command"] for c in fake.commands["all_private_chats:"]}
+    assert commands == {"ask", "subscribe", "subscriptions", "unsubscribe", "help", "start"}
     assert "all_group_chats:de" in fake.commands
 
 

@@ -39,13 +39,15 @@ def test_compose_file_validates(tmp_path: Path) -> None:
 
 def test_compose_and_dockerfile_use_only_real_settings() -> None:
     """A misspelt NEWSBOT_ variable would be silently ignored; catch it here."""
-    known = {f"NEWSBOT_{name.upper()}" for name in Settings.model_fields} | {"NEWSBOT_DOMAIN"}
+    known = {f"NEWSBOT_{name.upper()}" for name in Settings.model_fields} | {"NEWSBOT_DOMAIN", "NEWSBOT_DB_PASSWORD"}
     compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
     used = set(compose["services"]["bot"]["environment"])
     used |= set(re.findall(r"NEWSBOT_[A-Z_]+", (REPO / "Dockerfile").read_text(encoding="utf-8")))
     used |= set(re.findall(r"^#?\s*(NEWSBOT_[A-Z_]+)=", (REPO / ".env.example").read_text(encoding="utf-8"), re.M))
     assert used - known == set()
-    assert compose["services"]["bot"]["environment"]["NEWSBOT_CHROMA_URL"] == "http://chroma:8000"
+    environment = compose["services"]["bot"]["environment"]
+    assert environment["NEWSBOT_CHROMA_URL"] == "http://chroma:8000"
+    assert environment["NEWSBOT_DATABASE_URL"].startswith("postgresql+psycopg://")
 
 
 def test_every_setting_is_documented() -> None:

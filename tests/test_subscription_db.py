@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -9,7 +12,7 @@ import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from index import subscribing, topics
 from index.domain import Chunk
@@ -19,11 +22,32 @@ from index.subscription_db import CLAIM_TIMEOUT, Base, Subscription, Subscriptio
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> SubscriptionDB:
-    database = SubscriptionDB(f"sqlite:///{tmp_path / 'subs.db'}")
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server (binaries from the pgserver package), for the session."""
+    pgserver = pytest.importorskip("pgserver")
+    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
+    """The same tests on SQLite (the default) and PostgreSQL (shared by several bot processes)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'subs.db'}"
+    else:
+        base = request.getfixturevalue("postgres")
+        name = f"t{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = base.replace("/postgres?", f"/{name}?", 1)
+    database = SubscriptionDB(url)
     database.migrate()
-    return database
+    yield database
+    database.close()
 
 
 def test_the_migrations_build_exactly_the_models_schema(db: SubscriptionDB) -> None:
@@ -71,6 +95,24 @@ def test_a_chat_that_is_gone_ends_its_subscriptions_and_a_migrated_one_keeps_the
     assert [s.chat_id for s in db.active()] == [-1002]
     assert [(q.chat_id, q.article_id) for q in db.claim_due(NOW)] == [(-1002, "a1")]
     assert db.counts()["dropped"] == 1
+
+
+def test_two_senders_never_claim_the_same_delivery(db: SubscriptionDB) -> None:
+    for number in range(200):
+        db.queue(subscription(db, chat_id=-number - 1), f"a{number}", {}, 0.9, NOW)
+    claimed: list[list[int]] = [[], []]
+
+    def sender(index: int) -> None:
+        while batch := db.claim_due(NOW, limit=7):
+            claimed[index] += [q.id for q in batch]
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed[0]) + len(claimed[1]) == 200
+    assert set(claimed[0]).isdisjoint(claimed[1])
 
 
 def test_seen_articles_are_matched_once(db: SubscriptionDB) -> None:

@@ -23,7 +23,7 @@ from tests.servers import Routes, http_server
 
 pytestmark = pytest.mark.slow
 
-GROUP, ADMIN, MEMBER = -5001, 8001, 8002
+GROUP, SUPERGROUP, ADMIN, MEMBER = -5001, -1005001, 8001, 8002
 CHANNEL, QUIET_CHANNEL = -1001234, -1005678
 
 
@@ -108,11 +108,18 @@ def test_a_group_subscribes_and_gets_exactly_one_post_per_new_article(
         assert "#1 Zölle auf Stahl" in listing["text"]
         assert listing["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "unsub:1"
 
-        telegram.bot_status(GROUP, "member", "kicked")  # removed from the group
-        time.sleep(1)
+        telegram.chat(SUPERGROUP, "supergroup", title="Handelspolitik")
+        telegram.members[(SUPERGROUP, ADMIN)] = "administrator"
+        telegram.migrated[GROUP] = SUPERGROUP  # the group became a supergroup
         feed.add("stahl-2", STEEL[0] + " (2)", [p + " Neu." for p in STEEL[1]])
+        telegram.wait_for(lambda: posts(telegram, SUPERGROUP), timeout=60)
+        assert "#1 Zölle auf Stahl" in command(telegram, SUPERGROUP, ADMIN, "/subscriptions")["text"]
+
+        telegram.bot_status(SUPERGROUP, "member", "kicked")  # removed from the group
+        time.sleep(1)
+        feed.add("stahl-3", STEEL[0] + " (3)", [p + " Neuer." for p in STEEL[1]])
         feed_read(feed, 2)
-        assert len(posts(telegram, GROUP)) == 2
+        assert len(posts(telegram, SUPERGROUP)) == 1 and len(posts(telegram, GROUP)) == 2
 
 
 def test_a_channel_is_managed_from_a_private_chat_by_its_admins(
@@ -146,6 +153,15 @@ def test_a_channel_is_managed_from_a_private_chat_by_its_admins(
         telegram.wait_for(lambda: posts(telegram, CHANNEL), timeout=60)
         (post,) = posts(telegram, CHANNEL)
         assert STEEL[0] in post["text"]
+
+        # An admin adds one article from the chat: it is indexed and posted at once.
+        title, _, paragraphs = ALUMINIUM_PAGE_ONLY
+        page = "".join(f"<p>{p}</p>" for p in paragraphs)
+        feed.routes.add("/extra.html", f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{page}</article></body></html>")
+        done = command(telegram, ADMIN, ADMIN, f"/ingest {feed.base_url}/extra.html")
+        assert done["text"].startswith("Reading")
+        telegram.wait_for(lambda: len(posts(telegram, CHANNEL)) == 2, timeout=60)
+        assert "Graz und Steyr" in posts(telegram, CHANNEL)[1]["text"]
 
 
 def test_a_restart_in_the_middle_of_a_burst_loses_and_doubles_nothing(

@@ -1,0 +1,143 @@
+"""What every chat feature shares: the bot's state, replies, "typing…", buttons and error wording.
+
+Handlers (bot.handlers, bot.admin, bot.subscriptions, bot.written_answers)
+import from here, so none of them needs another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.ext import ContextTypes
+
+from bot import sending
+from bot.question_stats import QuestionStats
+from bot.texts import language_of, text
+from index.bootstrap import Services
+from index.domain import Answer
+from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, StoreUnavailable
+from index.reindex import ReindexProgress
+from index.subscription_db import SubscriptionDB, utcnow
+
+log = logging.getLogger(__name__)
+
+RECENT_QUESTIONS = 50  # per chat, for the "more passages" button
+TYPING_EVERY_SECONDS = 4.0
+
+
+@dataclass
+class BotState:
+    """What the handlers share, kept in `application.bot_data["state"]`."""
+
+    services: Services
+    username: str = ""
+    subscriptions: SubscriptionDB | None = None
+    questions: QuestionStats = field(default_factory=QuestionStats)
+    reindex: ReindexProgress | None = None  # the reindex this process runs, if any
+    clock: Callable[[], datetime] = utcnow  # tests move time forward for digests
+    delivering: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.services.settings.admin_ids
+
+
+def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return context.bot_data["state"]  # type: ignore[no-any-return]
+
+
+def problem_text(error: NewsbotError, language: str) -> str:
+    """What the user reads when a question cannot be answered."""
+    if isinstance(error, QuestionError):
+        if error.kind == "too_long":
+            return text("too_long", language, length=error.length, limit=error.limit)
+        return text("empty_question" if error.kind == "empty" else "no_words", language)
+    if isinstance(error, IndexEmpty):
+        return text("index_empty", language)
+    if isinstance(error, ModelMismatch):
+        return text("needs_reindex", language)
+    if isinstance(error, StoreUnavailable):
+        return text("unavailable", language)
+    log.warning("could not answer: %s", error)
+    return text("failed", language)
+
+
+def user_language(update: Update) -> str:
+    return language_of(update.effective_user.language_code if update.effective_user else None)
+
+
+def remember(context: ContextTypes.DEFAULT_TYPE, question: str) -> str:
+    """Keep the chat's recent questions so that buttons can refer to them in 64 bytes."""
+    recent: OrderedDict[str, str] = context.chat_data.setdefault("questions", OrderedDict())  # type: ignore[union-attr]
+    counter = context.chat_data.get("question_counter", 0) + 1  # type: ignore[union-attr]
+    context.chat_data["question_counter"] = counter  # type: ignore[index]
+    key = format(counter, "x")
+    recent[key] = question
+    while len(recent) > RECENT_QUESTIONS:
+        recent.popitem(last=False)
+    return key
+
+
+def buttons(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
+    """More passages, the best passage in context, and its source. Callback data stays under 64 bytes."""
+    if not answer.found:
+        return None
+    language = answer.language
+    best = answer.passages[answer.quotes[0].passage].chunk
+    row = [
+        InlineKeyboardButton(text("more", language), callback_data=f"more:{key}:{len(answer.passages)}"),
+        InlineKeyboardButton(text("context", language, paragraph=best.paragraph), callback_data=f"ctx:{best.id}"),
+    ]
+    rows = [row]
+    if best.url and best.url.startswith(("http://", "https://")):
+        rows.append([InlineKeyboardButton(text("open", language), url=best.url)])
+    return InlineKeyboardMarkup(rows)
+
+
+@contextlib.asynccontextmanager
+async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" until the block is done (Telegram clears it after ~5 s, so renew it)."""
+
+    async def keep_typing() -> None:
+        while True:
+            with contextlib.suppress(Exception):  # a failed chat action must never cost the answer
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(TYPING_EVERY_SECONDS)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def reply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    messages: str | list[str],
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Send the messages to the chat of the update; buttons go under the last one.
+
+    In groups the first message replies to the question, so the answer is threaded.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return
+    parts = [messages] if isinstance(messages, str) else messages
+    incoming: Message | None = update.effective_message if update.callback_query is None else None
+    reply_to = incoming.message_id if incoming is not None and chat.type != ChatType.PRIVATE else None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await sending.send(
+            context.application, chat.id, part, markup=markup if last else None, reply_to=reply_to if index == 0 else None
+        )
+        if sent is None:
+            return

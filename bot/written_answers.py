@@ -1,0 +1,113 @@
+"""Questions answered in writing by a language model, streamed into the Telegram message.
+
+Used when NEWSBOT_LLM_URL is set. The passages are retrieved as always; the
+model writes from them, and the reply grows in one message, edited every
+EDIT_EVERY_SECONDS (well inside Telegram's limits). If the model fails or is
+too slow, the same message becomes the extractive answer, with a short note.
+A follow-up question is first rewritten from the chat's recent turns (/new
+forgets them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import formatting, sending
+from bot.chat import buttons, problem_text, remember, reply, state, typing
+from bot.texts import text
+from index import service
+from index.domain import Answer
+from index.errors import NewsbotError
+from index.llm import LLMClient, LLMError
+from index.written import HISTORY_TURNS
+
+log = logging.getLogger(__name__)
+
+EDIT_EVERY_SECONDS = 1.5
+
+
+def _history(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
+    conversation: list[tuple[str, str]] = (context.chat_data or {}).get("conversation", [])
+    return conversation
+
+
+def _remember_turn(context: ContextTypes.DEFAULT_TYPE, question: str, answer: str) -> None:
+    if context.chat_data is None:
+        return
+    turns = [*_history(context), (question, answer)]
+    context.chat_data["conversation"] = turns[-HISTORY_TURNS:]
+
+
+async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: forget this chat's earlier questions."""
+    if context.chat_data is not None:
+        context.chat_data.pop("conversation", None)
+    language = update.effective_user.language_code if update.effective_user else None
+    await reply(update, context, text("new_conversation", "de" if (language or "").startswith("de") else "en"))
+
+
+async def answer_in_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, llm: LLMClient, language: str) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    services = state(context).services
+    try:
+        async with typing(context, chat.id):
+            asked = await asyncio.to_thread(service.standalone_question, question, _history(context), llm)
+            answer = await asyncio.to_thread(services.ask, asked)
+    except NewsbotError as error:
+        await reply(update, context, problem_text(error, language))
+        return
+    if not answer.found:
+        await reply(update, context, formatting.answer_messages(answer, shown=0))
+        return
+    incoming = update.effective_message
+    reply_to = incoming.message_id if incoming is not None and chat.type != "private" else None
+    status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to)
+    if status is None:
+        return
+    markup = buttons(answer, remember(context, answer.question))
+    try:
+        result = await _stream(status, answer, llm)
+    except LLMError as error:
+        log.warning("written answer failed, extractive answer sent instead: %s", error)
+        messages = formatting.answer_messages(answer, shown=len(answer.passages))
+        messages[0] = text("llm_failed", answer.language) + "\n\n" + messages[0]
+        await _finish(context, status, messages, markup)
+        return
+    _remember_turn(context, question if asked == question else asked, result.text)
+    log.info("written answer", extra={"event": "written", "cited": len(result.cited), "removed_citations": result.removed})
+    await _finish(context, status, formatting.written_messages(result, answer), markup)
+
+
+async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
+    """Run the model in a thread; edit the message with the text so far every EDIT_EVERY_SECONDS."""
+    latest = [""]
+    work = asyncio.ensure_future(asyncio.to_thread(service.write_answer, answer, llm, lambda so_far: latest.__setitem__(0, so_far)))
+    shown = ""
+    while not work.done():
+        await asyncio.wait({work}, timeout=EDIT_EVERY_SECONDS)
+        if not work.done() and latest[0] and latest[0] != shown:
+            shown = latest[0]
+            await _edit(status, formatting.writing_message(shown, answer.language))
+    return work.result()
+
+
+async def _finish(context: ContextTypes.DEFAULT_TYPE, status: Message, messages: list[str], markup: Any) -> None:
+    """The first message replaces the status message; any others follow it, buttons under the last."""
+    await _edit(status, messages[0], markup if len(messages) == 1 else None)
+    for index, part in enumerate(messages[1:], start=2):
+        await sending.send(context.application, status.chat_id, part, markup=markup if index == len(messages) else None)
+
+
+async def _edit(message: Message, html_text: str, markup: Any = None) -> None:
+    with contextlib.suppress(TelegramError):  # "not modified" or a vanished message: the answer still goes on
+        await message.edit_text(html_text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=sending.NO_PREVIEW)

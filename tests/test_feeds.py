@@ -1,0 +1,84 @@
+"""Feed polling against a local HTTP server: backoff, conditional requests, backlog, full text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from index import feeds
+from index.settings import Settings
+from index.store import VectorStore
+from index.subscription_db import SubscriptionDB
+from tests.fakes import HashingEmbedder
+from tests.feed_fixtures import ALUMINIUM_PAGE_ONLY, GLACIER, STEEL, NewsFeed
+from tests.servers import Routes, http_server
+
+NOW = datetime(2026, 11, 29, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> SubscriptionDB:
+    database = SubscriptionDB(f"sqlite:///{tmp_path / 'subs.db'}")
+    database.migrate()
+    return database
+
+
+def test_a_broken_feed_backs_off_and_does_not_stop_the_others(
+    db: SubscriptionDB, store: VectorStore, fake_embedder: HashingEmbedder, settings: Settings
+) -> None:
+    routes = Routes()
+    with http_server(routes) as base, httpx.Client() as client:
+        good = NewsFeed(routes, base)
+        good.add("gletscher", *GLACIER)
+        routes.add("/broken.xml", "<rss><channel><item>", content_type="application/rss+xml")
+        urls = [f"{base}/broken.xml", f"{base}/missing.xml", good.url]
+
+        assert feeds.poll_and_index(urls, fake_embedder, store, db, client, NOW) == []  # backlog only
+        assert store.info().articles == 1
+        assert [db.feed(u).failures for u in urls] == [1, 1, 0]
+        assert db.feed(urls[1]).last_error == f"{urls[1]}: the server answered HTTP 404"
+
+        good.add("stahl", *STEEL)
+        hits = len(routes.hits)
+        news = feeds.poll_and_index(urls, fake_embedder, store, db, client, NOW + timedelta(seconds=30))
+        assert len(news) == 2  # both items of the good feed (the old one is filtered later, as seen)
+        assert routes.hits[hits:] == ["/feed.xml"]  # the broken ones wait out their backoff; no page fetched
+        feeds.poll_and_index(urls, fake_embedder, store, db, client, NOW + timedelta(minutes=1, seconds=1))
+        assert [db.feed(u).failures for u in urls] == [2, 2, 0]
+        assert db.feed(urls[0]).next_attempt == NOW + timedelta(minutes=1, seconds=1) + timedelta(minutes=2)
+
+
+def test_unchanged_feeds_cost_a_304_and_summaries_get_the_full_text(db: SubscriptionDB) -> None:
+    routes = Routes()
+    with http_server(routes) as base, httpx.Client() as client:
+        feed = NewsFeed(routes, base)
+        feed.add("auto", ALUMINIUM_PAGE_ONLY[0], ALUMINIUM_PAGE_ONLY[2], summary_only=ALUMINIUM_PAGE_ONLY[1])
+        read = feeds.poll(feed.url, db, client, NOW)
+        assert read is not None and read.backlog
+        (summary,) = read.articles
+        assert summary.partial and summary.origin == feed.url
+        article = feeds.full_text(summary, client)
+        assert "Graz und Steyr" in " ".join(article.paragraphs)  # from the page, not the feed
+        assert article.title == ALUMINIUM_PAGE_ONLY[0] and not article.partial
+        again = feeds.poll(feed.url, db, client, NOW + timedelta(minutes=15))
+        assert again is not None and again.articles == [] and not again.backlog
+        assert routes.not_modified == 1
+        assert feeds.backoff(1) == timedelta(minutes=1) and feeds.backoff(20) == timedelta(hours=6)
+
+
+def test_a_summary_only_entry_is_completed_once_and_keeps_its_full_text(
+    db: SubscriptionDB, store: VectorStore, fake_embedder: HashingEmbedder
+) -> None:
+    routes = Routes()
+    with http_server(routes) as base, httpx.Client() as client:
+        feed = NewsFeed(routes, base)
+        feed.add("auto", ALUMINIUM_PAGE_ONLY[0], ALUMINIUM_PAGE_ONLY[2], summary_only=ALUMINIUM_PAGE_ONLY[1])
+        feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW)
+        feed.add("stahl", *STEEL)  # the feed changes: it is read again
+        feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=15))
+        assert routes.hits.count("/news/auto.html") == 1
+        texts = " ".join(text for text, _ in store.documents())
+        assert "Graz und Steyr" in texts and ALUMINIUM_PAGE_ONLY[1] not in texts
