@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # Room for the prompt ("passage: ") and the special tokens within the model's limit.
 PROMPT_TOKEN_MARGIN = 16
 # Texts per encode call in background work, between which questions get the CPU.
-BACKGROUND_SLICE = 16
+BACKGROUND_SLICE = 4
 
 
 class Embedder(Protocol):

@@ -41,10 +41,16 @@ class FeedRead:
     url: str
     articles: list[Article]
     backlog: bool
+    etag: str | None = None
+    modified: str | None = None
 
 
 def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> FeedRead | None:
-    """The feed's articles (none when unchanged), or None when it failed or waits out its backoff."""
+    """The feed's articles (none when unchanged), or None when it failed or waits out its backoff.
+
+    The feed's new ETag/Last-Modified are only kept by `done()`, once its articles are
+    indexed: a store that fails in between must not turn the next poll into a 304.
+    """
     state = db.feed(url)
     first = state.last_ok is None
     if state.next_attempt is not None and state.next_attempt > now:
@@ -64,8 +70,6 @@ def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> F
                 raise LoadError(url, f"the server answered HTTP {response.status_code}")
             result = loading.parse_bytes(response.content, url, content_type=response.headers.get("content-type", ""), url=url)
             articles = [dataclasses.replace(a, origin=url) for a in result.articles]
-            state.etag = response.headers.get("etag")
-            state.modified = response.headers.get("last-modified")
     except (httpx.HTTPError, LoadError) as error:
         state.failures += 1
         state.next_attempt = now + backoff(state.failures)
@@ -76,9 +80,17 @@ def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> F
             extra={"event": "feed_failed", "feed": url, "failures": state.failures, "retry_at": state.next_attempt.isoformat(), "error": state.last_error},
         )
         return None
-    state.failures, state.next_attempt, state.last_error, state.last_ok = 0, None, None, now
+    if response.status_code == 304:
+        return FeedRead(url, [], backlog=False, etag=state.etag, modified=state.modified)
+    return FeedRead(url, articles, first, response.headers.get("etag"), response.headers.get("last-modified"))
+
+
+def done(read: FeedRead, db: SubscriptionDB, now: datetime) -> None:
+    """The feed was read and what it holds is indexed: remember its caching headers, clear failures."""
+    state = db.feed(read.url)
+    state.etag, state.modified = read.etag, read.modified
+    state.failures, state.next_attempt, state.last_error, state.last_ok, state.last_checked = 0, None, None, now, now
     db.save_feed(state)
-    return FeedRead(url, articles, backlog=first)
 
 
 def poll_and_index(
@@ -92,7 +104,10 @@ def poll_and_index(
     news: list[str] = []
     for url in urls:
         read = poll(url, db, client, now)
-        if read is None or not read.articles:
+        if read is None:
+            continue
+        if not read.articles:
+            done(read, db, now)
             continue
         try:
             known = store.ids_of_articles([a.id for a in read.articles])
@@ -103,9 +118,10 @@ def poll_and_index(
             report = IngestReport(articles=len(articles))
             with PRIORITY.background():
                 service.index_articles(articles, embedder, store, report)
-        except NewsbotError as error:
+        except NewsbotError as error:  # the feed is read again next time
             log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
             continue
+        done(read, db, now)
         ids = [a.id for a in read.articles]
         if read.backlog:
             db.mark_seen(ids)

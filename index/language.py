@@ -33,3 +33,10 @@ def reply_language(text: str) -> str:
     """The language the bot answers in: the question's if it speaks it, else English."""
     language = detect(text, default="en")
     return language if language in REPLY_LANGUAGES else "en"
+
+
+def closest(text: str, candidates: tuple[str, ...] = REPLY_LANGUAGES) -> str:
+    """The most likely of `candidates` for a text too short for `detect` (a one-word topic)."""
+    with _lock:
+        ranked = _identifier().rank(text)
+    return next((str(code) for code, _ in ranked if code in candidates), candidates[0])

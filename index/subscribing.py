@@ -59,7 +59,7 @@ def queue_matches(
     queued = 0
     for subscription in subscriptions:
         topic_vector = embedder.embed_query(subscription.topic)
-        topic_language = language.detect(subscription.topic)
+        topic_language = language.closest(subscription.topic)
         for article_id, article in articles.items():
             chunks = article.chunks
             text = chunks[0].title + " " + " ".join(c.text for c in chunks)

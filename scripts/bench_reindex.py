@@ -20,6 +20,7 @@ from pathlib import Path
 
 from index import bootstrap
 from index import reindex as rebuild
+from index.priority import PRIORITY
 from index.settings import Settings
 
 SEED_QUESTIONS = Path("../shared/eval/seed/questions.jsonl")
@@ -43,7 +44,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/derstandard.jsonl"))
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--interval", type=float, default=0.5, help="Seconds between questions during the reindex.")
+    parser.add_argument("--no-priority", action="store_true", help="Let the reindex embed at full speed (for comparison).")
     args = parser.parse_args()
+    if args.no_priority:
+        PRIORITY.wait_turn = lambda: None  # type: ignore[method-assign]
     asked = questions(args.corpus, args.questions)
 
     with tempfile.TemporaryDirectory() as workdir:
@@ -57,10 +61,11 @@ def main() -> None:
 
             baseline = []
             expected = {}
-            for question in asked:
+            for question in asked * 2:  # at the same pace as during the reindex
                 started = time.perf_counter()
                 expected[question] = services.ask(question).found
                 baseline.append(time.perf_counter() - started)
+                time.sleep(max(0.0, args.interval - (time.perf_counter() - started)))
 
             during: list[float] = []
             result: dict[str, rebuild.ReindexReport] = {}
@@ -86,7 +91,8 @@ def main() -> None:
 
     ratio_p95 = percentile(during, 0.95) / percentile(baseline, 0.95)
     ratio_median = statistics.median(during) / statistics.median(baseline)
-    print(f"""| measure | value |
+    mode = "full speed (--no-priority)" if args.no_priority else "yielding to questions (index.priority)"
+    print(f"""| measure ({mode}) | value |
 |---|---|
 | corpus | seed + {first.articles - 1} articles ({first.paragraphs} paragraphs) |
 | reindex from empty, nothing else running | {first.seconds:.0f} s ({first.paragraphs / first.seconds:.0f} paragraphs/s) |

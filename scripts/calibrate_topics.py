@@ -52,7 +52,7 @@ def main() -> None:
     for category, wordings in TOPICS.items():
         for topic in wordings:
             query = embedder.embed_query(topic)
-            same = SAME_LANGUAGE_OFFSET if language.detect(topic) == "de" else 0.0
+            same = SAME_LANGUAGE_OFFSET if language.closest(topic) == "de" else 0.0  # as index.subscribing does
             best = np.array([float((vectors[bounds[i] : bounds[i + 1]] @ query).max()) - same for i in range(len(articles))])
             inside = categories == category
             cells = [f"{(best[inside] >= t).mean():.2f} / {(best[~inside] >= t).mean():.2f}" for t in THRESHOLDS]

@@ -34,13 +34,20 @@ def bot_environment(api_url: str, data_dir: Path, model_cache: Path, **extra: st
 def running_bot(fake: FakeTelegram, env: dict[str, str], workdir: Path, ready_on: str = "getUpdates") -> Iterator[Path]:
     """Start `newsbot serve`; yields its log file once it has called `ready_on` (polling, or setWebhook)."""
     log_path = workdir / f"bot-{time.monotonic_ns()}.log"
-    before = len(fake.calls(ready_on))  # a bot that ran before may have called it already
+    started = time.monotonic()
+
+    def ready() -> bool:
+        """This process said hello (getMe) and then called `ready_on`; a killed bot's last long
+        poll may still be recorded after `started`, but never after this one's getMe."""
+        hello = [r.at for r in fake.calls("getMe") if r.at > started]
+        return bool(hello) and any(r.at > hello[0] for r in fake.calls(ready_on))
+
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "scripts.cli", "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            fake.wait_for(lambda: process.poll() is not None or len(fake.calls(ready_on)) > before, timeout=120)
+            fake.wait_for(lambda: process.poll() is not None or ready(), timeout=120)
             assert process.poll() is None, log_path.read_text()
             yield log_path
         finally:

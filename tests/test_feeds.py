@@ -58,6 +58,8 @@ def test_unchanged_feeds_cost_a_304_and_summaries_get_the_full_text(db: Subscrip
         feed.add("auto", ALUMINIUM_PAGE_ONLY[0], ALUMINIUM_PAGE_ONLY[2], summary_only=ALUMINIUM_PAGE_ONLY[1])
         read = feeds.poll(feed.url, db, client, NOW)
         assert read is not None and read.backlog
+        assert feeds.poll(feed.url, db, client, NOW).backlog  # type: ignore[union-attr]  # not done: read again in full
+        feeds.done(read, db, NOW)
         (summary,) = read.articles
         assert summary.partial and summary.origin == feed.url
         article = feeds.full_text(summary, client)
@@ -82,3 +84,18 @@ def test_a_summary_only_entry_is_completed_once_and_keeps_its_full_text(
         assert routes.hits.count("/news/auto.html") == 1
         texts = " ".join(text for text, _ in store.documents())
         assert "Graz und Steyr" in texts and ALUMINIUM_PAGE_ONLY[1] not in texts
+
+
+def test_articles_that_could_not_be_indexed_are_read_again(
+    db: SubscriptionDB, store: VectorStore, fake_embedder: HashingEmbedder
+) -> None:
+    routes = Routes()
+    with http_server(routes) as base, httpx.Client() as client:
+        feed = NewsFeed(routes, base)
+        feed.add("gletscher", *GLACIER)
+        feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW)
+        feed.add("stahl", *STEEL)
+        other = HashingEmbedder(name="another-model")  # the index refuses it: indexing fails
+        assert feeds.poll_and_index([feed.url], other, VectorStore(lambda: store._client, store.base, other.name), db, client, NOW) == []
+        news = feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=15))
+        assert len(news) == 2 and routes.not_modified == 0  # read in full again, not "304 not modified"
