@@ -36,7 +36,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embedd
     with serve(telegram) as api_url, serve_llm(llm) as llm_url:
         env = bot_environment(
             api_url, root / "data", model_cache,
-            NEWSBOT_LLM_URL=llm_url, NEWSBOT_LLM_MODEL="fake-model", NEWSBOT_LLM_API_KEY=KEY, NEWSBOT_LLM_TIMEOUT_SECONDS="4",
+            NEWSBOT_LLM_URL=llm_url, NEWSBOT_LLM_MODEL="fake-model", NEWSBOT_LLM_API_KEY=KEY, NEWSBOT_LLM_TIMEOUT_SECONDS="6",
         )
         with running_bot(telegram, env, root) as log:
             yield telegram, llm, log
@@ -54,7 +54,7 @@ def ask(telegram: FakeTelegram, chat: int, text: str) -> dict[str, Any]:
 
 def test_the_answer_streams_in_with_checked_linked_citations(bot: tuple[FakeTelegram, FakeLLM, Path]) -> None:
     telegram, llm, _ = bot
-    llm.add(Reply(STREAMED, pause=0.5))
+    llm.add(Reply(STREAMED, pause=0.4))
     message = ask(telegram, 7101, "Who will lead the American delegation?")
     versions = message["versions"]
     assert versions[0] == "Answer\nwriting…"
@@ -92,7 +92,7 @@ def test_a_follow_up_is_rewritten_from_the_conversation_and_new_forgets_it(bot: 
 
 @pytest.mark.parametrize(
     "failure",
-    [[Reply(status=500)] * 3, [Reply(stall=6)], [Reply(raw=["data: {broken"])], [Reply(["Marco ", "Rubio ", "[1]"], pause=2.5)]],
+    [[Reply(status=500)] * 3, [Reply(stall=8)], [Reply(raw=["data: {broken"])], [Reply(["Marco ", "Rubio ", "[1]"], pause=2.5)]],
     ids=["server-error", "too-slow", "malformed", "stalls-mid-stream"],
 )
 def test_any_llm_failure_falls_back_to_the_extractive_answer(bot: tuple[FakeTelegram, FakeLLM, Path], failure: list[Reply]) -> None:
