@@ -167,3 +167,25 @@ def test_the_installed_command_runs(env: Path) -> None:
     result = subprocess.run([str(newsbot), "ask", "When is the Budapest meeting?"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Budapest" in result.stdout and "Passages:" in result.stdout
+
+
+def test_ask_with_a_language_model_streams_a_checked_answer(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fake_llm import FakeLLM, Reply, serve_llm
+
+    llm = FakeLLM()
+    with serve_llm(llm) as url:
+        monkeypatch.setenv("NEWSBOT_LLM_URL", url)
+        llm.add(Reply(["Marco Rubio ", "leads it [1][9]."]))
+        result = run("ask", "--llm", "Who will lead the American delegation?")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("Answer: Marco Rubio leads it [1].\n\nSources:\n[1] ")
+        assert "[9]" not in result.stdout
+        llm.add(Reply(["Marco Rubio [1]."]))
+        data = json.loads(run("ask", "--llm", "--json", "Who will lead the American delegation?").stdout)
+        assert data["answer"] == "Marco Rubio [1]." and data["cited"] == [1]
+        llm.add(*[Reply(status=503)] * 3)
+        result = run("ask", "--llm", "Who will lead the American delegation?")
+        assert result.exit_code == 0 and "the passages themselves follow" in result.stderr and "Passages:" in result.stdout
+    monkeypatch.delenv("NEWSBOT_LLM_URL")
+    result = run("ask", "--llm", "Who?")
+    assert result.exit_code == 2 and "NEWSBOT_LLM_URL" in result.output
