@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import formatting, sending
-from bot.chat import buttons, problem_text, remember, reply, state, typing
+from bot.chat import buttons, problem_text, remember, reply, state, typing, user_language
 from bot.texts import text
 from index import service
 from index.domain import Answer
@@ -50,8 +50,7 @@ async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """/new: forget this chat's earlier questions."""
     if context.chat_data is not None:
         context.chat_data.pop("conversation", None)
-    language = update.effective_user.language_code if update.effective_user else None
-    await reply(update, context, text("new_conversation", "de" if (language or "").startswith("de") else "en"))
+    await reply(update, context, text("new_conversation", user_language(update)))
 
 
 async def answer_in_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, llm: LLMClient, language: str) -> None:
