@@ -16,7 +16,7 @@ import re
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application
 
 log = logging.getLogger(__name__)
@@ -76,3 +76,20 @@ async def send(
     except Forbidden as error:
         log.info("chat %s does not accept messages from the bot (%s); not retried", chat_id, error.message)
         return None
+
+
+async def edit(message: Message | None, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit a status message (progress, an answer being written); never raises.
+
+    A failed edit must not stop the work it reports on: "message is not modified"
+    is ignored, anything else is logged.
+    """
+    if message is None:
+        return
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            log.warning("could not edit message %s: %s", message.message_id, error.message)
+    except TelegramError as error:
+        log.warning("could not edit message %s: %s", message.message_id, error)

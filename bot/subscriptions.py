@@ -20,8 +20,8 @@ from telegram.ext import Application, ContextTypes
 
 from bot import delivery, subscription_formatting
 from bot.formatting import escape
-from bot.chat import BotState, reply, state
-from bot.texts import language_of, text
+from bot.chat import BotState, reply, state, user_language
+from bot.texts import text
 from index import feeds, subscribing
 from index.errors import InputError, NewsbotError
 from index.loading import USER_AGENT
@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 DELIVER_EVERY_SECONDS = 10.0
-
-
-def _language(update: Update) -> str:
-    return language_of(update.effective_user.language_code if update.effective_user else None)
 
 
 def _db(context: ContextTypes.DEFAULT_TYPE) -> SubscriptionDB:
@@ -61,7 +57,7 @@ def _is_channel_ref(word: str) -> bool:
 async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> Target | None:
     """This chat, or the channel named first in a private chat; None (with a reply) if not allowed."""
     chat, user = update.effective_chat, update.effective_user
-    language = _language(update)
+    language = user_language(update)
     if chat is None or user is None:
         return None
     if args and _is_channel_ref(args[0]):
@@ -86,7 +82,7 @@ async def _group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
 
 
 async def _channel(update: Update, context: ContextTypes.DEFAULT_TYPE, reference: str, user_id: int) -> Target | None:
-    language = _language(update)
+    language = user_language(update)
     name = escape(reference)
     try:
         channel = await context.bot.get_chat(int(reference) if reference.lstrip("-").isdigit() else reference)
@@ -112,7 +108,7 @@ async def _channel(update: Update, context: ContextTypes.DEFAULT_TYPE, reference
 
 
 async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = _language(update)
+    language = user_language(update)
     args = list(context.args or [])
     if not args or (len(args) == 1 and _is_channel_ref(args[0])):
         await reply(update, context, text("subscribe_usage", language))
@@ -148,12 +144,12 @@ async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TY
     if target is None:
         return
     found = await asyncio.to_thread(_db(context).active, target.chat_id)
-    message, markup = subscription_formatting.subscription_list(found, target.label, _language(update))
+    message, markup = subscription_formatting.subscription_list(found, target.label, user_language(update))
     await reply(update, context, message, markup=markup)
 
 
 async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = _language(update)
+    language = user_language(update)
     args = list(context.args or [])
     target = await _target(update, context, args)
     if target is None:
@@ -188,7 +184,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if query is None or query.data is None:
         return
     await query.answer()
-    language = _language(update)
+    language = user_language(update)
     number = int(query.data.removeprefix("unsub:"))
     db = _db(context)
     found = await asyncio.to_thread(db.get, number)

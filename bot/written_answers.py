@@ -11,13 +11,10 @@ forgets them).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import formatting, sending
@@ -96,17 +93,12 @@ async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
         await asyncio.wait({work}, timeout=EDIT_EVERY_SECONDS)
         if not work.done() and latest[0] and latest[0] != shown:
             shown = latest[0]
-            await _edit(status, formatting.writing_message(shown, answer.language))
+            await sending.edit(status, formatting.writing_message(shown, answer.language))
     return work.result()
 
 
 async def _finish(context: ContextTypes.DEFAULT_TYPE, status: Message, messages: list[str], markup: Any) -> None:
     """The first message replaces the status message; any others follow it, buttons under the last."""
-    await _edit(status, messages[0], markup if len(messages) == 1 else None)
+    await sending.edit(status, messages[0], markup if len(messages) == 1 else None)
     for index, part in enumerate(messages[1:], start=2):
         await sending.send(context.application, status.chat_id, part, markup=markup if index == len(messages) else None)
-
-
-async def _edit(message: Message, html_text: str, markup: Any = None) -> None:
-    with contextlib.suppress(TelegramError):  # "not modified" or a vanished message: the answer still goes on
-        await message.edit_text(html_text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=sending.NO_PREVIEW)
