@@ -15,14 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
-from bot.chat import BotState, problem_text, reply, state
-from bot.texts import language_of, text
+from bot.chat import BotState, problem_text, reply, state, user_language
+from bot.texts import text
 from index import loading, service
 from index import reindex as rebuild
 from index.errors import NewsbotError, ReindexRunning
@@ -31,10 +29,6 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 3.0  # edits of the progress message; well inside Telegram's limits
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-
-def _language(update: Update) -> str:
-    return language_of(update.effective_user.language_code if update.effective_user else None)
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -46,7 +40,7 @@ def admin_only(handler: Handler) -> Handler:
         if not state(context).is_admin(user.id if user else None):
             command = handler.__name__.removesuffix("_command")
             log.info("admin command refused", extra={"event": "refused", "command": command, "user_id": user.id if user else None})
-            await reply(update, context, text("not_admin", _language(update), command=command))
+            await reply(update, context, text("not_admin", user_language(update), command=command))
             return
         await handler(update, context)
 
@@ -59,7 +53,7 @@ def admin_only(handler: Handler) -> Handler:
 @admin_only
 async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     bot_state = state(context)
-    language = _language(update)
+    language = user_language(update)
     chat = update.effective_chat
     if chat is None:
         return
@@ -106,39 +100,26 @@ async def _run_reindex(
             await asyncio.wait({work}, timeout=PROGRESS_EVERY_SECONDS)
             current = admin_formatting.reindex_progress(progress, language)
             if not work.done() and current != shown:
-                await _edit(status, current)
+                await sending.edit(status, current)
                 shown = current
         try:
             report = work.result()
         except ReindexRunning:
-            await _edit(status, text("reindex_elsewhere", language))
+            await sending.edit(status, text("reindex_elsewhere", language))
             return
         except NewsbotError as error:  # nothing to read, the store down, …
-            await _edit(status, text("reindex_failed", language, reason=escape(str(error))))
+            await sending.edit(status, text("reindex_failed", language, reason=escape(str(error))))
             return
         except Exception:
             log.exception("reindex failed")
-            await _edit(status, text("reindex_failed", language, reason=text("failed", language)))
+            await sending.edit(status, text("reindex_failed", language, reason=text("failed", language)))
             return
         messages = admin_formatting.reindex_done(report, language)
-        await _edit(status, messages[0])
+        await sending.edit(status, messages[0])
         for extra in messages[1:]:
             await sending.send(app, chat_id, extra)
     finally:
         bot_state.reindex = None
-
-
-async def _edit(message: Message | None, html_text: str) -> None:
-    """Edit a status message; a failed edit must never stop the work it reports on."""
-    if message is None:
-        return
-    try:
-        await message.edit_text(html_text, parse_mode=ParseMode.HTML, link_preview_options=sending.NO_PREVIEW)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            log.warning("could not edit the progress message: %s", error.message)
-    except TelegramError as error:
-        log.warning("could not edit the progress message: %s", error)
 
 
 # --- /stats and /sources --------------------------------------------------------------
@@ -147,19 +128,18 @@ async def _edit(message: Message | None, html_text: str) -> None:
 @admin_only
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     bot_state = state(context)
-    language = _language(update)
+    language = user_language(update)
     store = bot_state.services.store
     db = bot_state.subscriptions
     try:
         info = await asyncio.to_thread(store.info)
-        sources = await asyncio.to_thread(store.sources)
         change = await asyncio.to_thread(bot_state.services.model_change)
         subscribed = await asyncio.to_thread(db.count_active) if db is not None else None
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
     answered, median = bot_state.questions.today()
-    message = admin_formatting.stats(info, len(sources), answered, median, language)
+    message = admin_formatting.stats(info, answered, median, language)
     if subscribed is not None:
         message += "\n" + text("subscriptions_stat", language, count=subscribed)
     if change is not None:
@@ -171,7 +151,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 @admin_only
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = _language(update)
+    language = user_language(update)
     try:
         found = await asyncio.to_thread(state(context).services.store.sources)
     except NewsbotError as error:
@@ -185,7 +165,7 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @admin_only
 async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = _language(update)
+    language = user_language(update)
     source = " ".join(context.args or []).strip()
     if not loading.is_url(source):
         await reply(update, context, text("ingest_usage", language))
@@ -214,7 +194,7 @@ async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 @admin_only
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = _language(update)
+    language = user_language(update)
     source = " ".join(context.args or []).strip()
     if not source:
         await reply(update, context, text("forget_usage", language))

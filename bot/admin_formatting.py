@@ -59,12 +59,12 @@ def reindex_done(report: ReindexReport, language: str) -> list[str]:
     return pack(blocks)
 
 
-def stats(info: IndexInfo, sources: int, answered: int, median: float | None, language: str) -> str:
+def stats(info: IndexInfo, answered: int, median: float | None, language: str) -> str:
     return text(
         "stats", language,
         articles=info.articles,
         paragraphs=info.chunks,
-        sources=sources,
+        sources=info.sources,
         model=escape(info.embedding_model or "–"),
         built=escape(info.built or info.updated or "–"),
         build_seconds=duration(info.build_seconds),

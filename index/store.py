@@ -105,6 +105,7 @@ class IndexInfo:
     updated: str | None
     built: str | None = None  # when the serving generation was completed
     build_seconds: float | None = None
+    sources: int = 0  # distinct origins (see sources())
 
 
 @dataclass(frozen=True)
@@ -575,10 +576,13 @@ class VectorStore:
         except IndexEmpty:
             return IndexInfo(0, 0, None, None, None)
         articles: set[str] = set()
+        origins: set[str] = set()
         count = 0
         for page in self.pages(["metadatas"]):
             count += len(page["ids"])
-            articles.update(str(m["article_id"]) for m in page["metadatas"] or [])
+            for record in page["metadatas"] or []:
+                articles.add(str(record["article_id"]))
+                origins.add(_origin(record))
         meta = collection.metadata or {}
         dimension = meta.get("dimension")
         build_seconds = meta.get("build_seconds")
@@ -590,6 +594,7 @@ class VectorStore:
             updated=meta.get("updated"),
             built=meta.get("built"),
             build_seconds=float(build_seconds) if build_seconds is not None else None,
+            sources=len(origins),
         )
 
     def sources(self) -> list[SourceInfo]:
@@ -603,7 +608,7 @@ class VectorStore:
         last: dict[str, str] = {}
         for page in pages:
             for meta in page["metadatas"] or []:
-                origin = str(meta.get("origin") or meta.get("source", ""))
+                origin = _origin(meta)
                 articles.setdefault(origin, set()).add(str(meta["article_id"]))
                 paragraphs[origin] = paragraphs.get(origin, 0) + 1
                 stamp = str(meta.get("indexed", ""))
@@ -621,6 +626,11 @@ class VectorStore:
                 ids.update(collection.get(where={key: source}, include=[])["ids"])
         self.delete(sorted(ids))
         return len(ids)
+
+
+def _origin(meta: dict[str, Any]) -> str:
+    """The source a record belongs to in /sources (its article's source before origins were kept)."""
+    return str(meta.get("origin") or meta.get("source", ""))
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -650,5 +660,5 @@ def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
         url=meta.get("url"),
         published=meta.get("published"),
         language=meta.get("language"),
-        origin=str(meta.get("origin") or meta.get("source", "")),
+        origin=_origin(meta),
     )

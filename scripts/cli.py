@@ -177,11 +177,10 @@ def stats(settings: Settings, as_json: bool) -> None:
     """Show what the index holds and which model built it."""
     with services(settings, write=False) as built:
         info = built.store.info()
-        sources = built.store.sources()
     data = {
         "articles": info.articles,
         "paragraphs": info.chunks,
-        "sources": len(sources),
+        "sources": info.sources,
         "embedding_model": info.embedding_model,
         "configured_model": settings.embedding_model,
         "dimension": info.dimension,

@@ -167,6 +167,7 @@ def test_extra_sources_are_read_again_and_forget_removes_them(
     listed = {s.origin: (s.articles, s.paragraphs) for s in store.sources()}
     assert listed == {str(configured): (1, 2), str(later): (1, 2)}
     assert all(s.last_indexed for s in store.sources())
+    assert store.info().sources == 2  # counted in the same pass as articles and paragraphs
 
     assert service.forget(str(later), store) == 2
     assert service.forget(str(later), store) == 0
