@@ -66,10 +66,14 @@ def ingest_text(report: IngestReport, seconds: float) -> str:
         f"Indexed {report.articles} article(s): {report.chunks_added} paragraph(s) added, "
         f"{report.chunks_unchanged} unchanged, {report.chunks_removed} removed in {seconds:.1f} s."
     ]
-    if report.errors:
-        lines.append(f"{len(report.errors)} source(s) skipped:")
-        lines += [f"  {source}: {reason}" for source, reason in report.errors]
-    return "\n".join(lines)
+    return "\n".join(lines + skipped_lines(report.errors))
+
+
+def skipped_lines(errors: Sequence[tuple[str, str]]) -> list[str]:
+    """The sources that could not be read, each with its reason (none: no lines)."""
+    if not errors:
+        return []
+    return [f"{len(errors)} source(s) skipped:", *(f"  {source}: {reason}" for source, reason in errors)]
 
 
 def eval_text(report: dict[str, Any]) -> str:
@@ -104,10 +108,7 @@ def reindex_text(report: ReindexReport) -> str:
         f"Rebuilt the index: {report.articles} article(s), {report.paragraphs} paragraph(s) "
         f"in {report.seconds:.1f} s; it serves now ({report.generation})."
     ]
-    if report.errors:
-        lines.append(f"{len(report.errors)} source(s) skipped:")
-        lines += [f"  {source}: {reason}" for source, reason in report.errors]
-    return "\n".join(lines)
+    return "\n".join(lines + skipped_lines(report.errors))
 
 
 def sources_text(sources: Sequence[SourceInfo]) -> str:
