@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from index import bootstrap, service
+from index.domain import IngestReport
+from index.embedding import Embedder
+from index.settings import Settings
 from tests.conftest import REPO
 from tests.fake_telegram import FakeTelegram
 from tests.servers import stop
@@ -52,3 +56,13 @@ def running_bot(fake: FakeTelegram, env: dict[str, str], workdir: Path, ready_on
             yield log_path
         finally:
             stop(process)
+
+
+def index_for_bot(data_dir: Path, model_cache: Path, embedder: Embedder, sources: list[str]) -> IngestReport:
+    """Index `sources` into the embedded store in `data_dir`, as `newsbot ingest` would before a bot starts."""
+    settings = Settings(_env_file=None, data_dir=data_dir, models_dir=model_cache)  # type: ignore[call-arg]
+    built = bootstrap.build(settings, write=True, embedder=embedder)
+    try:
+        return service.ingest(sources, embedder, built.store)
+    finally:
+        built.close()

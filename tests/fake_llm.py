@@ -7,15 +7,15 @@ pieces with pauses, a stall before the first byte, an HTTP error, or raw lines
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.servers import QuietHandler, serve_in_thread
 
 
 @dataclass
@@ -45,7 +45,7 @@ class FakeLLM:
 def serve_llm(fake: FakeLLM) -> Iterator[str]:
     """Run the fake; yields the base URL for NEWSBOT_LLM_URL (…/v1)."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -75,20 +75,5 @@ def serve_llm(fake: FakeLLM) -> Iterator[str]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout): nothing more to say
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    class Server(http.server.ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            """A client that hung up is not an error here."""
-
-    server = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_in_thread(Handler) as url:
+        yield url + "/v1"

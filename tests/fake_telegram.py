@@ -12,7 +12,6 @@ the bot mid-burst), and records everything the bot sent.
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import json
 import re
@@ -23,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.servers import QuietHandler, serve_in_thread
 
 BOT_ID = 4242
 BOT_USERNAME = "newsbot_test_bot"
@@ -475,7 +476,7 @@ def _decode(key: str, value: str) -> Any:
 def serve(fake: FakeTelegram) -> Iterator[str]:
     """Run the fake API on 127.0.0.1; yields the base URL for NEWSBOT_TELEGRAM_API_URL."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
@@ -523,20 +524,5 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    class Server(http.server.ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            """A bot that hangs up mid long-poll (it was stopped) is not an error."""
-
-    server = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_in_thread(Handler) as url:
+        yield url + "/bot"

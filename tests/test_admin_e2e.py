@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from index import bootstrap, bundled_model, service
+from index import bundled_model
 from index.embedding import SentenceTransformerEmbedder
-from index.settings import Settings
-from tests.bot_process import TOKEN, bot_environment, running_bot
+from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS, SHARED
 from tests.fake_telegram import FakeTelegram, serve
 
@@ -40,12 +39,7 @@ def corpus_sample(path: Path, articles: int) -> Path:
 @pytest.fixture
 def data(tmp_path: Path, model_cache: Path, real_embedder: SentenceTransformerEmbedder) -> Path:
     """A data directory holding the seed article only (the 'old' index)."""
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=model_cache)  # type: ignore[call-arg]
-    built = bootstrap.build(settings, write=True, embedder=real_embedder)
-    try:
-        assert service.ingest([str(SEEDS)], real_embedder, built.store).articles == 1
-    finally:
-        built.close()
+    assert index_for_bot(tmp_path / "data", model_cache, real_embedder, [str(SEEDS)]).articles == 1
     return tmp_path / "data"
 
 

@@ -15,7 +15,7 @@ import pytest
 from index import bootstrap, service
 from index.embedding import SentenceTransformerEmbedder
 from index.settings import Settings
-from tests.bot_process import TOKEN, bot_environment, running_bot
+from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS
 from tests.fake_telegram import BOT_USERNAME, ApiError, FakeTelegram, serve
 from tests.servers import chroma_server, free_port
@@ -48,13 +48,8 @@ def write_fixture_articles(folder: Path) -> list[str]:
 def bot_data(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embedder: SentenceTransformerEmbedder) -> Path:
     """A data directory with the seed article, a hostile one and a long one indexed."""
     root = tmp_path_factory.mktemp("bot")
-    settings = Settings(_env_file=None, data_dir=root / "data", models_dir=model_cache)  # type: ignore[call-arg]
-    built = bootstrap.build(settings, write=True, embedder=real_embedder)
-    try:
-        report = service.ingest(write_fixture_articles(root / "articles"), real_embedder, built.store)
-        assert report.errors == []
-    finally:
-        built.close()
+    report = index_for_bot(root / "data", model_cache, real_embedder, write_fixture_articles(root / "articles"))
+    assert report.errors == []
     return root
 
 

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from index import bootstrap, service
 from index.embedding import SentenceTransformerEmbedder
-from index.settings import Settings
-from tests.bot_process import TOKEN, bot_environment, running_bot
+from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS
 from tests.feed_fixtures import ALUMINIUM_PAGE_ONLY, FOOTBALL, GLACIER, STEEL, NewsFeed
 from tests.fake_telegram import FakeTelegram, serve
@@ -29,12 +27,7 @@ CHANNEL, QUIET_CHANNEL = -1001234, -1005678
 
 @pytest.fixture
 def data(tmp_path: Path, model_cache: Path, real_embedder: SentenceTransformerEmbedder) -> Path:
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=model_cache)  # type: ignore[call-arg]
-    built = bootstrap.build(settings, write=True, embedder=real_embedder)
-    try:
-        service.ingest([str(SEEDS)], real_embedder, built.store)
-    finally:
-        built.close()
+    index_for_bot(tmp_path / "data", model_cache, real_embedder, [str(SEEDS)])
     return tmp_path / "data"
 
 

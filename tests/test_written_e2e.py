@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from index import bootstrap, service
 from index.embedding import SentenceTransformerEmbedder
-from index.settings import Settings
-from tests.bot_process import TOKEN, bot_environment, running_bot
+from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS
 from tests.fake_llm import FakeLLM, Reply, serve_llm
 from tests.fake_telegram import FakeTelegram, serve
@@ -26,12 +24,7 @@ STREAMED = ["Marco Rubio ", "will lead ", "the American ", "delegation ", "[1][7
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embedder: SentenceTransformerEmbedder) -> Iterator[tuple[FakeTelegram, FakeLLM, Path]]:
     root = tmp_path_factory.mktemp("written")
-    settings = Settings(_env_file=None, data_dir=root / "data", models_dir=model_cache)  # type: ignore[call-arg]
-    built = bootstrap.build(settings, write=True, embedder=real_embedder)
-    try:
-        service.ingest([str(SEEDS)], real_embedder, built.store)
-    finally:
-        built.close()
+    index_for_bot(root / "data", model_cache, real_embedder, [str(SEEDS)])
     telegram, llm = FakeTelegram(TOKEN), FakeLLM()
     with serve(telegram) as api_url, serve_llm(llm) as llm_url:
         env = bot_environment(
