@@ -9,6 +9,8 @@ says why it cannot:
 2. anything else through dateparser (scrapinghub/dateparser), which knows other
    orders and separators and month and day names in some 200 languages
    ("Mo, 13 Okt 2025 18:30:00", "2025/10/29 15:07:41", "16. Oktober 2025");
+   A date must state its year: dateparser fills missing parts from today, so relative
+   or partial text ("gestern", "Oktober") is reported rather than guessed;
 3. epoch seconds or milliseconds (a number, or digits in a string) from JSON exports.
 
 feedparser's own parsed dates are used only for the standard forms it reads exactly:
@@ -108,7 +110,14 @@ def _dateparser(text: str, languages: tuple[str, ...]) -> date | None:
     if moment is None and languages:
         found = _parser(()).get_date_data(text)  # the article's language may be wrong about its dates
         moment = found.date_obj if found is not None else None
-    return moment.date() if moment is not None else None
+    if moment is None or not _names_year(text, moment.year):
+        return None  # dateparser fills what is missing from today ("1e400" reads as today): not a date
+    return moment.date()
+
+
+def _names_year(text: str, year: int) -> bool:
+    """Whether the text itself states the year (four digits, or two after a day and month)."""
+    return str(year) in text or bool(re.search(rf"\d{{1,2}}[./-]\d{{1,2}}[./-]{year % 100:02d}\b", text))
 
 
 @lru_cache(maxsize=16)

@@ -4,7 +4,9 @@ The order follows the HTML and XML specifications: a byte order mark wins, then 
 charset of the HTTP Content-Type header, then the document's own declaration (the XML
 prolog's `encoding`, an HTML `<meta charset>` or `http-equiv` Content-Type). A declared
 encoding that does not decode the bytes is ignored (servers and pages do lie), then UTF-8
-is tried, and last charset-normalizer guesses. Labels follow the WHATWG Encoding
+is tried, and last charset-normalizer guesses. One exception: bytes that are valid
+UTF-8 (and not ASCII) are read as UTF-8 whatever is declared, because a text in a
+single-byte encoding is practically never valid UTF-8 by accident. Labels follow the WHATWG Encoding
 Standard where it differs from Python's codecs: "iso-8859-1" and "us-ascii" mean
 windows-1252, which is what pages declaring them contain.
 """
@@ -78,6 +80,14 @@ def decode(data: bytes, source: str, content_type: str = "") -> Decoded:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(data[len(bom) :].decode(encoding, errors="replace"), encoding, "bom", source)
+    if not _looks_binary(data) and not data.isascii():
+        # Bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever is declared: text in a
+        # single-byte encoding is practically never valid UTF-8, while servers and templates that
+        # declare ISO-8859-1 by default for UTF-8 pages are common.
+        try:
+            return _checked(data.decode("utf-8"), "utf-8", "utf-8", source)
+        except UnicodeDecodeError:
+            pass
     for how, label in (("http", charset_of(content_type)), ("declared", declared_charset(data))):
         codec = codec_name(label)
         if codec is not None and not _looks_binary(data):

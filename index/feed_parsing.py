@@ -74,9 +74,10 @@ def entry_to_article(
         raise LoadError(where, "the entry has no text")
     link = _resolved(entry.get("link"), base)
     language = entry.get("language") or feed_language
+    # dict.get: feedparser's own get() maps missing "updated*" keys to "published*" with a DeprecationWarning.
     reading = read_feed_date(
-        entry.get("published") or entry.get("updated"),
-        entry.get("published_parsed") or entry.get("updated_parsed"),
+        dict.get(entry, "published") or dict.get(entry, "updated"),
+        dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"),
         [language[:2]] if language else None,
     )
     title = entry.get("title", "")

@@ -12,7 +12,7 @@ import re
 import lxml.etree
 import lxml.html
 
-from index.splitting import normalize_space
+from index.splitting import normalize_space, split_paragraphs
 
 _BLOCK_TAGS = {
     "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
@@ -38,11 +38,11 @@ def html_paragraphs(html: str) -> list[str]:
     if not html.strip():
         return []
     if not has_markup(html):
-        return [normalize_space(html)]
+        return split_paragraphs(html)
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
-        return [normalize_space(html)]
+        return split_paragraphs(html)
     for element in root.xpath("|".join(f".//{tag}" for tag in _DROPPED)):
         element.drop_tree()
     for element in root.iter():
