@@ -112,7 +112,8 @@ def _dateparser(text: str, languages: tuple[str, ...]) -> date | None:
         moment = found.date_obj if found is not None else None
     if moment is None or not _names_year(text, moment.year):
         return None  # dateparser fills what is missing from today ("1e400" reads as today): not a date
-    return moment.date()
+    day: date = moment.date()
+    return day
 
 
 def _names_year(text: str, year: int) -> bool:
