@@ -490,7 +490,8 @@ class VectorStore:
         """Every stored paragraph's text and language."""
         for result in self.pages(["documents", "metadatas"]):
             for text, meta in zip(result["documents"], result["metadatas"], strict=True):
-                yield text, meta.get("language")
+                chunk = chunk_from_record(text, meta)  # read leniently: an older version may have stored odd types
+                yield chunk.text, chunk.language
 
     def vectors(self) -> np.ndarray:
         """Every stored vector, in storage order (for exact-search baselines)."""

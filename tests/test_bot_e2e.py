@@ -58,7 +58,8 @@ def telegram(bot_data: Path, model_cache: Path) -> Iterator[tuple[FakeTelegram, 
     """One fake Telegram and one bot process for the module; tests use their own chat ids."""
     fake = FakeTelegram(TOKEN)
     with serve(fake) as api_url:
-        env = bot_environment(api_url, bot_data / "data", model_cache)
+        # The plain base URL, as a local Bot API server's documentation gives it (no trailing /bot).
+        env = bot_environment(api_url.removesuffix("/bot"), bot_data / "data", model_cache)
         with running_bot(fake, env, bot_data) as log_path:
             yield fake, log_path
 

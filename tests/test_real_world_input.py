@@ -6,19 +6,22 @@ exports send; each kind is tried with several instances, as files and over HTTP.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from index.chunk_records import chunk_metadata
 from index.dates import read_date
 from index.decoding import decode
-from index.domain import IngestReport
+from index.domain import Chunk, IngestReport
 from index.errors import LoadError
 from index.loading import document_kind, parse_bytes, read_source, read_sources
 from index.plain_text import plain_text
-from index.service import ingest
+from index.keyword_index import KeywordIndex
+from index.service import ask, ingest
 from index.store import VectorStore
 from tests.fakes import HashingEmbedder
 from tests.servers import Routes, http_server
@@ -418,3 +421,33 @@ def test_ingest_report_counts(store: VectorStore, fake_embedder: HashingEmbedder
     assert report.articles == 1
     assert [reason for _, reason in report.errors] == ["the entry has no text"]
     assert "irgendwann" in report.warnings[0][1]
+
+
+# --- the store boundary -------------------------------------------------------------------------------
+
+
+def test_records_an_older_version_stored_with_wrong_types_do_not_break_questions(
+    store: VectorStore, fake_embedder: HashingEmbedder, tmp_path: Path
+) -> None:
+    """Chroma accepts lists and numbers as metadata; a record of that shape is read as "missing", not crashed on."""
+    good = tmp_path / "a.txt"
+    good.write_text(f"Brücke\n{DE}\n", encoding="utf-8")
+    ingest([str(good)], fake_embedder, store)
+    poisoned = {"article_id": "x", "position": 0, "paragraph": "1", "title": 5, "source": ["a"], "language": ["en", "de"], "published": 1760601600, "url": 7}
+    collection = store._existing()  # written as an older version would have, past today's checks
+    collection.upsert(ids=["poisoned"], embeddings=[fake_embedder.embed_query(DE2).tolist()], documents=[DE2], metadatas=[poisoned])
+    keywords = KeywordIndex(store, None)
+    answer = ask(DE2, fake_embedder, store, k=5, min_score=-1.0, keywords=keywords)
+    chunk = answer.passages[0].chunk
+    assert chunk.text == DE2
+    assert (chunk.title, chunk.language, chunk.published, chunk.url, chunk.paragraph) == ("", None, None, None, 1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("language", "english please"), ("published", "16.10.2025"), ("url", "/relative"), ("title", 5), ("paragraph", 0)],
+)
+def test_metadata_of_the_wrong_form_never_reaches_the_store(field: str, value: object) -> None:
+    chunk = Chunk(article_id="a", position=0, paragraph=1, text=DE, title="t", source="s")
+    with pytest.raises(ValueError, match=field):
+        chunk_metadata(dataclasses.replace(chunk, **{field: value}))
