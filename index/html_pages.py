@@ -29,7 +29,8 @@ _UNLIKELY = re.compile(
     r"promo|advert|\bad-|\bads\b|sponsor|share|social|comment|footer|breadcrumb|menu|masthead|skip-link",
     re.IGNORECASE,
 )
-_LIKELY = re.compile(r"article|\bmain\b|story|\bcontent\b|\bbody\b|\btext\b|\bpost\b|entry", re.IGNORECASE)
+# A class or id token that names the article itself ("article", "story-body") protects an element.
+_LIKELY = re.compile(r"^(article|main|content|story|body|text|post|entry)([-_](body|content|text|main))?$", re.IGNORECASE)
 _KEEP_TAGS = {"html", "body", "main", "article"}
 
 
@@ -99,5 +100,5 @@ def _is_furniture(element: lxml.html.HtmlElement) -> bool:
         return True
     if element.get("aria-modal") == "true" or element.get("hidden") is not None or element.get("aria-hidden") == "true":
         return True
-    names = f"{element.get('class', '')} {element.get('id', '')}"
-    return bool(names.strip()) and bool(_UNLIKELY.search(names)) and not _LIKELY.search(names)
+    tokens = f"{element.get('class', '')} {element.get('id', '')}".split()
+    return any(_UNLIKELY.search(t) for t in tokens) and not any(_LIKELY.match(t) for t in tokens)

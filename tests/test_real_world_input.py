@@ -451,3 +451,50 @@ def test_metadata_of_the_wrong_form_never_reaches_the_store(field: str, value: o
     chunk = Chunk(article_id="a", position=0, paragraph=1, text=DE, title="t", source="s")
     with pytest.raises(ValueError, match=field):
         chunk_metadata(dataclasses.replace(chunk, **{field: value}))
+
+
+# --- boilerplate ------------------------------------------------------------------------------------------
+
+CONSENT = (
+    "Wir und unsere Partner speichern Informationen auf Ihrem Gerät und verarbeiten personenbezogene Daten wie "
+    "Kennungen, um Anzeigen und Inhalte zu personalisieren, die Reichweite zu messen und Produkte zu entwickeln. "
+    "Sie können Ihre Einwilligung jederzeit in den Einstellungen widerrufen."
+)
+NEWSLETTER = (
+    "Jeden Morgen die wichtigsten Nachrichten aus der Region direkt in Ihr Postfach: Melden Sie sich jetzt kostenlos "
+    "für unseren Newsletter an und verpassen Sie keine Neuigkeit mehr aus Ihrer Stadt."
+)
+LINKS = "".join(f'<li><a href="/{i}">Weitere Meldung Nummer {i} aus der Region, die Sie auch interessieren könnte</a></li>' for i in range(8))
+ARTICLE = [DE, DE2]
+
+
+def furniture_page(furniture: str, article_markup: str) -> str:
+    return f"<!doctype html><html><head><title>Brücke | Kurier</title></head><body>{furniture}{article_markup}</body></html>"
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        f'<div role="dialog" aria-modal="true"><p>{CONSENT}</p><p>{CONSENT}</p><p>{CONSENT}</p><a href="#">OK</a></div>',
+        f'<div id="cookie-notice"><p>{CONSENT}</p><p>{CONSENT}</p></div>',
+        f'<dialog open><p>{CONSENT}</p><p>{CONSENT}</p></dialog>',
+        f'<div class="newsletter-signup"><h3>Newsletter</h3><p>{NEWSLETTER}</p><form><input></form></div>',
+        f'<aside><h3>Mehr zum Thema</h3><ul>{LINKS}</ul></aside>',
+        f'<div class="related-articles"><ul>{LINKS}</ul></div><nav><ul>{LINKS}</ul></nav>',
+    ],
+)
+@pytest.mark.parametrize(
+    "article_markup",
+    [
+        f"<article><h1>Brücke</h1><p>{DE}</p><p>{DE2}</p></article>",
+        f'<div class="c"><span>Brücke</span><br>{DE}<br><br>{DE2}<br></div>',  # no paragraph tags at all
+    ],
+)
+def test_page_furniture_is_not_taken_for_the_article(furniture: str, article_markup: str) -> None:
+    routes = Routes()
+    routes.add("/artikel", furniture_page(furniture, article_markup))
+    with http_server(routes) as base:
+        (article,) = read_source(f"{base}/artikel").articles
+    text = " ".join(article.paragraphs)
+    assert DE in text and DE2 in text
+    assert "Einwilligung" not in text and "Newsletter" not in text and "Weitere Meldung" not in text
