@@ -26,7 +26,7 @@ from index.domain import Article
 from index.errors import LoadError
 from index.feed_parsing import parse_feed
 from index.html_pages import read_page
-from index.plain_text import has_markup, html_paragraphs
+from index.plain_text import has_markup, html_paragraphs, plain_text
 from index.records import validate_record
 from index.splitting import normalize_space, split_paragraphs, title_and_body
 
@@ -189,7 +189,9 @@ def _mostly_markup(text: str) -> bool:
 
 
 def _parse_plain(text: str, source: str, url: str | None, fallback_title: str) -> Article:
-    title, body = title_and_body(split_paragraphs(text), fallback_title)
+    # A stray tag or entity in plain text (an export, a copy from a page) is not article text.
+    paragraphs = [plain_text(p) if has_markup(p) else p for p in split_paragraphs(text)]
+    title, body = title_and_body([p for p in paragraphs if p], fallback_title)
     return build_article(source, title, body, url=url)
 
 

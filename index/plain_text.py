@@ -19,7 +19,16 @@ _BLOCK_TAGS = {
     "table", "tr", "section", "article", "header", "footer", "figure", "figcaption", "dd", "dt",
 }
 _PARAGRAPH_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dd", "dt", "figcaption"}
-_MARKUP = re.compile(r"<[A-Za-z!/?][^>]*>|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{1,31});")
+# Markup is a tag of HTML (not any <word>: "<Katz-und-Maus-Spiel>" in prose is text) or an entity.
+_HTML_TAG_NAMES = (
+    "a|abbr|article|aside|b|blockquote|body|br|caption|cite|code|dd|del|dfn|div|dl|dt|em|figcaption|figure|font|"
+    "footer|h[1-6]|head|header|hr|html|i|iframe|img|ins|kbd|li|link|main|mark|meta|nav|noscript|ol|p|pre|q|s|"
+    "script|section|small|span|strong|style|sub|sup|table|tbody|td|template|tfoot|th|thead|time|title|tr|u|ul|wbr"
+)
+_MARKUP = re.compile(
+    rf"<(?:/?(?:{_HTML_TAG_NAMES})(?=[\s/>])[^>]*>|!--|!\[CDATA\[)|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{{1,31}});",
+    re.IGNORECASE,
+)
 _DROPPED = ("script", "style", "noscript", "template")
 
 

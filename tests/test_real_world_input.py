@@ -498,3 +498,11 @@ def test_page_furniture_is_not_taken_for_the_article(furniture: str, article_mar
     text = " ".join(article.paragraphs)
     assert DE in text and DE2 in text
     assert "Einwilligung" not in text and "Newsletter" not in text and "Weitere Meldung" not in text
+
+
+def test_stray_tags_and_entities_in_plain_text_are_not_indexed_but_prose_brackets_are(tmp_path: Path) -> None:
+    path = tmp_path / "notiz.txt"
+    path.write_text(f"Brücke &amp; Weg\n{DE}<br>\nDas „<Katz-und-Maus-Spiel>“ geht weiter, sagte er am Abend.\n", encoding="utf-8")
+    (article,) = read_source(str(path)).articles
+    assert article.title == "Brücke & Weg"
+    assert article.paragraphs == (DE, "Das „<Katz-und-Maus-Spiel>“ geht weiter, sagte er am Abend.")
