@@ -34,6 +34,9 @@ _STRAY_OPEN = re.compile(rf"<(?!/?(?:{_HTML_TAG_NAMES})(?=[\s/>])|!--|!\[CDATA\[
 _DROPPED = ("script", "style", "noscript", "template")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never text; lxml refuses them
+
+
 def has_markup(text: str) -> bool:
     """Whether `text` holds a tag or a character entity."""
     return bool(_MARKUP.search(text))
@@ -41,11 +44,12 @@ def has_markup(text: str) -> bool:
 
 def plain_text(value: str) -> str:
     """One line of plain text: tags removed, entities decoded once, white space collapsed."""
-    return " ".join(html_paragraphs(value)) if has_markup(value) else normalize_space(value)
+    return " ".join(html_paragraphs(value)) if has_markup(value) else normalize_space(_CONTROL.sub("", value))
 
 
 def html_paragraphs(html: str) -> list[str]:
     """Paragraphs of an HTML snippet (a feed entry's content, a record's HTML text)."""
+    html = _CONTROL.sub("", html)
     if not html.strip():
         return []
     if not has_markup(html):
