@@ -174,7 +174,13 @@ def index_articles(
         progress(0, total)
     for batch in _batches(zip(articles, per_article, strict=True), INGEST_BATCH_CHUNKS):
         chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
-        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report)
+        start = done
+
+        def advance(embedded: int) -> None:
+            if progress:
+                progress(start + embedded, total)
+
+        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report, advance)
         done += len(chunks)
         if progress:
             progress(done, total)
@@ -195,8 +201,16 @@ def _batches(
         yield batch
 
 
+PROGRESS_SLICE = 64  # paragraphs embedded between two progress reports (a /reindex message moves)
+
+
 def _store_batch(
-    article_ids: list[str], chunks: list[Chunk], embedder: Embedder, store: VectorStore, report: IngestReport
+    article_ids: list[str],
+    chunks: list[Chunk],
+    embedder: Embedder,
+    store: VectorStore,
+    report: IngestReport,
+    advance: Callable[[int], None] | None = None,
 ) -> None:
     unique = list({c.id: c for c in chunks}.values())
     known = store.ids_of_articles(article_ids)
@@ -204,7 +218,12 @@ def _store_batch(
     existing = store.existing_ids([c.id for c in unique])
     new = [c for c in unique if c.id not in existing]
     if new:
-        store.upsert(new, embedder.embed_passages([c.text for c in new]))
+        parts = []
+        for begin in range(0, len(new), PROGRESS_SLICE):
+            parts.append(embedder.embed_passages([c.text for c in new[begin : begin + PROGRESS_SLICE]]))
+            if advance is not None:
+                advance(len(unique) - len(new) + begin + len(parts[-1]))
+        store.upsert(new, np.concatenate(parts))
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)

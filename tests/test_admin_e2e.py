@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from index.embedding import SentenceTransformerEmbedder
 from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS, SHARED
 from tests.fake_telegram import FakeTelegram, serve
+from tests.servers import QuietHandler, serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +52,7 @@ def fake() -> Iterator[tuple[FakeTelegram, str]]:
         yield telegram, url
 
 
-def environment(url: str, data: Path, model_cache: Path, sources: list[Path], **extra: str) -> dict[str, str]:
+def environment(url: str, data: Path, model_cache: Path, sources: list[Path | str], **extra: str) -> dict[str, str]:
     return bot_environment(
         url, data, model_cache, NEWSBOT_ADMIN_IDS=f"{ADMIN},9999", NEWSBOT_SOURCES=",".join(map(str, sources)), **extra
     )
@@ -106,13 +108,28 @@ def test_a_second_reindex_is_refused_with_progress(
     fake: tuple[FakeTelegram, str], data: Path, model_cache: Path, tmp_path: Path
 ) -> None:
     telegram, url = fake
-    sample = corpus_sample(tmp_path / "corpus.jsonl", 40)
-    with running_bot(telegram, environment(url, data, model_cache, [SEEDS, sample]), tmp_path):
-        say(telegram, ADMIN, "/reindex", count=2)
-        (refusal,) = say(telegram, ADMIN, "/reindex")
-        if "Reindex done" not in status_message(telegram, ADMIN)["text"]:
+    sample = corpus_sample(tmp_path / "corpus.jsonl", 20).read_bytes()
+    release = threading.Event()
+
+    class HeldSource(QuietHandler):
+        """A source that answers only when the test says so: the first reindex is surely still running."""
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            release.wait(timeout=120)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Content-Length", str(len(sample)))
+            self.end_headers()
+            self.wfile.write(sample)
+
+    with serve_in_thread(HeldSource) as source:
+        env = environment(url, data, model_cache, [SEEDS, f"{source}/news.jsonl"])
+        with running_bot(telegram, env, tmp_path):
+            say(telegram, ADMIN, "/reindex", count=2)
+            (refusal,) = say(telegram, ADMIN, "/reindex")
             assert refusal["text"].startswith("A reindex is already running.\nReindex")
-        telegram.wait_for(lambda: "Reindex done" in status_message(telegram, ADMIN)["text"], timeout=120)
+            release.set()
+            telegram.wait_for(lambda: "Reindex done: 21 articles" in status_message(telegram, ADMIN)["text"], timeout=180)
 
 
 def test_non_admins_are_refused_and_nothing_happens(

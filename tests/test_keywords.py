@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import math
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 
@@ -64,13 +67,35 @@ def test_keyword_index_follows_the_store(tmp_path: Path, settings: Settings, fak
     store.close()
 
 
-def test_keyword_signal_reorders_dense_hits(tmp_path: Path, settings: Settings, fake_embedder: HashingEmbedder) -> None:
-    store = VectorStore(lambda: open_client(None, settings.chroma_dir), "kw-rerank", fake_embedder.name)
+class TableEmbedder(HashingEmbedder):
+    """Vectors chosen per text, so that a test sets the dense order and its margins exactly."""
+
+    def __init__(self, table: dict[str, np.ndarray]) -> None:
+        super().__init__(name="test-table", dimension=2)
+        self.table = table
+
+    def _vector(self, text: str) -> np.ndarray:
+        return self.table[text] if text in self.table else super()._vector(text)
+
+
+def test_keyword_signal_reorders_dense_hits(tmp_path: Path, settings: Settings) -> None:
+    question = "Welche Reichweite haben die Tomahawk-Raketen?"
+    missiles = "Die Tomahawk-Raketen haben eine Reichweite von 2.500 Kilometern, sagte das Ministerium."
+    weather = "Das Wetter in Wien bleibt am Wochenende freundlich, sagen die Meteorologen der Zentralanstalt."
+
+    def unit(cosine: float) -> np.ndarray:
+        return np.array([cosine, math.sqrt(1 - cosine**2)], dtype=np.float32)
+
+    # Dense: the weather paragraph is a little closer to the question (0.60 vs 0.57).
+    embedder = TableEmbedder({question: unit(1.0), missiles: unit(0.57), weather: unit(0.60)})
+    store = VectorStore(lambda: open_client(None, settings.chroma_dir), "kw-rerank", embedder.name)
     article = tmp_path / "a.txt"
-    article.write_text("Titel\n" + "\n".join(t for t, _ in DOCS), encoding="utf-8")
-    service.ingest([str(article)], fake_embedder, store)
-    keywords = KeywordIndex(store, None)
-    answer = service.ask("Reichweite der Raketen?", fake_embedder, store, k=3, min_score=-1, keywords=keywords)
-    assert "Reichweite" in answer.passages[0].chunk.text
-    assert "Reichweite" in answer.quotes[0].text
+    article.write_text(f"Titel\n{missiles}\n{weather}", encoding="utf-8")
+    service.ingest([str(article)], embedder, store)
+
+    dense = service.ask(question, embedder, store, k=2, min_score=-1)
+    assert dense.passages[0].chunk.text == weather  # without keywords the weather comes first
+    fused = service.ask(question, embedder, store, k=2, min_score=-1, keywords=KeywordIndex(store, None))
+    assert fused.passages[0].chunk.text == missiles  # the question's words lift the missile paragraph
+    assert "Reichweite" in fused.quotes[0].text
     store.close()

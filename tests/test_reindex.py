@@ -153,6 +153,9 @@ def test_questions_during_a_reindex_are_answered_from_the_old_index(
         asker.join()
     assert failures == []
     assert len(answers) > 5
+    # Every answer, before, during and after the switch, is the old article's Rubio paragraph:
+    # never an empty result, never a half-built index's paragraph about steel.
+    assert set(answers) == {OLD[1]}, set(answers) - {OLD[1]}
 
 
 def test_extra_sources_are_read_again_and_forget_removes_them(
