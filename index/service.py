@@ -6,6 +6,7 @@ into replies. Nothing here knows about Telegram, click or environment variables.
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -174,16 +175,15 @@ def index_articles(
         progress(0, total)
     for batch in _batches(zip(articles, per_article, strict=True), INGEST_BATCH_CHUNKS):
         chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
-        start = done
-
-        def advance(embedded: int) -> None:
-            if progress:
-                progress(start + embedded, total)
-
+        advance = functools.partial(_advance, progress, done, total) if progress else None
         _store_batch([a.id for a, _ in batch], chunks, embedder, store, report, advance)
         done += len(chunks)
         if progress:
             progress(done, total)
+
+
+def _advance(progress: Progress, before: int, total: int, embedded: int) -> None:
+    progress(before + embedded, total)
 
 
 def _batches(
