@@ -33,6 +33,10 @@ from index.subscription_db import SubscriptionDB
 log = logging.getLogger(__name__)
 
 COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "help", "start")
+# Retry getMe/setWebhook at start until the Bot API answers (backoff 1 s, x1.5, at most 30 s):
+# a container may start before its network or before a local Bot API server. A rejected
+# token is not retried (InvalidToken ends the loop at once).
+START_RETRIES = -1
 ADMIN_COMMANDS = {
     "reindex": admin.reindex_command,
     "stats": admin.stats_command,
@@ -147,6 +151,7 @@ def run(services: Services, db: SubscriptionDB | None) -> None:
             # Telegram sends it back in a header, so only Telegram can post updates to us.
             secret_token=hashlib.sha256(token.encode()).hexdigest(),
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=START_RETRIES,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=START_RETRIES)

@@ -473,8 +473,8 @@ def _decode(key: str, value: str) -> Any:
 
 
 @contextmanager
-def serve(fake: FakeTelegram) -> Iterator[str]:
-    """Run the fake API on 127.0.0.1; yields the base URL for NEWSBOT_TELEGRAM_API_URL."""
+def serve(fake: FakeTelegram, port: int = 0) -> Iterator[str]:
+    """Run the fake API on 127.0.0.1 (`port`, or a free one); yields the base URL for NEWSBOT_TELEGRAM_API_URL."""
 
     class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
@@ -524,5 +524,5 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(data)
 
-    with serve_in_thread(Handler) as url:
+    with serve_in_thread(Handler, port) as url:
         yield url + "/bot"
