@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import threading
 import logging
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
@@ -23,10 +24,11 @@ from telegram.ext import (
 )
 
 from bot import admin, handlers, subscriptions, written_answers
-from bot.chat import BotState
+from bot.chat import CONTEXT_TYPES, BotState
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
+from index.chat_state import ChatState
 from index.errors import NewsbotError
 from index.subscription_db import SubscriptionDB
 
@@ -37,6 +39,7 @@ COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "help", "start")
 # a container may start before its network or before a local Bot API server. A rejected
 # token is not retried (InvalidToken ends the loop at once).
 START_RETRIES = -1
+EXPIRE_EVERY_SECONDS = 600
 ADMIN_COMMANDS = {
     "reindex": admin.reindex_command,
     "stats": admin.stats_command,
@@ -62,17 +65,19 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=5))
         .post_init(on_start)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
-    application.bot_data["state"] = BotState(services, subscriptions=db)
+    chats = ChatState(db, timedelta(hours=settings.chat_state_hours)) if db is not None else None
+    application.bot_data["state"] = BotState(services, subscriptions=db, chats=chats)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("ask", handlers.ask_command))
-    if services.llm is not None:
-        application.add_handler(CommandHandler("new", written_answers.new_conversation))
+    # Always there: it deletes the chat's stored state (the menu shows it with written answers).
+    application.add_handler(CommandHandler("new", written_answers.new_conversation))
     for name, handler in ADMIN_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler))
     if db is not None:
@@ -96,9 +101,11 @@ async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     context.application.migrate_chat_data(message=message)
-    db = context.bot_data["state"].subscriptions
-    if db is not None and message.migrate_to_chat_id:
-        await asyncio.to_thread(db.move_chat, message.chat.id, message.migrate_to_chat_id)
+    bot_state: BotState = context.bot_data["state"]
+    if bot_state.subscriptions is not None and message.migrate_to_chat_id:
+        await asyncio.to_thread(bot_state.subscriptions.move_chat, message.chat.id, message.migrate_to_chat_id)
+    if bot_state.chats is not None and message.migrate_to_chat_id:
+        await asyncio.to_thread(bot_state.chats.move, message.chat.id, message.migrate_to_chat_id)
 
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
@@ -116,6 +123,8 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     jobs = application.job_queue
     if jobs is not None:  # `first` 0 would never run (APScheduler), hence 1
         jobs.run_repeating(heartbeat, interval=health_check.HEARTBEAT_SECONDS, first=1, name="heartbeat")
+        if state.chats is not None:
+            jobs.run_repeating(expire_chat_state, interval=EXPIRE_EVERY_SECONDS, first=EXPIRE_EVERY_SECONDS, name="expire chat state")
         if state.subscriptions is not None:
             jobs.run_repeating(subscriptions.deliver_job, interval=subscriptions.DELIVER_EVERY_SECONDS, first=1, name="deliver")
             if state.services.settings.feeds:
@@ -128,6 +137,20 @@ def warm_up(services: Services) -> None:
     with contextlib.suppress(NewsbotError):
         services.query_embedder().embed_query("warm up")
         services.keywords.stats()
+
+
+async def expire_chat_state(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete chat state older than NEWSBOT_CHAT_STATE_HOURS (lookups ignore it already)."""
+    chats: ChatState | None = context.bot_data["state"].chats
+    if chats is None:
+        return
+    try:
+        gone = await asyncio.to_thread(chats.expire)
+    except NewsbotError as error:
+        log.warning("old chat state not deleted yet: %s", error)
+        return
+    if gone:
+        log.info("expired chat state deleted", extra={"event": "chat_state_expired", "rows": gone})
 
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:

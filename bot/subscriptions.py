@@ -209,6 +209,9 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if change.new_chat_member.status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
         ended = await asyncio.to_thread(_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        chats = state(context).chats
+        if chats is not None:
+            await asyncio.to_thread(chats.forget, change.chat.id)
         log.info("removed from a chat", extra={"event": "removed", "chat_id": change.chat.id, "ended": ended})
 
 

@@ -15,49 +15,51 @@ import logging
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot import formatting, sending
-from bot.chat import buttons, problem_text, remember, reply, state, typing, user_language
+from bot.chat import Context, buttons, problem_text, remember, reply, state, typing, user_language
 from bot.texts import text
 from index import service
 from index.domain import Answer
 from index.errors import NewsbotError
 from index.llm import LLMClient, LLMError
-from index.written import HISTORY_TURNS
 
 log = logging.getLogger(__name__)
 
 EDIT_EVERY_SECONDS = 1.5
 
 
-def _history(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
-    conversation: list[tuple[str, str]] = (context.chat_data or {}).get("conversation", [])
-    return conversation
+async def _history(context: Context, chat_id: int) -> list[tuple[str, str]]:
+    chats = context.chats
+    return await asyncio.to_thread(chats.conversation, chat_id) if chats is not None else []
 
 
-def _remember_turn(context: ContextTypes.DEFAULT_TYPE, question: str, answer: str) -> None:
-    if context.chat_data is None:
+async def _remember_turn(context: Context, chat_id: int, question: str, answer: str) -> None:
+    if context.chats is None:
         return
-    turns = [*_history(context), (question, answer)]
-    context.chat_data["conversation"] = turns[-HISTORY_TURNS:]
+    try:
+        await asyncio.to_thread(context.chats.add_turn, chat_id, question, answer)
+    except NewsbotError as error:  # the answer is out; only the next follow-up loses its context
+        log.warning("conversation turn not kept: %s", error)
 
 
-async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/new: forget this chat's earlier questions."""
-    if context.chat_data is not None:
-        context.chat_data.pop("conversation", None)
+async def new_conversation(update: Update, context: Context) -> None:
+    """/new: forget this chat's earlier questions (and its answers' buttons), in every process."""
+    chat = update.effective_chat
+    if chat is not None and context.chats is not None:
+        await asyncio.to_thread(context.chats.forget, chat.id)
     await reply(update, context, text("new_conversation", user_language(update)))
 
 
-async def answer_in_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, llm: LLMClient, language: str) -> None:
+async def answer_in_writing(update: Update, context: Context, question: str, llm: LLMClient, language: str) -> None:
     chat = update.effective_chat
     if chat is None:
         return
     services = state(context).services
     try:
         async with typing(context, chat.id):
-            asked = await asyncio.to_thread(service.standalone_question, question, _history(context), llm)
+            history = await _history(context, chat.id)
+            asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
             answer = await asyncio.to_thread(services.ask, asked)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
@@ -70,7 +72,7 @@ async def answer_in_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to)
     if status is None:
         return
-    markup = buttons(answer, remember(context, answer.question))
+    markup = buttons(answer, await remember(context, chat.id, answer.question))
     try:
         result = await _stream(status, answer, llm)
     except LLMError as error:
@@ -79,7 +81,7 @@ async def answer_in_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         messages[0] = text("llm_failed", answer.language) + "\n\n" + messages[0]
         await _finish(context, status, messages, markup)
         return
-    _remember_turn(context, question if asked == question else asked, result.text)
+    await _remember_turn(context, chat.id, question if asked == question else asked, result.text)
     log.info("written answer", extra={"event": "written", "cited": len(result.cited), "removed_citations": result.removed})
     await _finish(context, status, formatting.written_messages(result, answer), markup)
 
@@ -97,7 +99,7 @@ async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
     return work.result()
 
 
-async def _finish(context: ContextTypes.DEFAULT_TYPE, status: Message, messages: list[str], markup: Any) -> None:
+async def _finish(context: Context, status: Message, messages: list[str], markup: Any) -> None:
     """The first message replaces the status message; any others follow it, buttons under the last."""
     await sending.edit(status, messages[0], markup if len(messages) == 1 else None)
     for index, part in enumerate(messages[1:], start=2):

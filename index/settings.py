@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     llm_model: str = Field("llama3.2", description="Model name the LLM server knows.")
     llm_api_key: SecretStr | None = Field(None, description="API key, if the LLM server wants one.")
     llm_timeout_seconds: float = Field(60.0, gt=0, description="Longest wait for a written answer before falling back.")
+    chat_state_hours: float = Field(
+        48.0, gt=0, description="How long a chat's recent questions (for buttons) and conversation are kept."
+    )
     webhook_url: str | None = Field(None, description="Public HTTPS URL; set = webhook mode.")
     webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")
