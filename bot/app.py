@@ -20,10 +20,11 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import admin, handlers, subscriptions, written_answers
+from bot import access, admin, handlers, subscriptions, written_answers
 from bot.chat import CONTEXT_TYPES, BotState
 from bot.texts import text
 from index import health_check
@@ -73,6 +74,7 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)  # NEWSBOT_ALLOWED_CHATS first
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("ask", handlers.ask_command))

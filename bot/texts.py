@@ -246,6 +246,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Neues Gespräch: Die früheren Fragen dieses Chats habe ich vergessen.",
     },
     "cmd_new": {"en": "Forget the conversation (follow-up questions start over)", "de": "Gespräch vergessen"},
+    "not_allowed": {
+        "en": "Sorry, this bot is only open to some users and chats. If you should have access, ask the person "
+        "who runs it to add <code>{id}</code> to NEWSBOT_ALLOWED_CHATS.",
+        "de": "Dieser Bot steht leider nur bestimmten Personen und Chats offen. Wenn Sie Zugang haben sollten, "
+        "bitten Sie seinen Betreiber, <code>{id}</code> in NEWSBOT_ALLOWED_CHATS aufzunehmen.",
+    },
+    "not_allowed_short": {"en": "Sorry, this bot is not open to you.", "de": "Dieser Bot steht Ihnen leider nicht offen."},
     "cmd_ask": {"en": "Answer a question with sources", "de": "Eine Frage mit Quellen beantworten"},
     "cmd_help": {"en": "How to ask, and the commands", "de": "Wie man fragt, und die Befehle"},
     "cmd_start": {"en": "What this bot does", "de": "Was dieser Bot tut"},

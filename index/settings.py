@@ -89,11 +89,14 @@ class Settings(BaseSettings):
     chat_state_hours: float = Field(
         48.0, gt=0, description="How long a chat's recent questions (for buttons) and conversation are kept."
     )
+    allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="User and chat ids that may use the bot (comma-separated); empty = everyone."
+    )
     webhook_url: str | None = Field(None, description="Public HTTPS URL; set = webhook mode.")
     webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")
 
-    @field_validator("admin_ids", "sources", "feeds", mode="before")
+    @field_validator("admin_ids", "allowed_chats", "sources", "feeds", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_commas(value)
