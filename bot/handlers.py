@@ -20,6 +20,7 @@ from bot.addressing import Entity, command_target, group_question
 from bot.chat import Context, buttons, problem_text, remember, reply, state, typing, user_language
 from bot.texts import language_of, text
 from bot.written_answers import answer_in_writing
+from index.domain import Answer
 from index.errors import NewsbotError
 from index.language import reply_language
 
@@ -81,20 +82,21 @@ async def group_text(update: Update, context: Context) -> None:
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
+    """One path for every question: extractive or written, it is timed, counted, logged and its errors worded here."""
     services = state(context).services
     language = reply_language(question) if question.strip() else user_language(update)
     chat = update.effective_chat
     if chat is None:
         return
-    if services.llm is not None and question.strip():
-        await answer_in_writing(update, context, question, services.llm, language)
-        return
+    written = services.llm is not None and bool(question.strip())
     started = time.perf_counter()
     try:
-        async with typing(context, chat.id):
-            answer = await asyncio.to_thread(services.ask, question)
+        if services.llm is not None and written:
+            answer = await answer_in_writing(update, context, question, services.llm, language)
+        else:
+            answer = await answer_extractively(update, context, chat.id, question)
     except NewsbotError as error:
-        log.info("question", extra={"event": "question", "chat_type": chat.type, "result": type(error).__name__})
+        log.info("question", extra={"event": "question", "chat_type": chat.type, "written": written, "result": type(error).__name__})
         await reply(update, context, problem_text(error, language))
         return
     latency = time.perf_counter() - started
@@ -104,15 +106,23 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         extra={
             "event": "question",
             "chat_type": chat.type,
+            "written": written,
             "latency_ms": round(latency * 1000),
             "found": answer.found,
             "passages": len(answer.passages),
             "quotes": len(answer.quotes),
         },
     )
+
+
+async def answer_extractively(update: Update, context: Context, chat_id: int, question: str) -> Answer:
+    """The quoted sentences and their passages; retrieval errors are raised to answer_question."""
+    async with typing(context, chat_id):
+        answer = await asyncio.to_thread(state(context).services.ask, question)
     messages = formatting.answer_messages(answer, shown=len(answer.passages))
-    key = await remember(context, chat.id, answer.question)
+    key = await remember(context, chat_id, answer.question)
     await reply(update, context, messages, markup=buttons(answer, key))
+    return answer
 
 
 # --- buttons ------------------------------------------------------------------------

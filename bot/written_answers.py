@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Message, Update
 
 from bot import formatting, sending
-from bot.chat import Context, buttons, problem_text, remember, reply, state, typing, user_language
+from bot.chat import Context, buttons, remember, reply, state, typing, user_language
 from bot.texts import text
 from index import service
 from index.domain import Answer
@@ -51,27 +51,28 @@ async def new_conversation(update: Update, context: Context) -> None:
     await reply(update, context, text("new_conversation", user_language(update)))
 
 
-async def answer_in_writing(update: Update, context: Context, question: str, llm: LLMClient, language: str) -> None:
+async def answer_in_writing(update: Update, context: Context, question: str, llm: LLMClient, language: str) -> Answer:
+    """Retrieve, then stream the model's answer into one message; the Answer it was written from.
+
+    Retrieval errors (NewsbotError) are raised: bot.handlers.answer_question words,
+    logs and counts every question the same way, written or not.
+    """
     chat = update.effective_chat
     if chat is None:
-        return
+        raise RuntimeError("a question without a chat")
     services = state(context).services
-    try:
-        async with typing(context, chat.id):
-            history = await _history(context, chat.id)
-            asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
-            answer = await asyncio.to_thread(services.ask, asked)
-    except NewsbotError as error:
-        await reply(update, context, problem_text(error, language))
-        return
+    async with typing(context, chat.id):
+        history = await _history(context, chat.id)
+        asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
+        answer = await asyncio.to_thread(services.ask, asked)
     if not answer.found:
         await reply(update, context, formatting.answer_messages(answer, shown=0))
-        return
+        return answer
     incoming = update.effective_message
     reply_to = incoming.message_id if incoming is not None and chat.type != "private" else None
     status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to)
     if status is None:
-        return
+        return answer
     markup = buttons(answer, await remember(context, chat.id, answer.question))
     try:
         result = await _stream(status, answer, llm)
@@ -80,10 +81,11 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
         messages = formatting.answer_messages(answer, shown=len(answer.passages))
         messages[0] = text("llm_failed", answer.language) + "\n\n" + messages[0]
         await _finish(context, status, messages, markup)
-        return
+        return answer
     await _remember_turn(context, chat.id, question if asked == question else asked, result.text)
     log.info("written answer", extra={"event": "written", "cited": len(result.cited), "removed_citations": result.removed})
     await _finish(context, status, formatting.written_messages(result, answer), markup)
+    return answer
 
 
 async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
