@@ -88,6 +88,7 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         application.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
         application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
         application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, subscriptions.topic_closed))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))

@@ -89,6 +89,14 @@ def problem_text(error: NewsbotError, language: str) -> str:
     return text("failed", language)
 
 
+def topic_of(update: Update) -> int | None:
+    """The forum topic an update happened in (a question, or the bot's message under a pressed button)."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def user_language(update: Update) -> str:
     return language_of(update.effective_user.language_code if update.effective_user else None)
 
@@ -121,13 +129,13 @@ def buttons(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
 
 
 @contextlib.asynccontextmanager
-async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" until the block is done (Telegram clears it after ~5 s, so renew it)."""
+async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
+    """Show "typing…" (in the topic, in a forum) until the block is done (Telegram clears it after ~5 s, so renew it)."""
 
     async def keep_typing() -> None:
         while True:
             with contextlib.suppress(Exception):  # a failed chat action must never cost the answer
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
             await asyncio.sleep(TYPING_EVERY_SECONDS)
 
     task = asyncio.create_task(keep_typing())
@@ -145,7 +153,8 @@ async def reply(
 ) -> None:
     """Send the messages to the chat of the update; buttons go under the last one.
 
-    In groups the first message replies to the question, so the answer is threaded.
+    In groups the first message replies to the question, so the answer is threaded;
+    in a forum every message goes into the topic the update came from.
     """
     chat = update.effective_chat
     if chat is None:
@@ -153,10 +162,12 @@ async def reply(
     parts = [messages] if isinstance(messages, str) else messages
     incoming: Message | None = update.effective_message if update.callback_query is None else None
     reply_to = incoming.message_id if incoming is not None and chat.type != ChatType.PRIVATE else None
+    thread_id = topic_of(update)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         sent = await sending.send(
-            context.application, chat.id, part, markup=markup if last else None, reply_to=reply_to if index == 0 else None
-        )
+            context.application, chat.id, part, markup=markup if last else None,
+            reply_to=reply_to if index == 0 else None, thread_id=thread_id,
+        )  # fmt: skip
         if sent is None:
             return

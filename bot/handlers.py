@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 
 from bot import formatting, sending
 from bot.addressing import Entity, command_target, group_question
-from bot.chat import Context, buttons, problem_text, remember, reply, state, typing, user_language
+from bot.chat import Context, buttons, problem_text, remember, reply, state, topic_of, typing, user_language
 from bot.texts import language_of, text
 from bot.written_answers import answer_in_writing
 from index.domain import Answer
@@ -117,7 +117,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
 
 async def answer_extractively(update: Update, context: Context, chat_id: int, question: str) -> Answer:
     """The quoted sentences and their passages; retrieval errors are raised to answer_question."""
-    async with typing(context, chat_id):
+    async with typing(context, chat_id, topic_of(update)):
         answer = await asyncio.to_thread(state(context).services.ask, question)
     messages = formatting.answer_messages(answer, shown=len(answer.passages))
     key = await remember(context, chat_id, answer.question)
@@ -181,5 +181,5 @@ async def on_error(update: object, context: Context) -> None:
     log.error("update failed", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):
-            await sending.send(context.application, update.effective_chat.id, text("failed", user_language(update)))
+            await sending.send(context.application, update.effective_chat.id, text("failed", user_language(update)), thread_id=topic_of(update))
 

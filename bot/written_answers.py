@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Message, Update
 
 from bot import formatting, sending
-from bot.chat import Context, buttons, remember, reply, state, typing, user_language
+from bot.chat import Context, buttons, remember, reply, state, topic_of, typing, user_language
 from bot.texts import text
 from index import service
 from index.domain import Answer
@@ -61,7 +61,8 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
     if chat is None:
         raise RuntimeError("a question without a chat")
     services = state(context).services
-    async with typing(context, chat.id):
+    thread_id = topic_of(update)
+    async with typing(context, chat.id, thread_id):
         history = await _history(context, chat.id)
         asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
         answer = await asyncio.to_thread(services.ask, asked)
@@ -70,7 +71,7 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
         return answer
     incoming = update.effective_message
     reply_to = incoming.message_id if incoming is not None and chat.type != "private" else None
-    status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to)
+    status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to, thread_id=thread_id)
     if status is None:
         return answer
     markup = buttons(answer, await remember(context, chat.id, answer.question))
@@ -80,11 +81,11 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
         log.warning("written answer failed, extractive answer sent instead: %s", error)
         messages = formatting.answer_messages(answer, shown=len(answer.passages))
         messages[0] = text("llm_failed", answer.language) + "\n\n" + messages[0]
-        await _finish(context, status, messages, markup)
+        await _finish(context, status, messages, markup, thread_id)
         return answer
     await _remember_turn(context, chat.id, question if asked == question else asked, result.text)
     log.info("written answer", extra={"event": "written", "cited": len(result.cited), "removed_citations": result.removed})
-    await _finish(context, status, formatting.written_messages(result, answer), markup)
+    await _finish(context, status, formatting.written_messages(result, answer), markup, thread_id)
     return answer
 
 
@@ -101,8 +102,10 @@ async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
     return work.result()
 
 
-async def _finish(context: Context, status: Message, messages: list[str], markup: Any) -> None:
-    """The first message replaces the status message; any others follow it, buttons under the last."""
+async def _finish(context: Context, status: Message, messages: list[str], markup: Any, thread_id: int | None) -> None:
+    """The first message replaces the status message; any others follow it (in its topic), buttons under the last."""
     await sending.edit(status, messages[0], markup if len(messages) == 1 else None)
     for index, part in enumerate(messages[1:], start=2):
-        await sending.send(context.application, status.chat_id, part, markup=markup if index == len(messages) else None)
+        await sending.send(
+            context.application, status.chat_id, part, markup=markup if index == len(messages) else None, thread_id=thread_id
+        )

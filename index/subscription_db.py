@@ -58,6 +58,7 @@ class Subscription(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     chat_title: Mapped[str] = mapped_column(String(256), default="")
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the forum topic posts go into
     topic: Mapped[str] = mapped_column(Text)
     include: Mapped[str] = mapped_column(Text, default="")  # words an article must contain, space-separated
     exclude: Mapped[str] = mapped_column(Text, default="")  # words it must not contain
@@ -148,6 +149,7 @@ class Queued:
     digest: bool
     topic: str
     language: str
+    thread_id: int | None = None  # the forum topic to post into
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -234,6 +236,22 @@ class SubscriptionDB:
             )
             return int(ended)
 
+    def end_topic(self, chat_id: int, thread_id: int, reason: str) -> int:
+        """A forum topic was closed or deleted: end the subscriptions posting into it, drop their queue."""
+        with self.session() as session:
+            ids = list(session.scalars(select(Subscription.id).where(
+                Subscription.chat_id == chat_id, Subscription.thread_id == thread_id, Subscription.active.is_(True)
+            )))  # fmt: skip
+            if not ids:
+                return 0
+            session.execute(update(Subscription).where(Subscription.id.in_(ids)).values(active=False, ended_reason=reason))
+            session.execute(
+                update(Delivery)
+                .where(Delivery.subscription_id.in_(ids), Delivery.status.in_(("pending", "sending")))
+                .values(status="dropped")
+            )
+            return len(ids)
+
     def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its subscriptions and queue follow it."""
         with self.session() as session:
@@ -286,6 +304,7 @@ class SubscriptionDB:
                         Queued(
                             delivery.id, subscription.id, delivery.chat_id, delivery.article_id, json.loads(delivery.post),
                             subscription.digest_at is not None, subscription.topic, subscription.language,
+                            subscription.thread_id,
                         )
                     )
             return claimed

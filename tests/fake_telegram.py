@@ -5,7 +5,8 @@ talks to api.telegram.org. It implements the methods Newsbot uses, validates
 requests the way Telegram does (HTML entities, the 4096-character limit counted
 in UTF-16 units after parsing, 64-byte callback data, "message is not modified"),
 lets tests inject updates (with UTF-16 entity offsets) and errors (429 with
-retry_after, 403, migrate_to_chat_id), enforces Telegram's overall flood limit
+retry_after, 403, migrate_to_chat_id), knows forum topics (message_thread_id on
+sends, refused for a closed or deleted topic as Telegram does), enforces Telegram's overall flood limit
 (FLOOD_LIMIT messages per second, then 429), can hold sends at a gate (to stop
 the bot mid-burst), and records everything the bot sent.
 """
@@ -140,6 +141,7 @@ class FakeTelegram:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: str = ""
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> chat id
+    topics: dict[tuple[int, int], str] = field(default_factory=dict)  # (forum chat, thread id) -> "open" | "closed" | "deleted"
     sends_allowed: int | None = None  # when set, sends beyond this many wait at the gate
     flooded: int = 0  # 429s given for going over FLOOD_LIMIT
 
@@ -174,6 +176,18 @@ class FakeTelegram:
         self.chats[chat_id] = chat
         self.usernames[f"@{username}"] = chat_id
         return chat
+
+    def forum(self, chat_id: int, *threads: int, title: str = "Forum") -> dict[str, Any]:
+        """A supergroup with topics: `threads` are the ids of its open topics."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title, "is_forum": True}
+        self.chats[chat_id] = chat
+        for thread in threads:
+            self.topics[(chat_id, thread)] = "open"
+        return chat
+
+    def in_topic(self, thread: int) -> dict[str, Any]:
+        """`extra` for message(): the message was written in forum topic `thread`."""
+        return {"message_thread_id": thread, "is_topic_message": True}
 
     def bot_status(self, chat_id: int, old: str, new: str) -> dict[str, Any]:
         """Push a my_chat_member update: the bot's status in a chat changed (e.g. it was kicked)."""
@@ -357,6 +371,7 @@ class FakeTelegram:
 
     def api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802
         self._reachable(int(params["chat_id"]))
+        self._thread(int(params["chat_id"]), params)
         return True
 
     def api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
@@ -398,6 +413,20 @@ class FakeTelegram:
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
 
+    def _thread(self, chat_id: int, params: dict[str, Any]) -> int | None:
+        """The forum topic a send goes to, refused as Telegram does when it is closed or gone."""
+        if not params.get("message_thread_id"):
+            return None
+        thread = int(params["message_thread_id"])
+        if not self.chats.get(chat_id, {}).get("is_forum"):
+            return None  # Telegram ignores a thread id outside forums
+        topic = self.topics.get((chat_id, thread), "deleted")
+        if topic == "deleted":
+            raise ApiError(400, "Bad Request: message thread not found")
+        if topic == "closed":
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+        return thread
+
     def _visible_text(self, params: dict[str, Any]) -> str:
         source = params.get("text", "")
         shown = parse_html(source) if (params.get("parse_mode") or "").upper() == "HTML" else source
@@ -418,6 +447,7 @@ class FakeTelegram:
     def api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = int(params["chat_id"])
         self._reachable(chat_id)
+        thread = self._thread(chat_id, params)
         self._flood_control()
         shown = self._visible_text(params)
         check_markup(params.get("reply_markup"))
@@ -430,6 +460,8 @@ class FakeTelegram:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
         record = {**message, "html": params.get("text", ""), "parse_mode": params.get("parse_mode"),
                   "reply_to_message_id": _reply_to(params)}  # fmt: skip
         self._messages[(chat_id, message["message_id"])] = record
@@ -453,7 +485,7 @@ class FakeTelegram:
         record["versions"].append(shown)
         record.update(text=shown, html=params.get("text", ""), reply_markup=params.get("reply_markup"))
         record["edits"] = record.get("edits", 0) + 1
-        message = {k: v for k, v in record.items() if k in {"message_id", "date", "chat", "from", "text", "reply_markup"}}
+        message = {k: v for k, v in record.items() if k in {"message_id", "date", "chat", "from", "text", "reply_markup", "message_thread_id", "is_topic_message"}}
         return message
 
 
