@@ -65,7 +65,9 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     progress = rebuild.ReindexProgress()
     bot_state.reindex = progress  # claimed before the first await: a second /reindex sees it
     try:
-        configured = [*services.settings.sources, *services.settings.feeds]
+        db = bot_state.subscriptions
+        polled = [feed.url for feed in await asyncio.to_thread(db.feed_list)] if db is not None else services.settings.feeds
+        configured = [*services.settings.sources, *polled]
         sources = await asyncio.to_thread(rebuild.sources_to_read, configured, services.store)
     except NewsbotError as error:
         bot_state.reindex = None

@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import access, admin, handlers, subscriptions, written_answers
+from bot import access, admin, feed_admin, handlers, subscriptions, written_answers
 from bot.chat import CONTEXT_TYPES, BotState
 from bot.texts import text
 from index import health_check
@@ -47,6 +47,8 @@ ADMIN_COMMANDS = {
     "sources": admin.sources_command,
     "ingest": admin.ingest_command,
     "forget": admin.forget_command,
+    "feeds": feed_admin.feeds_command,
+    "feed": feed_admin.feed_command,
 }
 
 
@@ -89,6 +91,7 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
         application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         application.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, subscriptions.topic_closed))
+        application.add_handler(MessageHandler(filters.Document.FileExtension("opml"), feed_admin.opml_upload))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
@@ -122,6 +125,9 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
     threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
+    if state.subscriptions is not None:
+        with contextlib.suppress(NewsbotError):  # the database down: the feed job says so
+            await asyncio.to_thread(state.subscriptions.seed_feeds, state.services.settings.feeds)
     await admin.tell_admins_about_model_change(application)
     jobs = application.job_queue
     if jobs is not None:  # `first` 0 would never run (APScheduler), hence 1
@@ -130,8 +136,8 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
             jobs.run_repeating(expire_chat_state, interval=EXPIRE_EVERY_SECONDS, first=EXPIRE_EVERY_SECONDS, name="expire chat state")
         if state.subscriptions is not None:
             jobs.run_repeating(subscriptions.deliver_job, interval=subscriptions.DELIVER_EVERY_SECONDS, first=1, name="deliver")
-            if state.services.settings.feeds:
-                jobs.run_repeating(subscriptions.poll_feeds, interval=state.services.settings.feed_poll_seconds, first=1, name="feeds")
+            # The feed list is in the database (admins change it from the chat): always poll it.
+            jobs.run_repeating(subscriptions.poll_feeds, interval=state.services.settings.feed_poll_seconds, first=1, name="feeds")
     log.info("bot @%s started", state.username)
 
 

@@ -236,14 +236,18 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def poll_feeds_now(app: Application) -> None:  # type: ignore[type-arg]
-    """Read the configured feeds, index what is new, queue the posts and send them."""
+    """Read the feeds in the database, index what is new, queue the posts and send them."""
     bot_state: BotState = app.bot_data["state"]
     services, db = bot_state.services, bot_state.subscriptions
-    if db is None or not services.settings.feeds:
+    if db is None:
         return
     now = bot_state.clock()
+    await asyncio.to_thread(db.seed_feeds, services.settings.feeds)  # NEWSBOT_FEEDS: the initial list
+    urls = [feed.url for feed in await asyncio.to_thread(db.feed_list)]
+    if not urls:
+        return
     with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-        news = await asyncio.to_thread(feeds.poll_and_index, services.settings.feeds, services.embedder, services.store, db, client, now)
+        news = await asyncio.to_thread(feeds.poll_and_index, urls, services.embedder, services.store, db, client, now)
     await queue_and_deliver(app, news)
 
 

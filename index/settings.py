@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the subscription database; default sqlite in DATA_DIR."
     )
     feeds: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="RSS/Atom feed URLs the bot polls for new articles (comma-separated)."
+        default_factory=list, description="RSS/Atom feed URLs: the initial feed list in the database (comma-separated)."
     )
     feed_poll_seconds: int = Field(900, ge=1, description="How often the feeds are polled (seconds).")
     subscription_min_score: float = Field(

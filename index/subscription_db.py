@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -103,6 +104,8 @@ class FeedState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # polled; False = removed
+    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SeenArticle(Base):
@@ -369,6 +372,46 @@ class SubscriptionDB:
     def save_feed(self, state: FeedState) -> None:
         with self.session() as session:
             session.merge(state)
+
+    def feed_list(self) -> list[FeedState]:
+        """The feeds that are polled, in the order they were added (their numbers in /feeds)."""
+        with self.session() as session:
+            rows = list(session.scalars(select(FeedState).where(FeedState.enabled.is_(True)).order_by(FeedState.added_at, FeedState.url)))
+        for row in rows:
+            row.next_attempt, row.last_checked, row.last_ok = _aware(row.next_attempt), _aware(row.last_checked), _aware(row.last_ok)
+        return rows
+
+    def seed_feeds(self, urls: Sequence[str]) -> int:
+        """NEWSBOT_FEEDS is the initial list: add the URLs the database has never had (a removed one stays removed)."""
+        added = 0
+        for url in urls:
+            try:
+                with self.session() as session:
+                    if session.get(FeedState, url) is None:
+                        session.add(FeedState(url=url, failures=0, enabled=True, added_at=utcnow()))
+                        added += 1
+            except IntegrityError:
+                pass  # another process added it first
+        return added
+
+    def enable_feed(self, url: str, now: datetime) -> bool:
+        """Poll `url` from now on; False if it was polled already."""
+        with self.session() as session:
+            state = session.get(FeedState, url)
+            if state is None:
+                session.add(FeedState(url=url, failures=0, enabled=True, added_at=now))
+                return True
+            if state.enabled:
+                return False
+            # Back after a removal: its next read is backlog again, not news.
+            state.enabled, state.added_at, state.last_ok, state.etag, state.modified = True, now, None, None, None
+            return True
+
+    def disable_feed(self, url: str) -> bool:
+        """Stop polling `url` (its state is kept, so NEWSBOT_FEEDS does not bring it back); False if it was not polled."""
+        with self.session() as session:
+            result = session.execute(update(FeedState).where(FeedState.url == url, FeedState.enabled.is_(True)).values(enabled=False))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:

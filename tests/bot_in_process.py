@@ -8,6 +8,7 @@ boundary is not the point.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ async def running_app(
                 from index import service
 
                 service.ingest(sources, embedder, services.store)
+            # Open the store here: two threads opening an embedded Chroma store at once (the
+            # warm-up and the start's model check) can collide inside chromadb.
+            services.store.built_with()
             app = build_application(services, db)
             async with app:
                 assert app.post_init is not None and app.updater is not None
@@ -81,5 +85,8 @@ async def running_app(
                     await app.updater.stop()
                     await app.stop()
         finally:
+            for thread in threading.enumerate():  # the model warm-up must not meet a closed store
+                if thread.name == "warm-up":
+                    thread.join(timeout=60)
             services.close()
             db.close()

@@ -13,6 +13,7 @@ the bot mid-burst), and records everything the bot sent.
 
 from __future__ import annotations
 
+import email.policy
 import itertools
 import json
 import re
@@ -21,8 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from tests.servers import QuietHandler, serve_in_thread
 
@@ -141,6 +143,8 @@ class FakeTelegram:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: str = ""
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> chat id
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, for getFile and downloads
+    documents: list[dict[str, Any]] = field(default_factory=list)  # documents the bot sent, with their content
     topics: dict[tuple[int, int], str] = field(default_factory=dict)  # (forum chat, thread id) -> "open" | "closed" | "deleted"
     sends_allowed: int | None = None  # when set, sends beyond this many wait at the gate
     flooded: int = 0  # 429s given for going over FLOOD_LIMIT
@@ -283,6 +287,18 @@ class FakeTelegram:
         message.update(extra or {})
         return self.push({"message": message})
 
+    def document(self, chat_id: int, user_id: int, file_name: str, content: bytes, mime_type: str = "text/x-opml") -> dict[str, Any]:
+        """Push a message with a file the user sent; the bot can fetch it with getFile."""
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = content
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
+        with self._lock:
+            message: dict[str, Any] = {
+                "message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                "chat": self.chat(chat_id), "from": self.user(user_id), "document": document,
+            }  # fmt: skip
+        return self.push({"message": message})
+
     def press(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
         """Push a callback query: the user pressed the button with `data` under `message`."""
         query = {
@@ -376,6 +392,30 @@ class FakeTelegram:
 
     def api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return True
+
+    def api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}"}
+
+    def api_sendDocument(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        self._reachable(chat_id)
+        thread = self._thread(chat_id, params)
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": self.chat(chat_id),
+            "from": self.bot_user(), "document": {"file_id": "sent", "file_unique_id": "usent", "file_name": upload.name},
+        }  # fmt: skip
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
+        self.documents.append({**message, "content": upload.content})
+        return message
 
     def _chat_id(self, value: Any) -> int:
         if str(value).startswith("@"):
@@ -489,6 +529,27 @@ class FakeTelegram:
         return message
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file in a multipart request (sendDocument)."""
+
+    name: str
+    content: bytes
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form fields of a multipart/form-data request: strings (JSON fields decoded), files as Upload."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        params[str(name)] = Upload(filename, data) if filename else _decode(str(name), data.decode("utf-8"))
+    return params
+
+
 def _reply_to(params: dict[str, Any]) -> int | None:
     if params.get("reply_to_message_id"):
         return int(params["reply_to_message_id"])
@@ -518,10 +579,14 @@ def serve(fake: FakeTelegram, port: int = 0) -> Iterator[str]:
             self._handle()
 
         def _handle(self) -> None:
-            path = urlparse(self.path).path
-            match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
+            path = unquote(urlparse(self.path).path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            download = re.fullmatch(r"/file/bot([^/]+)/documents/([\w-]+)", path)
+            if download and download.group(1) == fake.token and download.group(2) in fake.files:
+                self._send(200, "application/octet-stream", fake.files[download.group(2)])
+                return
+            match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
             if not match or match.group(1) != fake.token:
                 self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                 return
@@ -529,6 +594,8 @@ def serve(fake: FakeTelegram, port: int = 0) -> Iterator[str]:
             content_type = self.headers.get("Content-Type", "")
             if "json" in content_type:
                 params = json.loads(body or b"{}")
+            elif content_type.startswith("multipart/form-data"):
+                params = _multipart(content_type, body)
             else:
                 fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
                 fields.update(parse_qs(urlparse(self.path).query, keep_blank_values=True))
@@ -549,9 +616,11 @@ def serve(fake: FakeTelegram, port: int = 0) -> Iterator[str]:
             self._reply(status, payload)
 
         def _reply(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode("utf-8")
+            self._send(status, "application/json", json.dumps(payload).encode("utf-8"))
+
+        def _send(self, status: int, content_type: str, data: bytes) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
