@@ -19,12 +19,13 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot import access, admin, feed_admin, handlers, subscriptions, written_answers
+from bot import access, admin, feed_admin, handlers, inline, subscriptions, written_answers
 from bot.chat import CONTEXT_TYPES, BotState
 from bot.texts import text
 from index import health_check
@@ -96,6 +97,7 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
     application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate))
     application.add_error_handler(handlers.on_error)
     return application
@@ -138,6 +140,8 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
             jobs.run_repeating(subscriptions.deliver_job, interval=subscriptions.DELIVER_EVERY_SECONDS, first=1, name="deliver")
             # The feed list is in the database (admins change it from the chat): always poll it.
             jobs.run_repeating(subscriptions.poll_feeds, interval=state.services.settings.feed_poll_seconds, first=1, name="feeds")
+    if not application.bot.supports_inline_queries:
+        log.info("inline mode is off: to answer `@%s question` in any chat, send /setinline to @BotFather", state.username)
     log.info("bot @%s started", state.username)
 
 

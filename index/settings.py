@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     chat_state_hours: float = Field(
         48.0, gt=0, description="How long a chat's recent questions (for buttons) and conversation are kept."
     )
+    inline_cache_seconds: int = Field(
+        300, ge=0, le=86400, description="How long Telegram caches the answer to an inline query (seconds)."
+    )
     allowed_chats: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="User and chat ids that may use the bot (comma-separated); empty = everyone."
     )

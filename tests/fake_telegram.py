@@ -143,6 +143,8 @@ class FakeTelegram:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: str = ""
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> chat id
+    inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # inline query id -> the bot's answer
+    inline_mode: bool = True  # what getMe says as supports_inline_queries (BotFather's /setinline)
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, for getFile and downloads
     documents: list[dict[str, Any]] = field(default_factory=list)  # documents the bot sent, with their content
     topics: dict[tuple[int, int], str] = field(default_factory=dict)  # (forum chat, thread id) -> "open" | "closed" | "deleted"
@@ -299,6 +301,12 @@ class FakeTelegram:
             }  # fmt: skip
         return self.push({"message": message})
 
+    def inline(self, user_id: int, query: str, language: str = "en") -> str:
+        """Push an inline query (`@bot query` typed in any chat); returns its id for `inline_answers`."""
+        query_id = f"iq{next(self._callback_ids)}"
+        self.push({"inline_query": {"id": query_id, "from": self.user(user_id, language), "query": query, "offset": ""}})
+        return query_id
+
     def press(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
         """Push a callback query: the user pressed the button with `data` under `message`."""
         query = {
@@ -356,7 +364,7 @@ class FakeTelegram:
             return result
 
     def api_getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802 - Bot API method names
-        return {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": self.inline_mode}
 
     def api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
         self.webhook = ""
@@ -391,6 +399,27 @@ class FakeTelegram:
         return True
 
     def api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def api_answerInlineQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        """Checked as Telegram does: at most 50 results, unique ids of 1-64 bytes, message texts that parse."""
+        query_id = str(params["inline_query_id"])
+        if query_id in self.inline_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        shown = []
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if result.get("type") != "article" or not result.get("title") or "message_text" not in content:
+                raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+            check_markup(result.get("reply_markup"))
+            shown.append({**result, "text": self._visible_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})})
+        self.inline_answers[query_id] = {"results": shown, "cache_time": int(params.get("cache_time") or 300)}
         return True
 
     def api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
@@ -557,7 +586,9 @@ def _reply_to(params: dict[str, Any]) -> int | None:
     return int(parameters["message_id"]) if parameters else None
 
 
-_JSON_FIELDS = {"reply_markup", "commands", "scope", "entities", "reply_parameters", "link_preview_options", "allowed_updates"}
+_JSON_FIELDS = {
+    "reply_markup", "commands", "scope", "entities", "reply_parameters", "link_preview_options", "allowed_updates", "results", "button",
+}  # fmt: skip
 
 
 def _decode(key: str, value: str) -> Any:
