@@ -184,14 +184,7 @@ async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         reason = "; ".join(reason for _, reason in report.errors) or "no article found"
         await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(reason)))
         return
-    await reply(
-        update,
-        context,
-        text(
-            "ingest_done", language, articles=report.articles, source=escape(source),
-            added=report.chunks_added, unchanged=report.chunks_unchanged,
-        ),
-    )
+    await reply(update, context, admin_formatting.ingest_done(report, source, language))
     await subscriptions.queue_and_deliver(context.application, report.new_articles)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.formatting import Block, escape, pack
 from bot.texts import text
+from index.domain import IngestReport
 from index.feeds import FeedInfo
 from index.reindex import ReindexProgress, ReindexReport
 from index.store import IndexInfo, SourceInfo
@@ -50,14 +51,32 @@ def reindex_done(report: ReindexReport, language: str) -> list[str]:
     head = text(
         "reindex_done", language, articles=report.articles, paragraphs=report.paragraphs, duration=duration(report.seconds)
     )
-    blocks = [Block("", head=head)]
-    if report.errors:
-        blocks.append(Block("", head=text("reindex_errors", language, count=len(report.errors))))
-        shown = report.errors[:MAX_ERRORS_SHOWN]
-        blocks += [Block(f"{source}: {reason}", open="• ") for source, reason in shown]
-        if len(report.errors) > len(shown):
-            blocks.append(Block(f"… +{len(report.errors) - len(shown)}"))
-    return pack(blocks)
+    return pack([Block("", head=head), *problem_blocks(report.errors, report.warnings, language)])
+
+
+def ingest_done(report: IngestReport, source: str, language: str) -> list[str]:
+    """/ingest's result: what was indexed, then every skipped part and every caveat with its reason."""
+    head = text(
+        "ingest_done", language, articles=report.articles, source=escape(source),
+        added=report.chunks_added, unchanged=report.chunks_unchanged,
+    )
+    return pack([Block("", head=head), *problem_blocks(report.errors, report.warnings, language)])
+
+
+def problem_blocks(
+    errors: Sequence[tuple[str, str]], warnings: Sequence[tuple[str, str]], language: str
+) -> list[Block]:
+    """Skipped sources or records ("could not be read"), then caveats ("read with a note"), ten of each at most."""
+    blocks: list[Block] = []
+    for key, items in (("reindex_errors", errors), ("ingest_warnings", warnings)):
+        if not items:
+            continue
+        blocks.append(Block("", head=text(key, language, count=len(items))))
+        shown = items[:MAX_ERRORS_SHOWN]
+        blocks += [Block(f"{where}: {reason}", open="• ") for where, reason in shown]
+        if len(items) > len(shown):
+            blocks.append(Block(f"… +{len(items) - len(shown)}"))
+    return blocks
 
 
 def stats(info: IndexInfo, answered: int, median: float | None, language: str) -> str:

@@ -65,7 +65,7 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
-        .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
+        .base_file_url(settings.telegram_file_url)
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=5))
         .post_init(on_start)

@@ -127,8 +127,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Ab jetzt antwortet der neue Index.",
     },
     "reindex_errors": {
-        "en": "{count} source(s) could not be read:",
-        "de": "{count} Quelle(n) konnten nicht gelesen werden:",
+        "en": "{count} source(s) or record(s) skipped:",
+        "de": "{count} Quelle(n) oder Einträge übersprungen:",
+    },
+    "ingest_warnings": {
+        "en": "{count} note(s) on what was indexed:",
+        "de": "{count} Hinweis(e) zum Indexierten:",
     },
     "reindex_failed": {
         "en": "<b>Reindex failed</b>: {reason}\nThe previous index keeps answering.",

@@ -97,5 +97,6 @@ class IngestReport:
     chunks_added: int = 0
     chunks_unchanged: int = 0
     chunks_removed: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (source or record, reason): skipped
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # indexed, with something left out or merged
     new_articles: list[str] = field(default_factory=list)  # ids of articles the index did not have

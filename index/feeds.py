@@ -131,11 +131,25 @@ def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: Subsc
         return []
     done(read, db, now)
     ids = [a.id for a in read.articles]
-    if read.backlog:
+    if read.backlog or _all_renamed(ids, known):
         db.mark_seen(ids)
-        log.info("first read of a feed: %d articles indexed, not posted", len(ids), extra={"feed": url})
+        log.info(
+            "%s: %d articles indexed, not posted",
+            "first read of a feed" if read.backlog else "every entry of a known feed is new to the index (ids changed)",
+            len(ids),
+            extra={"feed": url},
+        )
         return []
     return ids
+
+
+def _all_renamed(ids: Sequence[str], known: dict[str, set[str]]) -> bool:
+    """A feed read before whose every entry (of several) is unknown: its ids changed, not its news.
+
+    That happens once after an upgrade that changed how entries are identified, or when a
+    feed re-publishes its items under new guids; posting them would repeat old news.
+    """
+    return len(ids) > 1 and not any(i in known for i in ids)
 
 
 def check(url: str, client: httpx.Client) -> FeedRead:

@@ -1,33 +1,36 @@
 """Read articles from files, directories and URLs.
 
-Formats: plain text, Markdown, HTML pages (main text by trafilatura), JSON and
-JSONL records (`title`, `url`, `published`, `text`), RSS/Atom feeds (feedparser).
-Each source yields a `SourceResult`: the articles it holds and the errors of the
-parts that could not be read, so one bad file or record never stops the rest.
+Formats: plain text, Markdown, HTML pages (index.html_pages), JSON and JSONL records
+(index.records), RSS/Atom feeds (index.feed_parsing). Bytes are decoded by
+index.decoding, and a document is read as what it is, whatever its file name or
+Content-Type says: servers send feeds as text/html or text/plain, and pages as
+text/plain. Each source yields a `SourceResult`: the articles it holds, the parts
+that could not be read and why, so one bad file, record or entry never stops the rest.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
-import time
-from collections.abc import Iterator
 import dataclasses
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import feedparser
 import httpx
-import lxml.html
-import trafilatura
 from markdown_it import MarkdownIt
 
-from index import language
+from index.articles import SourceResult, build_article, scoped_identity
+from index.dates import read_date
+from index.decoding import decode
 from index.domain import Article
 from index.errors import LoadError
-from index.splitting import normalize_space, shorten, split_paragraphs, title_and_body
+from index.feed_parsing import parse_feed
+from index.html_pages import read_page
+from index.plain_text import has_markup, html_paragraphs, plain_text
+from index.records import validate_record
+from index.splitting import normalize_space, split_paragraphs, title_and_body
+
+__all__ = ["SourceResult", "expand", "is_url", "parse_bytes", "read_source", "read_sources"]
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -38,17 +41,7 @@ FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 20.0
-MIN_PAGE_CHARS = 40  # less is a menu or an error page, not an article
 USER_AGENT = "Newsbot/0.1 (news question answering bot)"
-
-
-@dataclass
-class SourceResult:
-    """The articles one source holds, and what could not be read in it."""
-
-    source: str
-    articles: list[Article] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
 
 
 def is_url(spec: str) -> bool:
@@ -56,13 +49,14 @@ def is_url(spec: str) -> bool:
 
 
 def expand(spec: str) -> list[str]:
-    """A file, URL or directory (recursively, known file types only) to the sources it names."""
+    """A file, URL or directory (recursively, known file types, hidden ones skipped) to the sources it names."""
     if is_url(spec):
         return [spec]
     path = Path(spec)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in KNOWN_SUFFIXES)
-        return [str(p) for p in files if not any(part.startswith(".") for part in p.parts)]
+        # Hidden below the folder given, not in the path to it ("../news" is not hidden).
+        return [str(p) for p in files if not any(part.startswith(".") for part in p.relative_to(path).parts)]
     return [spec]
 
 
@@ -82,7 +76,12 @@ def read_sources(specs: list[str], client: httpx.Client | None = None) -> Iterat
         if not is_url(spec) and not Path(spec).exists():
             yield SourceResult(spec, errors=[LoadError(spec, "no such file or directory")])
             continue
-        for source in expand(spec):
+        sources = expand(spec)
+        if not sources:
+            known = ", ".join(sorted(KNOWN_SUFFIXES))
+            yield SourceResult(spec, errors=[LoadError(spec, f"the folder holds no article files ({known})")])
+            continue
+        for source in sources:
             result = read_source(source, client)
             result.articles = [dataclasses.replace(a, origin=spec) for a in result.articles]
             yield result
@@ -100,21 +99,6 @@ def _read_file(path: Path) -> SourceResult:
     return parse_bytes(data, source, suffix=path.suffix.lower(), url=None, fallback_title=path.stem)
 
 
-def decode_text(data: bytes, source: str) -> str:
-    """Bytes to text, refusing binary data and empty files with a clear reason."""
-    if not data.strip():
-        raise LoadError(source, "the file is empty")
-    if b"\x00" in data[:8192]:
-        raise LoadError(source, "this is binary data, not a text article")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(source, f"not UTF-8 text (byte {exc.start} cannot be decoded)") from exc
-    if not text.strip():
-        raise LoadError(source, "the file is empty")
-    return text
-
-
 def parse_bytes(
     data: bytes,
     source: str,
@@ -124,12 +108,12 @@ def parse_bytes(
     url: str | None = None,
     fallback_title: str = "",
 ) -> SourceResult:
-    """Parse a document by its suffix or content type, sniffing the content when neither says."""
-    text = decode_text(data, source)
-    kind = _kind(suffix, content_type, text)
+    """Parse a document by what it is (see `document_kind`); never raises for content, only LoadError."""
+    text = decode(data, source, content_type).text
+    kind = document_kind(text, suffix, content_type)
     title = fallback_title or source
     if kind == "feed":
-        return _parse_feed(data, source)
+        return parse_feed(text, source, url)
     if kind == "jsonl":
         return _parse_jsonl(text, source)
     if kind == "json":
@@ -141,58 +125,74 @@ def parse_bytes(
     return SourceResult(source, [_parse_plain(text, source, url, title)])
 
 
-def _kind(suffix: str, content_type: str, text: str) -> str:
-    content_type = content_type.split(";")[0].strip().lower()
-    if suffix in FEED_SUFFIXES or content_type in {
-        "application/rss+xml",
-        "application/atom+xml",
-        "application/rdf+xml",
-    }:
+_ROOT = re.compile(
+    r"^(?:\ufeff)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*|<\?[^>]*\?>\s*)*(?:<!DOCTYPE[^>]*>\s*)?(?:<!--.*?-->\s*)*<([A-Za-z][\w:.-]*)",
+    re.DOTALL | re.IGNORECASE,
+)
+_FEED_ROOTS = {"rss", "feed", "rdf:rdf", "rdf"}
+_HTML_TAGS = re.compile(r"<(p|div|br|span|a|b|i|em|strong|h[1-6]|ul|li|table|img|body|head|article|section)\b[^>]*>", re.IGNORECASE)
+_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
+_JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/jsonlines"}
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+def document_kind(text: str, suffix: str = "", content_type: str = "") -> str:
+    """"feed", "html", "json", "jsonl", "markdown" or "text": what the content is.
+
+    The content decides where it is unambiguous (an XML root of rss/feed/RDF, an HTML
+    document, JSON that parses), because headers and file names are often wrong;
+    the suffix or Content-Type decides between the rest; text full of tags is HTML.
+    """
+    declared = content_type.split(";")[0].strip().lower()
+    root = _ROOT.match(text[:4096])
+    tag = root.group(1).lower() if root else ""
+    if tag in _FEED_ROOTS:
         return "feed"
-    if suffix in JSONL_SUFFIXES or content_type in {"application/x-ndjson", "application/jsonl"}:
+    if tag == "html":
+        return "html"
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped[:1] in {"{", "["}:
+        if suffix in JSONL_SUFFIXES or declared in _JSONL_TYPES or _is_jsonl(stripped):
+            return "jsonl"
+        if _parses_as_json(stripped):
+            return "json"
+    if suffix in FEED_SUFFIXES or declared in _FEED_TYPES or tag in {"channel", "item", "entry"}:
+        return "feed"  # a feed without the usual root still goes to feedparser, which says what is wrong
+    if suffix in JSONL_SUFFIXES or declared in _JSONL_TYPES:
         return "jsonl"
-    if suffix in JSON_SUFFIXES or content_type == "application/json":
+    if suffix in JSON_SUFFIXES or declared == "application/json":
         return "json"
-    if suffix in HTML_SUFFIXES or content_type in {"text/html", "application/xhtml+xml"}:
+    if suffix in HTML_SUFFIXES or declared in _HTML_TYPES or _mostly_markup(text):
         return "html"
-    if suffix in MARKDOWN_SUFFIXES or content_type == "text/markdown":
+    if suffix in MARKDOWN_SUFFIXES or declared == "text/markdown":
         return "markdown"
-    if suffix in TEXT_SUFFIXES or content_type == "text/plain":
-        return "text"
-    head = text.lstrip()[:500].lower()
-    if head.startswith("<?xml") or "<rss" in head or "<feed" in head:
-        return "feed"
-    if head.startswith(("<!doctype html", "<html")):
-        return "html"
-    if head.startswith(("{", "[")):
-        return "json"
     return "text"
 
 
-def _article(
-    source: str,
-    title: str,
-    paragraphs: list[str],
-    url: str | None = None,
-    published: str | None = None,
-    lang: str | None = None,
-) -> Article:
-    if not paragraphs:
-        raise LoadError(source, "no article text found")
-    sample = " ".join(paragraphs)[:2000]
-    return Article(
-        source=source,
-        title=normalize_space(title) or shorten(paragraphs[0]),
-        paragraphs=tuple(paragraphs),
-        url=url,
-        published=published,
-        language=lang or language.detect(sample),
-    )
+def _is_jsonl(text: str) -> bool:
+    lines = [line for line in text.splitlines()[:5] if line.strip()]
+    return len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines) and _parses_as_json(lines[0])
+
+
+def _parses_as_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _mostly_markup(text: str) -> bool:
+    """Text with HTML tags every few lines is a page or fragment, not prose to index as it is."""
+    tags = len(_HTML_TAGS.findall(text[:20000]))
+    return tags >= 3 and tags * 200 >= min(len(text), 20000)
 
 
 def _parse_plain(text: str, source: str, url: str | None, fallback_title: str) -> Article:
-    title, body = title_and_body(split_paragraphs(text), fallback_title)
-    return _article(source, title, body, url=url)
+    # A stray tag or entity in plain text (an export, a copy from a page) is not article text.
+    paragraphs = [plain_text(p) if has_markup(p) else p for p in split_paragraphs(text)]
+    title, body = title_and_body([p for p in paragraphs if p], fallback_title)
+    return build_article(source, title, body, url=url)
 
 
 def _parse_markdown(text: str, source: str, url: str | None, fallback_title: str) -> Article:
@@ -218,27 +218,20 @@ def _parse_markdown(text: str, source: str, url: str | None, fallback_title: str
         paragraphs.append(plain)
     if not title:
         title, paragraphs = title_and_body(paragraphs, fallback_title)
-    return _article(source, title, paragraphs, url=url)
+    return build_article(source, title, paragraphs, url=url)
 
 
 def _parse_html(text: str, source: str, url: str | None) -> Article:
-    document = trafilatura.bare_extraction(
-        text, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    body = getattr(document, "text", None) if document is not None else None
-    if not body or len(body.strip()) < MIN_PAGE_CHARS:
-        raise LoadError(source, "no article text found in the page")
-    title = normalize_space(getattr(document, "title", None) or "")
-    paragraphs = [normalize_space(line) for line in body.split("\n") if line.strip()]
-    if paragraphs and title and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]
-    return _article(
-        source,
-        title,
-        paragraphs,
-        url=url or getattr(document, "url", None),
-        published=normalize_date(getattr(document, "date", None)),
-        lang=getattr(document, "language", None),
+    page = read_page(text, url)
+    if page is None:
+        paragraphs = html_paragraphs(text)  # a fragment too small for trafilatura (a snippet saved as .html)
+        if sum(len(p) for p in paragraphs) < 40:
+            raise LoadError(source, "no article text found in the page")
+        title, body = title_and_body(paragraphs, "")
+        return build_article(source, title, body, url=url)
+    language = (page.language or "")[:2] or None
+    return build_article(
+        source, page.title, page.paragraphs, url=url or page.url, published=read_date(page.date).iso, lang=language
     )
 
 
@@ -256,6 +249,8 @@ def _parse_json(text: str, source: str) -> SourceResult:
     result = SourceResult(source)
     for number, record in enumerate(records, start=1):
         _add_record(result, record, f"{source} record {number}", source, number)
+    if not result.articles and not result.errors:
+        raise LoadError(source, "the file holds no records")
     return result
 
 
@@ -276,83 +271,43 @@ def _parse_jsonl(text: str, source: str) -> SourceResult:
     return result
 
 
-def _add_record(result: SourceResult, record: Any, where: str, source: str, number: int) -> None:
+def _add_record(result: SourceResult, record: object, where: str, source: str, number: int) -> None:
     try:
-        result.articles.append(record_to_article(record, where, source, number))
+        article, date_problem = record_to_article(record, where, source, number)
     except LoadError as error:
         result.errors.append(error)
+        return
+    if date_problem:
+        result.warnings.append(LoadError(where, f"{date_problem}; the article is kept without a date"))
+    if any(a.source == article.source for a in result.articles):
+        result.warnings.append(LoadError(where, "has the same id as an earlier record; the two are merged (the later kept)"))
+        result.articles = [a for a in result.articles if a.source != article.source]
+    result.articles.append(article)
 
 
-def record_to_article(record: Any, where: str, source: str, number: int) -> Article:
-    """A JSON record with `text` (required), `title`, `url`, `published` (or `date`), `language`."""
-    if not isinstance(record, dict):
-        raise LoadError(where, "a record must be a JSON object with a 'text' field")
-    body = record.get("text")
-    if not isinstance(body, str) or not body.strip():
-        raise LoadError(where, "the record has no 'text'")
-    url = record.get("url") if isinstance(record.get("url"), str) else None
-    record_id = record.get("id")
-    identity = url or f"{source}#{record_id if record_id is not None else number}"
-    title = record.get("title") if isinstance(record.get("title"), str) else ""
-    paragraphs = split_paragraphs(body)
-    published = normalize_date(record.get("published") or record.get("date"))
-    lang = record.get("language") or record.get("lang")
-    return _article(identity, title or shorten(paragraphs[0]), paragraphs, url, published, lang)
+def record_to_article(record: object, where: str, source: str, number: int) -> tuple[Article, str | None]:
+    """A JSON record (see index.records.ArticleRecord) as an article, and a date problem if any.
 
-
-# --- feeds -------------------------------------------------------------------------
-
-
-def _parse_feed(data: bytes, source: str) -> SourceResult:
-    parsed = feedparser.parse(data)
-    broken = str(getattr(parsed, "bozo_exception", "")) if parsed.get("bozo") else ""
-    if not parsed.entries:
-        raise LoadError(source, f"not a readable RSS/Atom feed ({broken or 'it has no entries'})")
-    result = SourceResult(source)
-    for number, entry in enumerate(parsed.entries, start=1):
-        where = f"{source} entry {number}"
-        try:
-            result.articles.append(feed_entry_to_article(entry, where))
-        except LoadError as error:
-            result.errors.append(error)
-    if broken and not result.articles:
-        raise LoadError(source, f"not a readable RSS/Atom feed ({broken})")
-    return result
-
-
-def feed_entry_to_article(entry: Any, where: str) -> Article:
-    """A feed entry's title, link, date and content (or summary) as an article."""
-    html = ""
-    if entry.get("content"):
-        html = max((c.get("value", "") for c in entry["content"]), key=len)
-    html = html or entry.get("summary", "") or entry.get("description", "")
-    paragraphs = html_fragment_paragraphs(html)
-    link = entry.get("link") or None
-    identity = link or entry.get("id") or where
-    parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = time.strftime("%Y-%m-%d", parsed_date) if parsed_date else None
-    if not paragraphs:
-        raise LoadError(where, "the entry has no text")
-    article = _article(identity, entry.get("title", ""), paragraphs, link, published, entry.get("language"))
-    return dataclasses.replace(article, partial=not entry.get("content"))
-
-
-_BLOCKS = ".//p|.//li|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//blockquote|.//pre"
-
-
-def html_fragment_paragraphs(html: str) -> list[str]:
-    """Paragraphs of an HTML snippet such as a feed entry's content."""
-    if not html.strip():
-        return []
+    Raises LoadError naming the record and its bad fields.
+    """
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
-        return split_paragraphs(html)
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    blocks = [b for b in root.xpath(_BLOCKS) if not b.xpath(_BLOCKS)]
-    texts = [b.text_content() for b in blocks] if blocks else root.text_content().split("\n")
-    return [p for p in (normalize_space(t) for t in texts) if p]
+        valid = validate_record(record)
+    except ValueError as exc:
+        raise LoadError(where, f"skipped: {exc}") from exc
+    text = valid.text or ""
+    paragraphs = html_paragraphs(text) if has_markup(text) else split_paragraphs(text)
+    reading = read_date(valid.published, [valid.language] if valid.language else None)
+    if valid.id is not None:
+        identity = scoped_identity(source, valid.id)
+    elif valid.url is not None:
+        identity = scoped_identity(source, valid.url)
+    else:
+        identity = scoped_identity(source, valid.title or "", *paragraphs)
+    try:
+        article = build_article(identity, valid.title or "", paragraphs, valid.url, reading.iso, valid.language)
+    except LoadError as error:
+        raise LoadError(where, f"skipped: {error.reason}") from error
+    return article, reading.problem
 
 
 # --- URLs ----------------------------------------------------------------------------
@@ -384,25 +339,3 @@ def _read_url(url: str, client: httpx.Client | None) -> SourceResult:
     suffix = Path(httpx.URL(final_url).path).suffix.lower()
     suffix = suffix if suffix in KNOWN_SUFFIXES - TEXT_SUFFIXES else ""
     return parse_bytes(b"".join(chunks), url, suffix=suffix, content_type=content_type, url=final_url)
-
-
-# --- dates -----------------------------------------------------------------------------
-
-
-def normalize_date(value: Any) -> str | None:
-    """ISO 8601 date ("2025-10-16") from ISO, RFC 2822 or epoch input; other text is kept as is."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value).date().isoformat()
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    text = str(value).strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        pass
-    try:
-        return email.utils.parsedate_to_datetime(text).date().isoformat()
-    except (TypeError, ValueError):
-        return text[:40]

@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 
 from index import loading, service
-from index.domain import Article, IngestReport
+from index.articles import Collected
+from index.domain import IngestReport
 from index.embedding import Embedder
 from index.errors import NothingToIndex, ReindexRunning
 from index.keyword_index import KeywordIndex
@@ -69,6 +70,7 @@ class ReindexReport:
     errors: list[tuple[str, str]]
     generation: str
     replaced: str | None
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # indexed with something left out or merged
 
 
 def sources_to_read(configured: Sequence[str], store: VectorStore) -> list[str]:
@@ -91,8 +93,8 @@ def reindex(
     running = store.building()
     if running is not None:
         raise ReindexRunning(f"another process is already rebuilding the index ({running}); wait for it to finish")
-    errors: list[tuple[str, str]] = []
-    articles = _read(sources, client, progress, errors)
+    collected = _read(sources, client, progress)
+    articles, errors = list(collected.articles.values()), collected.errors
     if not articles:
         reasons = "; ".join(f"{source}: {reason}" for source, reason in errors[:5]) or "the sources are empty"
         raise NothingToIndex(f"no article could be read ({reasons}); the old index keeps serving")
@@ -131,20 +133,17 @@ def reindex(
         errors=errors,
         generation=generation.serving_name(),
         replaced=replaced,
+        warnings=collected.warnings,
     )
 
 
-def _read(
-    sources: Sequence[str], client: httpx.Client | None, progress: ReindexProgress, errors: list[tuple[str, str]]
-) -> list[Article]:
-    articles: dict[str, Article] = {}
+def _read(sources: Sequence[str], client: httpx.Client | None, progress: ReindexProgress) -> Collected:
+    collected = Collected()
     for result in loading.read_sources(list(sources), client):
         progress.sources_read += 1
-        errors.extend((error.source, error.reason) for error in result.errors)
-        for article in result.articles:
-            articles[article.id] = article
-        progress.articles = len(articles)
-    return list(articles.values())
+        collected.add(result)
+        progress.articles = len(collected.articles)
+    return collected
 
 
 def _drop_later(store: VectorStore, name: str, grace: float) -> None:

@@ -14,6 +14,8 @@ import httpx
 import numpy as np
 
 from index import answering, language, loading, written
+from index.articles import Collected
+from index.chunk_records import chunk_metadata
 from index.domain import Answer, Article, Chunk, IngestReport, Passage
 from index.embedding import Embedder
 from index.keyword_index import KeywordIndex
@@ -129,12 +131,11 @@ def ingest(
     loses the paragraphs it no longer has. Errors are reported per source and
     never undo what is already indexed.
     """
-    report = IngestReport()
-    articles: dict[str, Article] = {}
+    collected = Collected()
     for result in loading.read_sources(list(sources), client):
-        report.errors.extend((error.source, error.reason) for error in result.errors)
-        for article in result.articles:
-            articles[article.id] = article
+        collected.add(result)
+    articles = collected.articles
+    report = IngestReport(errors=collected.errors, warnings=collected.warnings)
     report.articles = len(articles)
     index_articles(list(articles.values()), embedder, store, report, progress)
     read = [spec for spec in sources if any(a.origin == spec for a in articles.values())]
@@ -150,8 +151,23 @@ def index_articles(
     report: IngestReport,
     progress: Progress | None = None,
 ) -> None:
-    """Embed and store articles in batches, updating `report` as it goes."""
-    per_article = [chunk_article(a, embedder.max_tokens, embedder.count_tokens) for a in articles]
+    """Embed and store articles in batches, updating `report` as it goes.
+
+    An article whose metadata the store would not accept (see index.chunk_records) is
+    reported in `report.errors` and skipped; the others are indexed.
+    """
+    checked: list[tuple[Article, list[Chunk]]] = []
+    for article in articles:
+        chunks = chunk_article(article, embedder.max_tokens, embedder.count_tokens)
+        try:
+            for chunk in chunks:
+                chunk_metadata(chunk)
+        except ValueError as error:
+            report.errors.append((article.source, f"not indexed: {error}"))
+            continue
+        checked.append((article, chunks))
+    articles = [article for article, _ in checked]
+    per_article = [chunks for _, chunks in checked]
     total = sum(len(chunks) for chunks in per_article)
     done = 0
     if progress:

@@ -7,6 +7,7 @@ One class, created once in an entry point's main() and passed down. Tests build
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -64,7 +65,8 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather.")
     telegram_api_url: str = Field(
-        "https://api.telegram.org/bot", description="Bot API base URL (a local Bot API server)."
+        "https://api.telegram.org/bot",
+        description="Bot API base URL, with or without the trailing /bot (e.g. a local Bot API server http://127.0.0.1:8081).",
     )
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Telegram user ids allowed to run admin commands."
@@ -115,6 +117,26 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'newsbot.db').resolve()}"
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _bot_api_url(cls, value: str) -> str:
+        """The base URL as python-telegram-bot wants it (ending in /bot), from the forms people write."""
+        url = value.strip().rstrip("/")
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError for a port that is not a number in range
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a URL ({error}): use e.g. http://127.0.0.1:8081") from error
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"{value!r} is not an http(s) URL of a Bot API server: use e.g. http://127.0.0.1:8081")
+        del port
+        return url if url.endswith("/bot") else f"{url}/bot"
+
+    @property
+    def telegram_file_url(self) -> str:
+        """Where files are downloaded: the Bot API server's /file/bot path."""
+        return self.telegram_api_url.removesuffix("/bot") + "/file/bot"
 
     @field_validator("timezone")
     @classmethod

@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from index.chunk_records import chunk_from_record, chunk_metadata, origin_of
 from index.domain import Chunk, Passage
 from index.errors import IndexEmpty, ModelMismatch, StoreError, StoreUnavailable
 
@@ -489,7 +490,8 @@ class VectorStore:
         """Every stored paragraph's text and language."""
         for result in self.pages(["documents", "metadatas"]):
             for text, meta in zip(result["documents"], result["metadatas"], strict=True):
-                yield text, meta.get("language")
+                chunk = chunk_from_record(text, meta)  # read leniently: an older version may have stored odd types
+                yield chunk.text, chunk.language
 
     def vectors(self) -> np.ndarray:
         """Every stored vector, in storage order (for exact-search baselines)."""
@@ -582,7 +584,7 @@ class VectorStore:
             count += len(page["ids"])
             for record in page["metadatas"] or []:
                 articles.add(str(record["article_id"]))
-                origins.add(_origin(record))
+                origins.add(origin_of(record))
         meta = collection.metadata or {}
         dimension = meta.get("dimension")
         build_seconds = meta.get("build_seconds")
@@ -608,7 +610,7 @@ class VectorStore:
         last: dict[str, str] = {}
         for page in pages:
             for meta in page["metadatas"] or []:
-                origin = _origin(meta)
+                origin = origin_of(meta)
                 articles.setdefault(origin, set()).add(str(meta["article_id"]))
                 paragraphs[origin] = paragraphs.get(origin, 0) + 1
                 stamp = str(meta.get("indexed", ""))
@@ -626,39 +628,3 @@ class VectorStore:
                 ids.update(collection.get(where={key: source}, include=[])["ids"])
         self.delete(sorted(ids))
         return len(ids)
-
-
-def _origin(meta: dict[str, Any]) -> str:
-    """The source a record belongs to in /sources (its article's source before origins were kept)."""
-    return str(meta.get("origin") or meta.get("source", ""))
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    """Chroma metadata for a chunk; Chroma refuses None, so unknown fields are left out."""
-    meta: dict[str, str | int] = {
-        "article_id": chunk.article_id,
-        "position": chunk.position,
-        "paragraph": chunk.paragraph,
-        "title": chunk.title,
-        "source": chunk.source,
-    }
-    for key in ("url", "published", "language", "origin"):
-        value = getattr(chunk, key)
-        if value:
-            meta[key] = value
-    return meta
-
-
-def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        article_id=str(meta["article_id"]),
-        position=int(meta["position"]),
-        paragraph=int(meta["paragraph"]),
-        text=text,
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source", "")),
-        url=meta.get("url"),
-        published=meta.get("published"),
-        language=meta.get("language"),
-        origin=_origin(meta),
-    )

@@ -42,7 +42,7 @@ def main() -> None:
     records = [r for r in map(json.loads, CORPUS.read_text(encoding="utf-8").splitlines()) if r.get("text", "").strip()]
     records = records[: args.articles]
     embedder = build_embedder(Settings())
-    articles = [record_to_article(r, str(i), str(CORPUS), i) for i, r in enumerate(records)]
+    articles = [record_to_article(r, str(i), str(CORPUS), i)[0] for i, r in enumerate(records)]
     chunks = [chunk_article(a, embedder.max_tokens, embedder.count_tokens) for a in articles]
     vectors = embedder.embed_passages([c.text for cs in chunks for c in cs])
     bounds = np.cumsum([0] + [len(cs) for cs in chunks])

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from pydantic import ValidationError
 
 from index import benchmark, bootstrap, evaluation, health_check, opml, service
 from index import feeds as feed_sources
@@ -68,7 +69,19 @@ def cli(ctx: click.Context, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    ctx.obj = Settings()
+    ctx.obj = load_settings()
+
+
+def load_settings() -> Settings:
+    """The settings, or one line per wrong setting (named as in the environment) and exit code 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "NEWSBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            click.echo(f"Setting {name}: {message}", err=True)
+        raise SystemExit(2) from None
 
 
 class ProgressBar:

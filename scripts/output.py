@@ -67,14 +67,17 @@ def ingest_text(report: IngestReport, seconds: float) -> str:
         f"Indexed {report.articles} article(s): {report.chunks_added} paragraph(s) added, "
         f"{report.chunks_unchanged} unchanged, {report.chunks_removed} removed in {seconds:.1f} s."
     ]
-    return "\n".join(lines + skipped_lines(report.errors))
+    return "\n".join(lines + skipped_lines(report.errors, report.warnings))
 
 
-def skipped_lines(errors: Sequence[tuple[str, str]]) -> list[str]:
-    """The sources that could not be read, each with its reason (none: no lines)."""
-    if not errors:
-        return []
-    return [f"{len(errors)} source(s) skipped:", *(f"  {source}: {reason}" for source, reason in errors)]
+def skipped_lines(errors: Sequence[tuple[str, str]], warnings: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """What was skipped, then what was indexed with a note, each with its reason (nothing: no lines)."""
+    lines: list[str] = []
+    if errors:
+        lines += [f"{len(errors)} source(s) or record(s) skipped:", *(f"  {where}: {reason}" for where, reason in errors)]
+    if warnings:
+        lines += [f"{len(warnings)} note(s) on what was indexed:", *(f"  {where}: {reason}" for where, reason in warnings)]
+    return lines
 
 
 def eval_text(report: dict[str, Any]) -> str:
@@ -109,7 +112,7 @@ def reindex_text(report: ReindexReport) -> str:
         f"Rebuilt the index: {report.articles} article(s), {report.paragraphs} paragraph(s) "
         f"in {report.seconds:.1f} s; it serves now ({report.generation})."
     ]
-    return "\n".join(lines + skipped_lines(report.errors))
+    return "\n".join(lines + skipped_lines(report.errors, report.warnings))
 
 
 def sources_text(sources: Sequence[SourceInfo]) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from bot import admin_formatting
 from bot.question_stats import QuestionStats
+from index.domain import IngestReport
 from index.reindex import ReindexProgress, ReindexReport
 from index.store import IndexInfo, SourceInfo
 from tests.fake_telegram import parse_html
@@ -36,7 +37,7 @@ def test_the_result_names_each_unreadable_source_escaped() -> None:
     (message,) = admin_formatting.reindex_done(report, "en")
     shown = parse_html(message)
     assert shown.startswith("Reindex done: 3 articles, 40 paragraphs in 1 min 15 s.")
-    assert "12 source(s) could not be read" in shown and "<feed9>.xml: not a readable" in shown and "… +2" in shown
+    assert "12 source(s) or record(s) skipped" in shown and "<feed9>.xml: not a readable" in shown and "… +2" in shown
 
 
 def test_stats_and_sources_lists() -> None:
@@ -56,3 +57,14 @@ def test_question_statistics_start_again_each_day() -> None:
     assert stats.today(date(2026, 11, 29)) == (0, None)
     stats.record(0.1, today=date(2026, 11, 29))
     assert stats.today(date(2026, 11, 29)) == (1, 0.1)
+
+
+def test_ingest_result_lists_skipped_records_and_notes_escaped() -> None:
+    report = IngestReport(articles=2, chunks_added=5)
+    report.errors = [("export.jsonl line 3", "skipped: title: expected text, got a list")]
+    report.warnings = [("<feed>.xml entry 2", "the date 'irgendwann' could not be read; the article is kept without a date")]
+    (message,) = admin_formatting.ingest_done(report, "https://n.example/feed", "en")
+    shown = parse_html(message)
+    assert shown.startswith("Indexed 2 article(s) from https://n.example/feed: 5 paragraph(s) added")
+    assert "1 source(s) or record(s) skipped:\n\n• export.jsonl line 3: skipped: title: expected text, got a list" in shown
+    assert "1 note(s) on what was indexed:\n\n• <feed>.xml entry 2: the date 'irgendwann'" in shown

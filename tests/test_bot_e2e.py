@@ -22,7 +22,8 @@ from tests.servers import chroma_server, free_port
 
 pytestmark = pytest.mark.slow
 
-HOSTILE_TITLE = '<b>Tom & Jerry</b> </blockquote> <script>alert("x")</script> &amp; <i>'
+HOSTILE_TITLE = '<b>Tom & Jerry</b> </blockquote> <script>alert("x")</script> &amp; <i>1 < 2 > 0</i>'
+SHOWN_TITLE = "Tom & Jerry & 1 < 2 > 0"  # titles are plain text: tags dropped, entities decoded, < & > kept
 HOSTILE_URL = 'https://news.example/tom?a=1&b="2"'
 HOSTILE_TEXT = (
     "Der Zeichentrick-Kater Tom jagt seit 1940 die Maus Jerry <i>unermüdlich</i> & ohne Erfolg; "
@@ -58,7 +59,8 @@ def telegram(bot_data: Path, model_cache: Path) -> Iterator[tuple[FakeTelegram, 
     """One fake Telegram and one bot process for the module; tests use their own chat ids."""
     fake = FakeTelegram(TOKEN)
     with serve(fake) as api_url:
-        env = bot_environment(api_url, bot_data / "data", model_cache)
+        # The plain base URL, as a local Bot API server's documentation gives it (no trailing /bot).
+        env = bot_environment(api_url.removesuffix("/bot"), bot_data / "data", model_cache)
         with running_bot(fake, env, bot_data) as log_path:
             yield fake, log_path
 
@@ -175,8 +177,9 @@ def test_buttons_show_context_and_more_passages(telegram: tuple[FakeTelegram, Pa
 def test_hostile_title_and_text_render(telegram: tuple[FakeTelegram, Path]) -> None:
     fake, _ = telegram
     (reply,) = ask_private(fake, 1006, "Seit wann jagt der Kater Tom die Maus Jerry?", language="de")
-    # The fake server parsed the HTML like Telegram; it shows the title as text, tags and all.
-    assert HOSTILE_TITLE in reply["text"]
+    # The fake server parsed the HTML like Telegram: the plain-text title's < & > arrive as text.
+    assert SHOWN_TITLE in reply["text"]
+    assert "Tom &amp; Jerry &amp; 1 &lt; 2 &gt; 0" in reply["html"]
     assert "„<Katz-und-Maus-Spiel>“" in reply["text"]
     assert 'href="https://news.example/tom?a=1&amp;b=&quot;2&quot;"' in reply["html"]
     assert not [r for r in fake.calls("sendMessage") if r.status == 400]

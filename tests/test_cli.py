@@ -189,3 +189,20 @@ def test_ask_with_a_language_model_streams_a_checked_answer(seeded: Path, monkey
     monkeypatch.delenv("NEWSBOT_LLM_URL")
     result = run("ask", "--llm", "Who?")
     assert result.exit_code == 2 and "NEWSBOT_LLM_URL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("NEWSBOT_TELEGRAM_API_URL", "http://127.0.0.1:80x1", "is not a URL"),
+        ("NEWSBOT_TELEGRAM_API_URL", "127.0.0.1:8081", "is not an http(s) URL"),
+        ("NEWSBOT_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("NEWSBOT_TOP_K", "many", "valid integer"),
+    ],
+)
+def test_a_wrong_setting_gives_one_clear_line_and_exit_2(env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str) -> None:
+    monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Setting {name}: ") and says in line

@@ -99,3 +99,22 @@ def test_articles_that_could_not_be_indexed_are_read_again(
         assert feeds.poll_and_index([feed.url], other, VectorStore(lambda: store._client, store.base, other.name), db, client, NOW) == []
         news = feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=15))
         assert len(news) == 2 and routes.not_modified == 0  # read in full again, not "304 not modified"
+
+
+def test_a_known_feed_whose_entries_all_got_new_ids_is_not_posted_again(
+    db: SubscriptionDB, store: VectorStore, fake_embedder: HashingEmbedder
+) -> None:
+    routes = Routes()
+    with http_server(routes) as base, httpx.Client() as client:
+        feed = NewsFeed(routes, base)
+        feed.add("gletscher", *GLACIER)
+        feed.add("stahl", *STEEL)
+        assert feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW) == []  # backlog
+        # The same items under new guids (a feed re-published, or ids from an older Newsbot): old news.
+        feed.items = [i.replace("<guid>", "<guid>v2-") for i in feed.items]
+        feed.publish()
+        assert feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=15)) == []
+        # One new entry beside known ones is news as always.
+        feed.add("neu", "Neue Meldung", [GLACIER[1][0] + " Neu."])
+        news = feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=30))
+        assert len(news) == 3

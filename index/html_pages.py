@@ -1,0 +1,104 @@
+"""The article in a web page, without the page's furniture.
+
+trafilatura finds the main text of most pages, but consent dialogs, newsletter boxes
+and link lists that sit in the page as ordinary paragraphs can win over a short
+article (or come along with it). So the page is cleaned first of what is furniture
+by its own declaration (dialogs, `aria-modal`, `hidden`, navigation, forms) or by the
+names that sites give it (the "unlikely candidates" rule of Arc90's Readability:
+class or id naming cookies, consent, newsletters, sidebars, related links, ads),
+then trafilatura reads the cleaned page; if cleaning left nothing, the page as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+import trafilatura
+
+from index.splitting import normalize_space
+
+MIN_PAGE_CHARS = 40  # less is a menu or an error page, not an article
+
+_FURNITURE_TAGS = ("dialog", "nav", "aside", "form", "button", "noscript", "template", "iframe")
+_UNLIKELY = re.compile(
+    r"cookie|consent|gdpr|privacy|\bcmp|onetrust|didomi|usercentrics|newsletter|subscribe|signup|sign-up|"
+    r"paywall|modal|popup|pop-up|overlay|banner|sidebar|related|recommend|most-read|mostread|trending|"
+    r"promo|advert|\bad-|\bads\b|sponsor|share|social|comment|footer|breadcrumb|menu|masthead|skip-link",
+    re.IGNORECASE,
+)
+# A class or id token that names the article itself ("article", "story-body") protects an element.
+_LIKELY = re.compile(r"^(article|main|content|story|body|text|post|entry)([-_](body|content|text|main))?$", re.IGNORECASE)
+_KEEP_TAGS = {"html", "body", "main", "article"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """What was read from a page: its title, paragraphs, and metadata as the page states them."""
+
+    title: str
+    paragraphs: list[str]
+    url: str | None
+    date: str | None
+    language: str | None
+
+
+def read_page(html: str, url: str | None) -> Page | None:
+    """The page's article, or None when it has no article text (a menu, an error page)."""
+    cleaned = _without_furniture(html)
+    document = _extract(cleaned, url) if cleaned is not None else None
+    if document is None:
+        document = _extract(html, url)
+    if document is None:
+        return None
+    body = getattr(document, "text", None) or ""
+    title = normalize_space(getattr(document, "title", None) or "")
+    paragraphs = [normalize_space(line) for line in body.split("\n") if line.strip()]
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return Page(
+        title=title,
+        paragraphs=paragraphs,
+        url=getattr(document, "url", None),
+        date=getattr(document, "date", None),
+        language=getattr(document, "language", None),
+    )
+
+
+def _extract(html: str, url: str | None) -> object | None:
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=False)
+    body = getattr(document, "text", None) if document is not None else None
+    if not body or len(body.strip()) < MIN_PAGE_CHARS:
+        return None
+    return document
+
+
+def _without_furniture(html: str) -> str | None:
+    """The page with dialogs, navigation and named furniture removed; None if it cannot be parsed."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    doomed = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag in _KEEP_TAGS:
+            continue
+        if _is_furniture(element):
+            doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _is_furniture(element: lxml.html.HtmlElement) -> bool:
+    if element.tag in _FURNITURE_TAGS:
+        return True
+    if element.get("role") in {"dialog", "alertdialog", "navigation", "banner", "complementary", "contentinfo"}:
+        return True
+    if element.get("aria-modal") == "true" or element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    tokens = f"{element.get('class', '')} {element.get('id', '')}".split()
+    return any(_UNLIKELY.search(t) for t in tokens) and not any(_LIKELY.match(t) for t in tokens)
