@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import uuid
+
 import pytest
+from sqlalchemy import create_engine, text
 
 from index.chat_state import RECENT_QUESTIONS, ChatState
 from index.subscription_db import SubscriptionDB
@@ -22,9 +25,20 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[SubscriptionDB]:
-    database = SubscriptionDB(f"sqlite:///{tmp_path / 'state.db'}")
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
+    """SQLite (one process) and PostgreSQL (the database several bot processes share)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.db'}"
+    else:
+        base = request.getfixturevalue("postgres")
+        name = f"t{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = base.replace("/postgres?", f"/{name}?", 1)
+    database = SubscriptionDB(url)
     database.migrate()
     yield database
     database.close()
