@@ -1,4 +1,4 @@
-"""Chat state lives in the database: a button works after a restart and on another bot process."""
+"""Chat state lives in the database: a button works on another bot process and after a restart (`newsbot serve`)."""
 
 from __future__ import annotations
 
@@ -34,26 +34,6 @@ def more_button(reply: dict[str, Any]) -> str:
     return data
 
 
-def test_more_passages_still_works_after_a_restart(indexed: Path, model_cache: Path, tmp_path: Path) -> None:
-    fake = FakeTelegram(TOKEN)
-    chat = 4101
-    with serve(fake) as api_url:
-        env = bot_environment(api_url, indexed, model_cache)
-        with running_bot(fake, env, tmp_path):
-            fake.message(chat, chat, QUESTION)
-            (reply,) = fake.wait_for_messages(chat, 1)
-        with running_bot(fake, env, tmp_path):
-            fake.press(chat, reply, more_button(reply))
-            (more,) = fake.wait_for_messages(chat, 2)[1:]
-            assert more["text"].startswith("More passages for")
-
-            fake.message(chat, chat, "/new")  # forgets the chat's questions: the old button is too old now
-            fake.wait_for_messages(chat, 3)
-            fake.press(chat, reply, more_button(reply))
-            (expired,) = fake.wait_for_messages(chat, 4)[3:]
-            assert "too old" in expired["text"]
-
-
 def post_update(hook: str, secret: str, update: dict[str, Any]) -> None:
     """POST an update as Telegram would, waiting for the webhook server to listen."""
     deadline = time.monotonic() + 30
@@ -67,8 +47,9 @@ def post_update(hook: str, secret: str, update: dict[str, Any]) -> None:
         time.sleep(0.2)
 
 
-def test_two_webhook_processes_share_chat_state(indexed: Path, model_cache: Path, tmp_path: Path) -> None:
-    """As in the compose deployment: the question reaches one process, the button press the other."""
+def test_two_webhook_processes_share_chat_state_and_it_survives_a_restart(indexed: Path, model_cache: Path, tmp_path: Path) -> None:
+    """As in the compose deployment: the question reaches one process, the button press the other;
+    then both stop, one starts again, and the button still works (until /new forgets the chat)."""
     fake = FakeTelegram(TOKEN)
     chat = 4102
     database = f"sqlite:///{tmp_path / 'shared.db'}"
@@ -91,3 +72,14 @@ def test_two_webhook_processes_share_chat_state(indexed: Path, model_cache: Path
             post_update(hooks[1], secret, fake.press(chat, reply, more_button(reply)))
             (more,) = fake.wait_for_messages(chat, 2)[1:]
             assert more["text"].startswith("More passages for")
+
+        with running_bot(fake, envs[0], tmp_path, ready_on="setWebhook"):  # the process that got the question, restarted
+            post_update(hooks[0], secret, fake.press(chat, reply, more_button(reply)))
+            (again,) = fake.wait_for_messages(chat, 3)[2:]
+            assert again["text"].startswith("More passages for")
+
+            post_update(hooks[0], secret, fake.message(chat, chat, "/new"))  # forgets the chat's questions
+            fake.wait_for_messages(chat, 4)
+            post_update(hooks[0], secret, fake.press(chat, reply, more_button(reply)))
+            (expired,) = fake.wait_for_messages(chat, 5)[4:]
+            assert "too old" in expired["text"]
