@@ -17,13 +17,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "<b>Commands</b>\n/ask QUESTION – answer a question with sources\n"
         "/subscribe TOPIC – new articles on a topic are posted here (add <code>daily 08:00</code> for a digest)\n"
         "/subscriptions – the topics followed here\n/unsubscribe NUMBER – stop one\n"
-        "/new – forget our conversation (when I write answers)\n/start – what I do\n/help – this help",
+        "/new – forget our conversation and my recent answers here\n/start – what I do\n/help – this help",
         "de": "<b>So fragen Sie</b>\nIm privaten Chat einfach die Frage schreiben. In einer Gruppe mich erwähnen "
         "(<code>@{username} Ihre Frage</code>), auf eine meiner Nachrichten antworten oder /ask verwenden.\n\n"
         "<b>Befehle</b>\n/ask FRAGE – eine Frage mit Quellen beantworten\n"
         "/subscribe THEMA – neue Artikel zu einem Thema kommen hierher (mit <code>daily 08:00</code> als Tagesüberblick)\n"
         "/subscriptions – die Themen dieses Chats\n/unsubscribe NUMMER – eines beenden\n"
-        "/new – unser Gespräch vergessen (wenn ich Antworten schreibe)\n/start – was ich tue\n/help – diese Hilfe",
+        "/new – unser Gespräch und meine letzten Antworten hier vergessen\n/start – was ich tue\n/help – diese Hilfe",
     },
     "help_admin": {
         "en": "<b>Admin commands</b>\n/reindex – rebuild the index from the sources (answers go on meanwhile)\n"
