@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 import httpx
 from telegram import InputFile, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import admin_formatting, subscriptions
@@ -93,12 +94,18 @@ async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_document(chat.id, document, caption=caption, message_thread_id=topic_of(update))
 
 
-@admin_only
 async def opml_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An .opml file sent to the bot: its feeds are added (read at once; what they hold is backlog)."""
+    """An .opml file sent to the bot by an admin: its feeds are added (read at once; what they hold is backlog).
+
+    Anyone else is told in a private chat; in a group a shared file is not for the bot.
+    """
     language = user_language(update)
     message = update.effective_message
     if message is None or message.document is None:
+        return
+    if not state(context).is_admin(update.effective_user.id if update.effective_user else None):
+        if message.chat.type == ChatType.PRIVATE:
+            await reply(update, context, text("not_admin", language, command="feeds"))
         return
     name = escape(PurePath(message.document.file_name or "the file").name)
     if (message.document.file_size or 0) > MAX_OPML_BYTES:

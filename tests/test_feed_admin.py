@@ -65,6 +65,10 @@ async def test_opml_round_trip_through_the_chat(tmp_path: Path, model_cache: Pat
         feed.add("derby", *FOOTBALL)
         listed = [feed.url, f"{base}/gone.xml"]
         async with running_app(tmp_path, model_cache, fake_embedder, admin_ids=[ADMIN], feed_poll_seconds=3600) as bot:
+            bot.telegram.document(READER, READER, "mine.opml", opml.document(listed))
+            (refused,) = await bot.replies(READER)
+            assert refused["text"].startswith("Sorry, only the bot's admins may use /feeds") and bot.db.feed_list() == []
+
             before = len(bot.telegram.sent_to(ADMIN))
             bot.telegram.document(ADMIN, ADMIN, "reader.opml", opml.document(listed, title="My reader"))
             (imported,) = (await bot.replies(ADMIN, before + 1))[before:]
