@@ -36,6 +36,11 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
         (in_our_group,) = await bot.say(OUR_GROUP, STRANGER, "/ask Who will lead the American delegation?")
         assert in_our_group["text"].startswith("Answer")  # the chat is allowed, whoever asks
 
+        asked = bot.telegram.inline(STRANGER, "Who will lead the American delegation?")
+        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] == []
+        asked = bot.telegram.inline(FRIEND, "Who will lead the American delegation?")
+        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] != []
+
         with bot.db.session() as session:
             asked_in = set(session.scalars(select(ChatQuestion.chat_id)))
             subscribed = session.scalar(select(func.count()).select_from(Subscription))
