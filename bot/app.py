@@ -126,11 +126,13 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
-    threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
     if state.subscriptions is not None:
         with contextlib.suppress(NewsbotError):  # the database down: the feed job says so
             await asyncio.to_thread(state.subscriptions.seed_feeds, state.services.settings.feeds)
+    # This opens the store; only then the warm-up thread uses it (two threads opening an
+    # embedded Chroma store at the same moment can collide inside chromadb).
     await admin.tell_admins_about_model_change(application)
+    threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
     jobs = application.job_queue
     if jobs is not None:  # `first` 0 would never run (APScheduler), hence 1
         jobs.run_repeating(heartbeat, interval=health_check.HEARTBEAT_SECONDS, first=1, name="heartbeat")

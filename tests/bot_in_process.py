@@ -70,9 +70,6 @@ async def running_app(
                 from index import service
 
                 service.ingest(sources, embedder, services.store)
-            # Open the store here: two threads opening an embedded Chroma store at once (the
-            # warm-up and the start's model check) can collide inside chromadb.
-            services.store.built_with()
             app = build_application(services, db)
             async with app:
                 assert app.post_init is not None and app.updater is not None
