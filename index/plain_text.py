@@ -29,6 +29,8 @@ _MARKUP = re.compile(
     rf"<(?:/?(?:{_HTML_TAG_NAMES})(?=[\s/>])[^>]*>|!--|!\[CDATA\[)|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{{1,31}});",
     re.IGNORECASE,
 )
+# A "<" that opens no HTML tag is text ("<Katz-und-Maus-Spiel>", "1 < 2"): escaped before parsing.
+_STRAY_OPEN = re.compile(rf"<(?!/?(?:{_HTML_TAG_NAMES})(?=[\s/>])|!--|!\[CDATA\[)", re.IGNORECASE)
 _DROPPED = ("script", "style", "noscript", "template")
 
 
@@ -49,7 +51,7 @@ def html_paragraphs(html: str) -> list[str]:
     if not has_markup(html):
         return split_paragraphs(html)
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        root = lxml.html.fragment_fromstring(_STRAY_OPEN.sub("&lt;", html), create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return split_paragraphs(html)
     for element in root.xpath("|".join(f".//{tag}" for tag in _DROPPED)):

@@ -506,3 +506,11 @@ def test_stray_tags_and_entities_in_plain_text_are_not_indexed_but_prose_bracket
     (article,) = read_source(str(path)).articles
     assert article.title == "Brücke & Weg"
     assert article.paragraphs == (DE, "Das „<Katz-und-Maus-Spiel>“ geht weiter, sagte er am Abend.")
+
+
+def test_html_in_a_record_is_stripped_but_prose_brackets_stay(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    text = f"<p>{DE}</p><p>Das „<Katz-und-Maus-Spiel>“ <i>geht</i> weiter &amp; 1 < 2, sagte er.</p>"
+    path.write_text(json.dumps({"title": "T", "text": text}) + "\n", encoding="utf-8")
+    (article,) = read_source(str(path)).articles
+    assert article.paragraphs == (DE, "Das „<Katz-und-Maus-Spiel>“ geht weiter & 1 < 2, sagte er.")
