@@ -19,7 +19,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
-from bot.chat import BotState, problem_text, reply, state, user_language
+from bot.chat import BotState, problem_text, reply, state, topic_of, user_language
 from bot.texts import text
 from index import loading, service
 from index import reindex as rebuild
@@ -65,23 +65,26 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     progress = rebuild.ReindexProgress()
     bot_state.reindex = progress  # claimed before the first await: a second /reindex sees it
     try:
-        configured = [*services.settings.sources, *services.settings.feeds]
+        db = bot_state.subscriptions
+        polled = [feed.url for feed in await asyncio.to_thread(db.feed_list)] if db is not None else services.settings.feeds
+        configured = [*services.settings.sources, *polled]
         sources = await asyncio.to_thread(rebuild.sources_to_read, configured, services.store)
     except NewsbotError as error:
         bot_state.reindex = None
         await reply(update, context, problem_text(error, language))
         return
     await reply(update, context, text("reindex_started", language, sources=escape(", ".join(sources))))
-    status = await sending.send(context.application, chat.id, admin_formatting.reindex_progress(progress, language))
+    thread_id = topic_of(update)
+    status = await sending.send(context.application, chat.id, admin_formatting.reindex_progress(progress, language), thread_id=thread_id)
     context.application.create_task(
-        _run_reindex(context.application, bot_state, chat.id, status, progress, sources, language), name="reindex"
+        _run_reindex(context.application, bot_state, (chat.id, thread_id), status, progress, sources, language), name="reindex"
     )
 
 
 async def _run_reindex(
     app: Application,  # type: ignore[type-arg]
     bot_state: BotState,
-    chat_id: int,
+    where: tuple[int, int | None],  # chat id, forum topic
     status: Message | None,
     progress: rebuild.ReindexProgress,
     sources: list[str],
@@ -117,7 +120,7 @@ async def _run_reindex(
         messages = admin_formatting.reindex_done(report, language)
         await sending.edit(status, messages[0])
         for extra in messages[1:]:
-            await sending.send(app, chat_id, extra)
+            await sending.send(app, where[0], extra, thread_id=where[1])
     finally:
         bot_state.reindex = None
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.formatting import Block, escape, pack
 from bot.texts import text
 from index.domain import IngestReport
+from index.feeds import FeedInfo
 from index.reindex import ReindexProgress, ReindexReport
 from index.store import IndexInfo, SourceInfo
 
@@ -101,4 +102,23 @@ def sources_list(found: Sequence[SourceInfo], language: str) -> list[str]:
             "sources_line", language, articles=source.articles, paragraphs=source.paragraphs, last=source.last_indexed or "–"
         )
         blocks.append(Block(source.origin, open="<code>", close="</code>\n" + escape(details)))
+    return pack(blocks)
+
+
+def _when(moment: object) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if hasattr(moment, "strftime") else "–"
+
+
+def feed_list(found: Sequence[FeedInfo], language: str) -> list[str]:
+    """/feeds: each feed with its number, last poll, indexed articles and last error."""
+    if not found:
+        return [text("feeds_none", language)]
+    blocks = [Block("", head=f"<b>{text('feeds_title', language, count=len(found))}</b>")]
+    for feed in found:
+        details = text("feed_line", language, checked=_when(feed.last_checked) if feed.last_checked else text("never", language), articles=feed.articles)
+        if feed.last_error:
+            details += "\n" + text(
+                "feed_error", language, error=feed.last_error, failures=feed.failures, next=_when(feed.next_attempt)
+            )
+        blocks.append(Block(feed.url, head=f"{feed.number}. ", open="<code>", close="</code>\n" + escape(details)))
     return pack(blocks)

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import threading
 import logging
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
@@ -18,27 +19,37 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import admin, handlers, subscriptions, written_answers
-from bot.chat import BotState
+from bot import access, admin, feed_admin, handlers, inline, subscriptions, written_answers
+from bot.chat import CONTEXT_TYPES, BotState
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
+from index.chat_state import ChatState
 from index.errors import NewsbotError
 from index.subscription_db import SubscriptionDB
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "help", "start")
+# Retry getMe/setWebhook at start until the Bot API answers (backoff 1 s, x1.5, at most 30 s):
+# a container may start before its network or before a local Bot API server. A rejected
+# token is not retried (InvalidToken ends the loop at once).
+START_RETRIES = -1
+EXPIRE_EVERY_SECONDS = 600
 ADMIN_COMMANDS = {
     "reindex": admin.reindex_command,
     "stats": admin.stats_command,
     "sources": admin.sources_command,
     "ingest": admin.ingest_command,
     "forget": admin.forget_command,
+    "feeds": feed_admin.feeds_command,
+    "feed": feed_admin.feed_command,
 }
 
 
@@ -58,17 +69,20 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=5))
         .post_init(on_start)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
-    application.bot_data["state"] = BotState(services, subscriptions=db)
+    chats = ChatState(db, timedelta(hours=settings.chat_state_hours)) if db is not None else None
+    application.bot_data["state"] = BotState(services, subscriptions=db, chats=chats)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)  # NEWSBOT_ALLOWED_CHATS first
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("ask", handlers.ask_command))
-    if services.llm is not None:
-        application.add_handler(CommandHandler("new", written_answers.new_conversation))
+    # Always there: it deletes the chat's stored state (the menu shows it with written answers).
+    application.add_handler(CommandHandler("new", written_answers.new_conversation))
     for name, handler in ADMIN_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler))
     if db is not None:
@@ -77,10 +91,13 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         application.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
         application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
         application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, subscriptions.topic_closed))
+        application.add_handler(MessageHandler(filters.Document.FileExtension("opml"), feed_admin.opml_upload))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
     application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate))
     application.add_error_handler(handlers.on_error)
     return application
@@ -92,9 +109,11 @@ async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     context.application.migrate_chat_data(message=message)
-    db = context.bot_data["state"].subscriptions
-    if db is not None and message.migrate_to_chat_id:
-        await asyncio.to_thread(db.move_chat, message.chat.id, message.migrate_to_chat_id)
+    bot_state: BotState = context.bot_data["state"]
+    if bot_state.subscriptions is not None and message.migrate_to_chat_id:
+        await asyncio.to_thread(bot_state.subscriptions.move_chat, message.chat.id, message.migrate_to_chat_id)
+    if bot_state.chats is not None and message.migrate_to_chat_id:
+        await asyncio.to_thread(bot_state.chats.move, message.chat.id, message.migrate_to_chat_id)
 
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
@@ -107,15 +126,24 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
-    threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
+    if state.subscriptions is not None:
+        with contextlib.suppress(NewsbotError):  # the database down: the feed job says so
+            await asyncio.to_thread(state.subscriptions.seed_feeds, state.services.settings.feeds)
+    # This opens the store; only then the warm-up thread uses it (two threads opening an
+    # embedded Chroma store at the same moment can collide inside chromadb).
     await admin.tell_admins_about_model_change(application)
+    threading.Thread(target=warm_up, args=(state.services,), name="warm-up", daemon=True).start()
     jobs = application.job_queue
     if jobs is not None:  # `first` 0 would never run (APScheduler), hence 1
         jobs.run_repeating(heartbeat, interval=health_check.HEARTBEAT_SECONDS, first=1, name="heartbeat")
+        if state.chats is not None:
+            jobs.run_repeating(expire_chat_state, interval=EXPIRE_EVERY_SECONDS, first=EXPIRE_EVERY_SECONDS, name="expire chat state")
         if state.subscriptions is not None:
             jobs.run_repeating(subscriptions.deliver_job, interval=subscriptions.DELIVER_EVERY_SECONDS, first=1, name="deliver")
-            if state.services.settings.feeds:
-                jobs.run_repeating(subscriptions.poll_feeds, interval=state.services.settings.feed_poll_seconds, first=1, name="feeds")
+            # The feed list is in the database (admins change it from the chat): always poll it.
+            jobs.run_repeating(subscriptions.poll_feeds, interval=state.services.settings.feed_poll_seconds, first=1, name="feeds")
+    if not application.bot.supports_inline_queries:
+        log.info("inline mode is off: to answer `@%s question` in any chat, send /setinline to @BotFather", state.username)
     log.info("bot @%s started", state.username)
 
 
@@ -124,6 +152,20 @@ def warm_up(services: Services) -> None:
     with contextlib.suppress(NewsbotError):
         services.query_embedder().embed_query("warm up")
         services.keywords.stats()
+
+
+async def expire_chat_state(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete chat state older than NEWSBOT_CHAT_STATE_HOURS (lookups ignore it already)."""
+    chats: ChatState | None = context.bot_data["state"].chats
+    if chats is None:
+        return
+    try:
+        gone = await asyncio.to_thread(chats.expire)
+    except NewsbotError as error:
+        log.warning("old chat state not deleted yet: %s", error)
+        return
+    if gone:
+        log.info("expired chat state deleted", extra={"event": "chat_state_expired", "rows": gone})
 
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,6 +189,7 @@ def run(services: Services, db: SubscriptionDB | None) -> None:
             # Telegram sends it back in a header, so only Telegram can post updates to us.
             secret_token=hashlib.sha256(token.encode()).hexdigest(),
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=START_RETRIES,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=START_RETRIES)

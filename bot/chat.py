@@ -9,19 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot import sending
 from bot.question_stats import QuestionStats
 from bot.texts import language_of, text
 from index.bootstrap import Services
+from index.chat_state import ChatState
 from index.domain import Answer
 from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, StoreUnavailable
 from index.reindex import ReindexProgress
@@ -29,7 +30,6 @@ from index.subscription_db import SubscriptionDB, utcnow
 
 log = logging.getLogger(__name__)
 
-RECENT_QUESTIONS = 50  # per chat, for the "more passages" button
 TYPING_EVERY_SECONDS = 4.0
 
 
@@ -40,6 +40,7 @@ class BotState:
     services: Services
     username: str = ""
     subscriptions: SubscriptionDB | None = None
+    chats: ChatState | None = None  # recent questions and conversations, in the database
     questions: QuestionStats = field(default_factory=QuestionStats)
     reindex: ReindexProgress | None = None  # the reindex this process runs, if any
     clock: Callable[[], datetime] = utcnow  # tests move time forward for digests
@@ -47,6 +48,25 @@ class BotState:
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.services.settings.admin_ids
+
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The handlers' context, typed: the bot's state, and the chat's state stored in the database.
+
+    Nothing lives in python-telegram-bot's per-process chat_data: after a restart,
+    or on another bot process behind the same webhook, a chat's state is the same.
+    """
+
+    @property
+    def newsbot(self) -> BotState:
+        return self.bot_data["state"]  # type: ignore[no-any-return]
+
+    @property
+    def chats(self) -> ChatState | None:
+        return self.newsbot.chats
+
+
+CONTEXT_TYPES = ContextTypes(context=Context)
 
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -69,20 +89,27 @@ def problem_text(error: NewsbotError, language: str) -> str:
     return text("failed", language)
 
 
+def topic_of(update: Update) -> int | None:
+    """The forum topic an update happened in (a question, or the bot's message under a pressed button)."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def user_language(update: Update) -> str:
     return language_of(update.effective_user.language_code if update.effective_user else None)
 
 
-def remember(context: ContextTypes.DEFAULT_TYPE, question: str) -> str:
-    """Keep the chat's recent questions so that buttons can refer to them in 64 bytes."""
-    recent: OrderedDict[str, str] = context.chat_data.setdefault("questions", OrderedDict())  # type: ignore[union-attr]
-    counter = context.chat_data.get("question_counter", 0) + 1  # type: ignore[union-attr]
-    context.chat_data["question_counter"] = counter  # type: ignore[index]
-    key = format(counter, "x")
-    recent[key] = question
-    while len(recent) > RECENT_QUESTIONS:
-        recent.popitem(last=False)
-    return key
+async def remember(context: Context, chat_id: int, question: str) -> str:
+    """Keep the question in the database so that buttons can refer to it in 64 bytes, from any process."""
+    if context.chats is None:
+        return "0"  # no database: the button will say the answer is too old
+    try:
+        return await asyncio.to_thread(context.chats.remember_question, chat_id, question)
+    except NewsbotError as error:
+        log.warning("question not kept for its buttons: %s", error)
+        return "0"
 
 
 def buttons(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
@@ -102,13 +129,13 @@ def buttons(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
 
 
 @contextlib.asynccontextmanager
-async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" until the block is done (Telegram clears it after ~5 s, so renew it)."""
+async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
+    """Show "typing…" (in the topic, in a forum) until the block is done (Telegram clears it after ~5 s, so renew it)."""
 
     async def keep_typing() -> None:
         while True:
             with contextlib.suppress(Exception):  # a failed chat action must never cost the answer
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
             await asyncio.sleep(TYPING_EVERY_SECONDS)
 
     task = asyncio.create_task(keep_typing())
@@ -126,7 +153,8 @@ async def reply(
 ) -> None:
     """Send the messages to the chat of the update; buttons go under the last one.
 
-    In groups the first message replies to the question, so the answer is threaded.
+    In groups the first message replies to the question, so the answer is threaded;
+    in a forum every message goes into the topic the update came from.
     """
     chat = update.effective_chat
     if chat is None:
@@ -134,10 +162,12 @@ async def reply(
     parts = [messages] if isinstance(messages, str) else messages
     incoming: Message | None = update.effective_message if update.callback_query is None else None
     reply_to = incoming.message_id if incoming is not None and chat.type != ChatType.PRIVATE else None
+    thread_id = topic_of(update)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         sent = await sending.send(
-            context.application, chat.id, part, markup=markup if last else None, reply_to=reply_to if index == 0 else None
-        )
+            context.application, chat.id, part, markup=markup if last else None,
+            reply_to=reply_to if index == 0 else None, thread_id=thread_id,
+        )  # fmt: skip
         if sent is None:
             return

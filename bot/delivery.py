@@ -4,7 +4,8 @@ The outbox (index.subscription_db) hands out due deliveries; each chat's posts g
 out in order while chats are served concurrently, paced by python-telegram-bot's
 AIORateLimiter (Telegram's ~30 messages/s overall and 20/min per group; a 429 is
 waited out and retried). A delivery is marked sent right after Telegram accepted
-it. A chat that blocked or removed the bot ends its subscriptions; a migrated
+it. A chat that blocked or removed the bot ends its subscriptions, a closed or
+deleted forum topic the subscriptions posting into it; a migrated
 group gets the post at its new id and keeps its subscriptions there; anything
 else (a 429 beyond the retries, a network error) goes back to the queue.
 """
@@ -28,6 +29,7 @@ from index.subscription_db import Queued, SubscriptionDB
 log = logging.getLogger(__name__)
 
 GONE = ("chat not found", "bot was kicked", "not enough rights", "have no rights", "need administrator rights")
+TOPIC_GONE = ("topic_closed", "topic_deleted", "message thread not found", "topic_id_invalid")
 
 
 @dataclass
@@ -66,8 +68,13 @@ async def deliver_due(bot: Bot, db: SubscriptionDB, now: datetime) -> Delivered:
 
 async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[Queued], result: Delivered, now: datetime) -> None:
     batches = posts(items)
+    closed_topics: set[int] = set()
     for index, batch in enumerate(batches):
         ids = [q.id for q in batch]
+        thread_id = batch[0].thread_id
+        if thread_id is not None and thread_id in closed_topics:
+            result.dropped += len(ids)  # end_topic dropped it in the database already
+            continue
         try:
             chat_id = await _send_post(bot, db, chat_id, batch)
         except Forbidden as error:
@@ -75,6 +82,11 @@ async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[
             result.dropped += sum(len(b) for b in batches[index:])
             return
         except BadRequest as error:
+            if thread_id is not None and any(reason in error.message.lower() for reason in TOPIC_GONE):
+                await topic_gone(db, chat_id, thread_id, error.message)
+                closed_topics.add(thread_id)
+                result.dropped += len(ids)
+                continue
             if any(reason in error.message.lower() for reason in GONE):
                 await _chat_gone(db, chat_id, error.message)
                 result.dropped += sum(len(b) for b in batches[index:])
@@ -97,13 +109,22 @@ async def _send_post(bot: Bot, db: SubscriptionDB, chat_id: int, batch: list[Que
     """Send one post (one or more messages); the chat id it went to (new after a migration)."""
     for part in post_messages(batch, batch[0].language):
         try:
-            await sending.send_html(bot, chat_id, part)
+            await sending.send_html(bot, chat_id, part, thread_id=batch[0].thread_id)
         except ChatMigrated as error:
             log.info("chat %s migrated to %s; its subscriptions move along", chat_id, error.new_chat_id)
             await asyncio.to_thread(db.move_chat, chat_id, error.new_chat_id)
             chat_id = error.new_chat_id
             await sending.send_html(bot, chat_id, part)
     return chat_id
+
+
+async def topic_gone(db: SubscriptionDB, chat_id: int, thread_id: int, reason: str) -> None:
+    """A forum topic was closed or deleted: the subscriptions posting into it end."""
+    ended = await asyncio.to_thread(db.end_topic, chat_id, thread_id, reason)
+    log.info(
+        "forum topic closed or deleted, its subscriptions ended",
+        extra={"event": "topic_gone", "chat_id": chat_id, "thread_id": thread_id, "ended": ended, "reason": reason},
+    )
 
 
 async def _chat_gone(db: SubscriptionDB, chat_id: int, reason: str) -> None:

@@ -14,13 +14,13 @@ import time
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import formatting, sending
 from bot.addressing import Entity, command_target, group_question
-from bot.chat import buttons, problem_text, remember, reply, state, typing, user_language
+from bot.chat import Context, buttons, problem_text, remember, reply, state, topic_of, typing, user_language
 from bot.texts import language_of, text
 from bot.written_answers import answer_in_writing
+from index.domain import Answer
 from index.errors import NewsbotError
 from index.language import reply_language
 
@@ -30,12 +30,12 @@ log = logging.getLogger(__name__)
 # --- commands -------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     language = language_of(update.effective_user.language_code if update.effective_user else None)
     await reply(update, context, text("start", language))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     language = user_language(update)
     help_text = text("help", language, username=state(context).username)
     if state(context).is_admin(update.effective_user.id if update.effective_user else None):
@@ -43,11 +43,11 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(update, context, help_text)
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: Context) -> None:
     await answer_question(update, context, " ".join(context.args or []))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """In private chats any unknown command gets help; in groups only one addressed to us."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -63,12 +63,12 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # --- questions --------------------------------------------------------------------
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: Context) -> None:
     if update.effective_message and update.effective_message.text:
         await answer_question(update, context, update.effective_message.text)
 
 
-async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_text(update: Update, context: Context) -> None:
     """Answer only when mentioned or replied to; other group chatter is not for us."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -81,21 +81,22 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await answer_question(update, context, question)
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: Context, question: str) -> None:
+    """One path for every question: extractive or written, it is timed, counted, logged and its errors worded here."""
     services = state(context).services
     language = reply_language(question) if question.strip() else user_language(update)
     chat = update.effective_chat
     if chat is None:
         return
-    if services.llm is not None and question.strip():
-        await answer_in_writing(update, context, question, services.llm, language)
-        return
+    written = services.llm is not None and bool(question.strip())
     started = time.perf_counter()
     try:
-        async with typing(context, chat.id):
-            answer = await asyncio.to_thread(services.ask, question)
+        if services.llm is not None and written:
+            answer = await answer_in_writing(update, context, question, services.llm, language)
+        else:
+            answer = await answer_extractively(update, context, chat.id, question)
     except NewsbotError as error:
-        log.info("question", extra={"event": "question", "chat_type": chat.type, "result": type(error).__name__})
+        log.info("question", extra={"event": "question", "chat_type": chat.type, "written": written, "result": type(error).__name__})
         await reply(update, context, problem_text(error, language))
         return
     latency = time.perf_counter() - started
@@ -105,21 +106,29 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         extra={
             "event": "question",
             "chat_type": chat.type,
+            "written": written,
             "latency_ms": round(latency * 1000),
             "found": answer.found,
             "passages": len(answer.passages),
             "quotes": len(answer.quotes),
         },
     )
+
+
+async def answer_extractively(update: Update, context: Context, chat_id: int, question: str) -> Answer:
+    """The quoted sentences and their passages; retrieval errors are raised to answer_question."""
+    async with typing(context, chat_id, topic_of(update)):
+        answer = await asyncio.to_thread(state(context).services.ask, question)
     messages = formatting.answer_messages(answer, shown=len(answer.passages))
-    key = remember(context, answer.question)
+    key = await remember(context, chat_id, answer.question)
     await reply(update, context, messages, markup=buttons(answer, key))
+    return answer
 
 
 # --- buttons ------------------------------------------------------------------------
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -129,7 +138,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if kind == "more":
             key, _, offset = rest.partition(":")
-            messages = await more_passages(context, key, int(offset or 0), language)
+            chat_id = update.effective_chat.id if update.effective_chat else 0
+            messages = await more_passages(context, chat_id, key, int(offset or 0), language)
         elif kind == "ctx":
             messages = await context_of(context, rest, language)
         else:
@@ -139,8 +149,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, messages)
 
 
-async def more_passages(context: ContextTypes.DEFAULT_TYPE, key: str, offset: int, language: str) -> list[str]:
-    question = (context.chat_data or {}).get("questions", {}).get(key)
+async def more_passages(context: Context, chat_id: int, key: str, offset: int, language: str) -> list[str]:
+    chats = context.chats
+    question = await asyncio.to_thread(chats.question, chat_id, key) if chats is not None else None
     if question is None:
         return [text("expired", language)]
     services = state(context).services
@@ -151,7 +162,7 @@ async def more_passages(context: ContextTypes.DEFAULT_TYPE, key: str, offset: in
     return formatting.more_messages(question, more, offset + 1, answer.language)
 
 
-async def context_of(context: ContextTypes.DEFAULT_TYPE, chunk_id: str, language: str) -> list[str]:
+async def context_of(context: Context, chunk_id: str, language: str) -> list[str]:
     store = state(context).services.store
     chunk = await asyncio.to_thread(store.get, chunk_id)
     if chunk is None:
@@ -163,12 +174,12 @@ async def context_of(context: ContextTypes.DEFAULT_TYPE, chunk_id: str, language
 # --- plumbing -----------------------------------------------------------------------
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """One error path: log with the traceback, and tell the user something went wrong."""
     if isinstance(context.error, BadRequest) and "message is not modified" in context.error.message.lower():
         return  # a button pressed twice: nothing to change, nothing went wrong
     log.error("update failed", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):
-            await sending.send(context.application, update.effective_chat.id, text("failed", user_language(update)))
+            await sending.send(context.application, update.effective_chat.id, text("failed", user_language(update)), thread_id=topic_of(update))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import datetime, timezone
 
 # Attributes every LogRecord has; anything else came in through `extra`.
@@ -56,9 +57,40 @@ class RedactToken(logging.Filter):
         return True
 
 
+class StartupRetries(logging.Filter):
+    """python-telegram-bot retries its start (getMe, setWebhook) silently, at DEBUG, without the reason.
+
+    Each retry becomes one WARNING line that says what failed; the loop's other debug
+    lines are dropped. Attached to the loop's logger ("telegram.ext"), set to DEBUG for
+    it; the handler's level keeps its child loggers' debug lines out.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.monotonic()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        if "Failed run number" not in str(record.msg) or len(args) < 2 or "Bootstrap" not in str(args[0]):
+            return False
+        error = sys.exc_info()[1]  # the filter runs inside the loop's `except` block
+        attempt = int(str(args[1])) + 1
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = "the Telegram Bot API is not reachable yet (%s); attempt %d failed, retrying with backoff"
+        record.args = (f"{type(error).__name__}: {error}" if error else "no answer", attempt)
+        record.__dict__.update(event="startup_retry", attempt=attempt, waited_s=round(time.monotonic() - self.started, 1))
+        return True
+
+
+RETRY_LOGGER = "telegram.ext"  # python-telegram-bot names its utils modules' loggers so
+
+
 def configure(token: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
+    handler.setLevel(level)
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -66,3 +98,6 @@ def configure(token: str, level: int = logging.INFO) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    retries = logging.getLogger(RETRY_LOGGER)
+    retries.setLevel(logging.DEBUG)
+    retries.filters[:] = [StartupRetries()]

@@ -37,8 +37,12 @@ async def send_html(
     *,
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
+    thread_id: int | None = None,
 ) -> Message:
-    """Send one HTML message, as plain text if Telegram refuses the markup; other errors are raised."""
+    """Send one HTML message, as plain text if Telegram refuses the markup; other errors are raised.
+
+    `thread_id` is the forum topic the message belongs in (None: the chat itself).
+    """
     try:
         message: Message = await bot.send_message(
             chat_id,
@@ -48,13 +52,16 @@ async def send_html(
             link_preview_options=NO_PREVIEW,
             reply_to_message_id=reply_to,
             allow_sending_without_reply=True,
+            message_thread_id=thread_id,
         )
         return message
     except BadRequest as error:
         if "can't parse entities" not in error.message.lower():
             raise
         log.error("Telegram refused our HTML (%s); sending as plain text", error.message)
-        fallback: Message = await bot.send_message(chat_id, plain(text), reply_markup=markup, link_preview_options=NO_PREVIEW)
+        fallback: Message = await bot.send_message(
+            chat_id, plain(text), reply_markup=markup, link_preview_options=NO_PREVIEW, message_thread_id=thread_id
+        )
         return fallback
 
 
@@ -65,14 +72,15 @@ async def send(
     *,
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
+    thread_id: int | None = None,
 ) -> Message | None:
-    """Send one HTML message; returns None when the chat cannot be reached (logged)."""
+    """Send one HTML message (into forum topic `thread_id`, if given); None when the chat cannot be reached (logged)."""
     try:
-        return await send_html(app.bot, chat_id, text, markup=markup, reply_to=reply_to)
+        return await send_html(app.bot, chat_id, text, markup=markup, reply_to=reply_to, thread_id=thread_id)
     except ChatMigrated as error:
         log.info("chat %s migrated to %s; sending there", chat_id, error.new_chat_id)
         app.migrate_chat_data(old_chat_id=chat_id, new_chat_id=error.new_chat_id)
-        return await send(app, error.new_chat_id, text, markup=markup)
+        return await send(app, error.new_chat_id, text, markup=markup)  # a new supergroup has no topics yet
     except Forbidden as error:
         log.info("chat %s does not accept messages from the bot (%s); not retried", chat_id, error.message)
         return None

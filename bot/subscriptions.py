@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import delivery, subscription_formatting
 from bot.formatting import escape
-from bot.chat import BotState, reply, state, user_language
+from bot.chat import BotState, reply, state, topic_of, user_language
 from bot.texts import text
 from index import feeds, subscribing
 from index.errors import InputError, NewsbotError
@@ -48,6 +48,7 @@ class Target:
     chat_id: int
     label: str
     title: str
+    thread_id: int | None = None  # the forum topic the command was given in
 
 
 def _is_channel_ref(word: str) -> bool:
@@ -68,7 +69,7 @@ async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
     if chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
         await reply(update, context, text("group_admins_only", language))
         return None
-    return Target(chat.id, text("this_chat", language), chat.title or chat.full_name or str(chat.id))
+    return Target(chat.id, text("this_chat", language), chat.title or chat.full_name or str(chat.id), topic_of(update))
 
 
 async def _group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -124,7 +125,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     settings = state(context).services.settings
     subscription = Subscription(
-        chat_id=target.chat_id, chat_title=target.title[:256], topic=topic.text,
+        chat_id=target.chat_id, chat_title=target.title[:256], thread_id=target.thread_id, topic=topic.text,
         include=" ".join(topic.include), exclude=" ".join(topic.exclude),
         digest_at=topic.digest_at, timezone=topic.timezone or settings.timezone, language=language,
         created_by=update.effective_user.id if update.effective_user else None,
@@ -209,7 +210,18 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if change.new_chat_member.status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
         ended = await asyncio.to_thread(_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        chats = state(context).chats
+        if chats is not None:
+            await asyncio.to_thread(chats.forget, change.chat.id)
         log.info("removed from a chat", extra={"event": "removed", "chat_id": change.chat.id, "ended": ended})
+
+
+async def topic_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A forum topic was closed: the subscriptions posting into it end (a later send would be refused)."""
+    message = update.effective_message
+    if message is None or message.message_thread_id is None or state(context).subscriptions is None:
+        return
+    await delivery.topic_gone(_db(context), message.chat.id, message.message_thread_id, "forum topic closed")
 
 
 # --- jobs -------------------------------------------------------------------------------
@@ -224,14 +236,18 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def poll_feeds_now(app: Application) -> None:  # type: ignore[type-arg]
-    """Read the configured feeds, index what is new, queue the posts and send them."""
+    """Read the feeds in the database, index what is new, queue the posts and send them."""
     bot_state: BotState = app.bot_data["state"]
     services, db = bot_state.services, bot_state.subscriptions
-    if db is None or not services.settings.feeds:
+    if db is None:
         return
     now = bot_state.clock()
+    await asyncio.to_thread(db.seed_feeds, services.settings.feeds)  # NEWSBOT_FEEDS: the initial list
+    urls = [feed.url for feed in await asyncio.to_thread(db.feed_list)]
+    if not urls:
+        return
     with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-        news = await asyncio.to_thread(feeds.poll_and_index, services.settings.feeds, services.embedder, services.store, db, client, now)
+        news = await asyncio.to_thread(feeds.poll_and_index, urls, services.embedder, services.store, db, client, now)
     await queue_and_deliver(app, news)
 
 

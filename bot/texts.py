@@ -17,21 +17,23 @@ _TEXTS: dict[str, dict[str, str]] = {
         "<b>Commands</b>\n/ask QUESTION – answer a question with sources\n"
         "/subscribe TOPIC – new articles on a topic are posted here (add <code>daily 08:00</code> for a digest)\n"
         "/subscriptions – the topics followed here\n/unsubscribe NUMBER – stop one\n"
-        "/new – forget our conversation (when I write answers)\n/start – what I do\n/help – this help",
+        "/new – forget our conversation and my recent answers here\n/start – what I do\n/help – this help",
         "de": "<b>So fragen Sie</b>\nIm privaten Chat einfach die Frage schreiben. In einer Gruppe mich erwähnen "
         "(<code>@{username} Ihre Frage</code>), auf eine meiner Nachrichten antworten oder /ask verwenden.\n\n"
         "<b>Befehle</b>\n/ask FRAGE – eine Frage mit Quellen beantworten\n"
         "/subscribe THEMA – neue Artikel zu einem Thema kommen hierher (mit <code>daily 08:00</code> als Tagesüberblick)\n"
         "/subscriptions – die Themen dieses Chats\n/unsubscribe NUMMER – eines beenden\n"
-        "/new – unser Gespräch vergessen (wenn ich Antworten schreibe)\n/start – was ich tue\n/help – diese Hilfe",
+        "/new – unser Gespräch und meine letzten Antworten hier vergessen\n/start – was ich tue\n/help – diese Hilfe",
     },
     "help_admin": {
         "en": "<b>Admin commands</b>\n/reindex – rebuild the index from the sources (answers go on meanwhile)\n"
         "/stats – index size, model, questions today\n/sources – indexed sources\n"
-        "/ingest URL – add an article or a feed now\n/forget SOURCE – remove a source",
+        "/ingest URL – add an article or a feed now\n/forget SOURCE – remove a source\n"
+        "/feeds – the polled feeds; /feed add URL, /feed remove N; /feeds opml (send an .opml file to import)",
         "de": "<b>Admin-Befehle</b>\n/reindex – Index aus den Quellen neu aufbauen (Antworten laufen weiter)\n"
         "/stats – Indexgröße, Modell, Fragen heute\n/sources – indexierte Quellen\n"
-        "/ingest URL – einen Artikel oder Feed sofort aufnehmen\n/forget QUELLE – eine Quelle entfernen",
+        "/ingest URL – einen Artikel oder Feed sofort aufnehmen\n/forget QUELLE – eine Quelle entfernen\n"
+        "/feeds – die gelesenen Feeds; /feed add URL, /feed remove N; /feeds opml (.opml-Datei schicken zum Import)",
     },
     "answer": {"en": "Answer", "de": "Antwort"},
     "sources": {"en": "Sources", "de": "Quellen"},
@@ -250,6 +252,56 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Neues Gespräch: Die früheren Fragen dieses Chats habe ich vergessen.",
     },
     "cmd_new": {"en": "Forget the conversation (follow-up questions start over)", "de": "Gespräch vergessen"},
+    "not_allowed": {
+        "en": "Sorry, this bot is only open to some users and chats. If you should have access, ask the person "
+        "who runs it to add <code>{id}</code> to NEWSBOT_ALLOWED_CHATS.",
+        "de": "Dieser Bot steht leider nur bestimmten Personen und Chats offen. Wenn Sie Zugang haben sollten, "
+        "bitten Sie seinen Betreiber, <code>{id}</code> in NEWSBOT_ALLOWED_CHATS aufzunehmen.",
+    },
+    "not_allowed_short": {"en": "Sorry, this bot is not open to you.", "de": "Dieser Bot steht Ihnen leider nicht offen."},
+    "feeds_title": {"en": "Feeds ({count})", "de": "Feeds ({count})"},
+    "feeds_none": {
+        "en": "No feeds yet. Add one with /feed add URL, or send me an OPML file.",
+        "de": "Noch keine Feeds. Fügen Sie einen mit /feed add URL hinzu oder schicken Sie mir eine OPML-Datei.",
+    },
+    "feed_line": {"en": "last poll: {checked} · {articles} articles indexed", "de": "zuletzt gelesen: {checked} · {articles} Artikel indexiert"},
+    "feed_error": {
+        "en": "last error: {error} ({failures} in a row; next try {next})",
+        "de": "letzter Fehler: {error} ({failures} in Folge; nächster Versuch {next})",
+    },
+    "never": {"en": "never", "de": "nie"},
+    "feed_usage": {
+        "en": "<b>Feeds</b>\n/feeds – the feeds with their state\n/feed add URL – follow an RSS/Atom feed\n"
+        "/feed remove NUMBER – stop one (the number from /feeds)\n/feeds opml – the list as an OPML file\n"
+        "Send me an <code>.opml</code> file to import a list.",
+        "de": "<b>Feeds</b>\n/feeds – die Feeds und ihr Zustand\n/feed add URL – einem RSS/Atom-Feed folgen\n"
+        "/feed remove NUMMER – einen beenden (Nummer aus /feeds)\n/feeds opml – die Liste als OPML-Datei\n"
+        "Schicken Sie mir eine <code>.opml</code>-Datei, um eine Liste zu importieren.",
+    },
+    "feed_added": {
+        "en": "Following {url}: {count} article(s) it holds now are indexed as backlog (not posted); new entries will be.",
+        "de": "Ich folge {url}: {count} Artikel, die er jetzt enthält, sind als Bestand indexiert (nicht gepostet); neue schon.",
+    },
+    "feed_not_added": {
+        "en": "I could not add the feed: {reason}.",
+        "de": "Den Feed konnte ich nicht hinzufügen: {reason}.",
+    },
+    "feed_removed": {
+        "en": "Stopped polling {url}. Its articles stay indexed; <code>/forget {url}</code> removes them.",
+        "de": "{url} wird nicht mehr gelesen. Seine Artikel bleiben indexiert; <code>/forget {url}</code> entfernt sie.",
+    },
+    "feed_not_removed": {"en": "Nothing removed: {reason}. See /feeds.", "de": "Nichts entfernt: {reason}. Siehe /feeds."},
+    "feeds_imported": {
+        "en": "Imported {added} feed(s) from {name} ({known} in the list already). I am reading them now; "
+        "what they hold is backlog, not posted.",
+        "de": "{added} Feed(s) aus {name} importiert ({known} standen schon in der Liste). Ich lese sie jetzt; "
+        "was sie enthalten, ist Bestand und wird nicht gepostet.",
+    },
+    "opml_problem": {
+        "en": "I could not import {name}: {reason}.",
+        "de": "{name} konnte ich nicht importieren: {reason}.",
+    },
+    "opml_caption": {"en": "{count} feed(s), as OPML", "de": "{count} Feed(s) als OPML"},
     "cmd_ask": {"en": "Answer a question with sources", "de": "Eine Frage mit Quellen beantworten"},
     "cmd_help": {"en": "How to ask, and the commands", "de": "Wie man fragt, und die Befehle"},
     "cmd_start": {"en": "What this bot does", "de": "Was dieser Bot tut"},

@@ -15,73 +15,78 @@ import logging
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot import formatting, sending
-from bot.chat import buttons, problem_text, remember, reply, state, typing, user_language
+from bot.chat import Context, buttons, remember, reply, state, topic_of, typing, user_language
 from bot.texts import text
 from index import service
 from index.domain import Answer
 from index.errors import NewsbotError
 from index.llm import LLMClient, LLMError
-from index.written import HISTORY_TURNS
 
 log = logging.getLogger(__name__)
 
 EDIT_EVERY_SECONDS = 1.5
 
 
-def _history(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
-    conversation: list[tuple[str, str]] = (context.chat_data or {}).get("conversation", [])
-    return conversation
+async def _history(context: Context, chat_id: int) -> list[tuple[str, str]]:
+    chats = context.chats
+    return await asyncio.to_thread(chats.conversation, chat_id) if chats is not None else []
 
 
-def _remember_turn(context: ContextTypes.DEFAULT_TYPE, question: str, answer: str) -> None:
-    if context.chat_data is None:
+async def _remember_turn(context: Context, chat_id: int, question: str, answer: str) -> None:
+    if context.chats is None:
         return
-    turns = [*_history(context), (question, answer)]
-    context.chat_data["conversation"] = turns[-HISTORY_TURNS:]
+    try:
+        await asyncio.to_thread(context.chats.add_turn, chat_id, question, answer)
+    except NewsbotError as error:  # the answer is out; only the next follow-up loses its context
+        log.warning("conversation turn not kept: %s", error)
 
 
-async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/new: forget this chat's earlier questions."""
-    if context.chat_data is not None:
-        context.chat_data.pop("conversation", None)
+async def new_conversation(update: Update, context: Context) -> None:
+    """/new: forget this chat's earlier questions (and its answers' buttons), in every process."""
+    chat = update.effective_chat
+    if chat is not None and context.chats is not None:
+        await asyncio.to_thread(context.chats.forget, chat.id)
     await reply(update, context, text("new_conversation", user_language(update)))
 
 
-async def answer_in_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, llm: LLMClient, language: str) -> None:
+async def answer_in_writing(update: Update, context: Context, question: str, llm: LLMClient, language: str) -> Answer:
+    """Retrieve, then stream the model's answer into one message; the Answer it was written from.
+
+    Retrieval errors (NewsbotError) are raised: bot.handlers.answer_question words,
+    logs and counts every question the same way, written or not.
+    """
     chat = update.effective_chat
     if chat is None:
-        return
+        raise RuntimeError("a question without a chat")
     services = state(context).services
-    try:
-        async with typing(context, chat.id):
-            asked = await asyncio.to_thread(service.standalone_question, question, _history(context), llm)
-            answer = await asyncio.to_thread(services.ask, asked)
-    except NewsbotError as error:
-        await reply(update, context, problem_text(error, language))
-        return
+    thread_id = topic_of(update)
+    async with typing(context, chat.id, thread_id):
+        history = await _history(context, chat.id)
+        asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
+        answer = await asyncio.to_thread(services.ask, asked)
     if not answer.found:
         await reply(update, context, formatting.answer_messages(answer, shown=0))
-        return
+        return answer
     incoming = update.effective_message
     reply_to = incoming.message_id if incoming is not None and chat.type != "private" else None
-    status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to)
+    status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to, thread_id=thread_id)
     if status is None:
-        return
-    markup = buttons(answer, remember(context, answer.question))
+        return answer
+    markup = buttons(answer, await remember(context, chat.id, answer.question))
     try:
         result = await _stream(status, answer, llm)
     except LLMError as error:
         log.warning("written answer failed, extractive answer sent instead: %s", error)
         messages = formatting.answer_messages(answer, shown=len(answer.passages))
         messages[0] = text("llm_failed", answer.language) + "\n\n" + messages[0]
-        await _finish(context, status, messages, markup)
-        return
-    _remember_turn(context, question if asked == question else asked, result.text)
+        await _finish(context, status, messages, markup, thread_id)
+        return answer
+    await _remember_turn(context, chat.id, question if asked == question else asked, result.text)
     log.info("written answer", extra={"event": "written", "cited": len(result.cited), "removed_citations": result.removed})
-    await _finish(context, status, formatting.written_messages(result, answer), markup)
+    await _finish(context, status, formatting.written_messages(result, answer), markup, thread_id)
+    return answer
 
 
 async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
@@ -97,8 +102,10 @@ async def _stream(status: Message, answer: Answer, llm: LLMClient) -> Any:
     return work.result()
 
 
-async def _finish(context: ContextTypes.DEFAULT_TYPE, status: Message, messages: list[str], markup: Any) -> None:
-    """The first message replaces the status message; any others follow it, buttons under the last."""
+async def _finish(context: Context, status: Message, messages: list[str], markup: Any, thread_id: int | None) -> None:
+    """The first message replaces the status message; any others follow it (in its topic), buttons under the last."""
     await sending.edit(status, messages[0], markup if len(messages) == 1 else None)
     for index, part in enumerate(messages[1:], start=2):
-        await sending.send(context.application, status.chat_id, part, markup=markup if index == len(messages) else None)
+        await sending.send(
+            context.application, status.chat_id, part, markup=markup if index == len(messages) else None, thread_id=thread_id
+        )

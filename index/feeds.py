@@ -1,7 +1,8 @@
 """Polling RSS/Atom feeds: conditional requests, full text for summary-only entries, backoff.
 
-A feed that fails is retried after 1, 2, 4, … minutes (at most MAX_BACKOFF) and
-never stops the others; its state (ETag, Last-Modified, failures) is kept in the
+The list of feeds lives in the database (NEWSBOT_FEEDS is its initial content;
+admins add and remove feeds from the chat or the shell). A feed that fails is
+retried after 1, 2, 4, … minutes (at most MAX_BACKOFF) and never stops the others; its state (ETag, Last-Modified, failures) is kept in the
 subscription database so that a restart neither refetches nor forgets.
 """
 
@@ -13,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import feedparser
 import httpx
 
 from index import loading, service
 from index.domain import Article, IngestReport
 from index.embedding import Embedder
-from index.errors import LoadError, NewsbotError
+from index.errors import InputError, LoadError, NewsbotError
 from index.priority import PRIORITY
 from index.store import VectorStore
 from index.subscription_db import SubscriptionDB
@@ -104,36 +106,41 @@ def poll_and_index(
     news: list[str] = []
     for url in urls:
         read = poll(url, db, client, now)
-        if read is None:
-            continue
-        if not read.articles:
-            done(read, db, now)
-            continue
-        try:
-            known = store.ids_of_articles([a.id for a in read.articles])
-            # Summary-only entries get their page's text, once: an indexed one is not fetched again
-            # (and not overwritten with its summary).
-            articles = [a if a.id in known or not a.partial else full_text(a, client) for a in read.articles]
-            articles = [a for a in articles if not (a.partial and a.id in known)]
-            report = IngestReport(articles=len(articles))
-            with PRIORITY.background():
-                service.index_articles(articles, embedder, store, report)
-        except NewsbotError as error:  # the feed is read again next time
-            log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
-            continue
-        done(read, db, now)
-        ids = [a.id for a in read.articles]
-        if read.backlog or _all_renamed(ids, known):
-            db.mark_seen(ids)
-            log.info(
-                "%s: %d articles indexed, not posted",
-                "first read of a feed" if read.backlog else "every entry of a known feed is new to the index (ids changed)",
-                len(ids),
-                extra={"feed": url},
-            )
-        else:
-            news += ids
+        if read is not None:
+            news += index_read(read, embedder, store, db, client, now)
     return news
+
+
+def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime) -> list[str]:
+    """Index one read of a feed and record it as done; the ids that may be news (none for backlog)."""
+    url = read.url
+    if not read.articles:
+        done(read, db, now)
+        return []
+    try:
+        known = store.ids_of_articles([a.id for a in read.articles])
+        # Summary-only entries get their page's text, once: an indexed one is not fetched again
+        # (and not overwritten with its summary).
+        articles = [a if a.id in known or not a.partial else full_text(a, client) for a in read.articles]
+        articles = [a for a in articles if not (a.partial and a.id in known)]
+        report = IngestReport(articles=len(articles))
+        with PRIORITY.background():
+            service.index_articles(articles, embedder, store, report)
+    except NewsbotError as error:  # the feed is read again next time
+        log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
+        return []
+    done(read, db, now)
+    ids = [a.id for a in read.articles]
+    if read.backlog or _all_renamed(ids, known):
+        db.mark_seen(ids)
+        log.info(
+            "%s: %d articles indexed, not posted",
+            "first read of a feed" if read.backlog else "every entry of a known feed is new to the index (ids changed)",
+            len(ids),
+            extra={"feed": url},
+        )
+        return []
+    return ids
 
 
 def _all_renamed(ids: Sequence[str], known: dict[str, set[str]]) -> bool:
@@ -143,6 +150,78 @@ def _all_renamed(ids: Sequence[str], known: dict[str, set[str]]) -> bool:
     feed re-publishes its items under new guids; posting them would repeat old news.
     """
     return len(ids) > 1 and not any(i in known for i in ids)
+
+
+def check(url: str, client: httpx.Client) -> FeedRead:
+    """Fetch a feed once to see that it is one: its articles as a first (backlog) read, or LoadError saying why not."""
+    if not loading.is_url(url):
+        raise LoadError(url, "not an http(s) URL")
+    try:
+        response = client.get(url)
+    except httpx.HTTPError as error:
+        raise LoadError(url, f"it could not be fetched ({type(error).__name__})") from error
+    if response.status_code >= 400:
+        raise LoadError(url, f"the server answered HTTP {response.status_code}")
+    if not feedparser.parse(response.content).get("version"):
+        raise LoadError(url, "it is not an RSS or Atom feed (give the feed's URL, not the site's)")
+    result = loading.parse_bytes(response.content, url, content_type=response.headers.get("content-type", ""), url=url)
+    articles = [dataclasses.replace(a, origin=url) for a in result.articles]
+    return FeedRead(url, articles, backlog=True, etag=response.headers.get("etag"), modified=response.headers.get("last-modified"))
+
+
+def add(url: str, embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime) -> int:
+    """A new feed, checked with one fetch: polled from now on, what it holds now indexed as backlog; how many articles.
+
+    Raises InputError when the feed is polled already, LoadError when it is no feed.
+    """
+    if url in {feed.url for feed in db.feed_list()}:
+        raise InputError(f"{url} is in the list already")
+    read = check(url, client)
+    db.enable_feed(url, now)
+    index_read(read, embedder, store, db, client, now)
+    return len(read.articles)
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """One line of /feeds and `newsbot feeds list`."""
+
+    number: int
+    url: str
+    last_checked: datetime | None
+    last_error: str | None
+    failures: int
+    next_attempt: datetime | None
+    articles: int
+
+
+def listing(db: SubscriptionDB, store: VectorStore | None) -> list[FeedInfo]:
+    """The polled feeds with their state and how many of their articles are indexed (0 without a store)."""
+    counts: dict[str, int] = {}
+    if store is not None:
+        try:
+            counts = {source.origin: source.articles for source in store.sources()}
+        except NewsbotError as error:
+            log.warning("article counts of the feeds unknown: %s", error)
+    return [
+        FeedInfo(number, feed.url, feed.last_checked, feed.last_error, feed.failures, feed.next_attempt, counts.get(feed.url, 0))
+        for number, feed in enumerate(db.feed_list(), start=1)
+    ]
+
+
+def add_unchecked(urls: Sequence[str], db: SubscriptionDB, now: datetime) -> int:
+    """Feeds from an OPML list, added without fetching (the next poll reads them, as backlog); how many were new."""
+    return sum(db.enable_feed(url, now) for url in urls)
+
+
+def remove(number: int, db: SubscriptionDB) -> str:
+    """Stop polling feed `number` (as listed); its URL. Its articles stay indexed. InputError for a wrong number."""
+    polled = db.feed_list()
+    if not 1 <= number <= len(polled):
+        raise InputError(f"there is no feed {number}: the list has {len(polled)}")
+    url = polled[number - 1].url
+    db.disable_feed(url)
+    return url
 
 
 def full_text(article: Article, client: httpx.Client) -> Article:

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the subscription database; default sqlite in DATA_DIR."
     )
     feeds: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="RSS/Atom feed URLs the bot polls for new articles (comma-separated)."
+        default_factory=list, description="RSS/Atom feed URLs: the initial feed list in the database (comma-separated)."
     )
     feed_poll_seconds: int = Field(900, ge=1, description="How often the feeds are polled (seconds).")
     subscription_min_score: float = Field(
@@ -88,11 +88,20 @@ class Settings(BaseSettings):
     llm_model: str = Field("llama3.2", description="Model name the LLM server knows.")
     llm_api_key: SecretStr | None = Field(None, description="API key, if the LLM server wants one.")
     llm_timeout_seconds: float = Field(60.0, gt=0, description="Longest wait for a written answer before falling back.")
+    chat_state_hours: float = Field(
+        48.0, gt=0, description="How long a chat's recent questions (for buttons) and conversation are kept."
+    )
+    inline_cache_seconds: int = Field(
+        300, ge=0, le=86400, description="How long Telegram caches the answer to an inline query (seconds)."
+    )
+    allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="User and chat ids that may use the bot (comma-separated); empty = everyone."
+    )
     webhook_url: str | None = Field(None, description="Public HTTPS URL; set = webhook mode.")
     webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server binds.")
 
-    @field_validator("admin_ids", "sources", "feeds", mode="before")
+    @field_validator("admin_ids", "allowed_chats", "sources", "feeds", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_commas(value)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -58,6 +59,7 @@ class Subscription(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     chat_title: Mapped[str] = mapped_column(String(256), default="")
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the forum topic posts go into
     topic: Mapped[str] = mapped_column(Text)
     include: Mapped[str] = mapped_column(Text, default="")  # words an article must contain, space-separated
     exclude: Mapped[str] = mapped_column(Text, default="")  # words it must not contain
@@ -102,6 +104,8 @@ class FeedState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # polled; False = removed
+    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SeenArticle(Base):
@@ -111,6 +115,29 @@ class SeenArticle(Base):
 
     article_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChatQuestion(Base):
+    """A question asked in a chat, for its answer's buttons ("More passages" names it by id)."""
+
+    __tablename__ = "chat_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ChatTurn(Base):
+    """A question and its written answer, for rewriting the chat's follow-up questions."""
+
+    __tablename__ = "chat_turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,7 @@ class Queued:
     digest: bool
     topic: str
     language: str
+    thread_id: int | None = None  # the forum topic to post into
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -211,6 +239,22 @@ class SubscriptionDB:
             )
             return int(ended)
 
+    def end_topic(self, chat_id: int, thread_id: int, reason: str) -> int:
+        """A forum topic was closed or deleted: end the subscriptions posting into it, drop their queue."""
+        with self.session() as session:
+            ids = list(session.scalars(select(Subscription.id).where(
+                Subscription.chat_id == chat_id, Subscription.thread_id == thread_id, Subscription.active.is_(True)
+            )))  # fmt: skip
+            if not ids:
+                return 0
+            session.execute(update(Subscription).where(Subscription.id.in_(ids)).values(active=False, ended_reason=reason))
+            session.execute(
+                update(Delivery)
+                .where(Delivery.subscription_id.in_(ids), Delivery.status.in_(("pending", "sending")))
+                .values(status="dropped")
+            )
+            return len(ids)
+
     def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its subscriptions and queue follow it."""
         with self.session() as session:
@@ -263,6 +307,7 @@ class SubscriptionDB:
                         Queued(
                             delivery.id, subscription.id, delivery.chat_id, delivery.article_id, json.loads(delivery.post),
                             subscription.digest_at is not None, subscription.topic, subscription.language,
+                            subscription.thread_id,
                         )
                     )
             return claimed
@@ -327,6 +372,46 @@ class SubscriptionDB:
     def save_feed(self, state: FeedState) -> None:
         with self.session() as session:
             session.merge(state)
+
+    def feed_list(self) -> list[FeedState]:
+        """The feeds that are polled, in the order they were added (their numbers in /feeds)."""
+        with self.session() as session:
+            rows = list(session.scalars(select(FeedState).where(FeedState.enabled.is_(True)).order_by(FeedState.added_at, FeedState.url)))
+        for row in rows:
+            row.next_attempt, row.last_checked, row.last_ok = _aware(row.next_attempt), _aware(row.last_checked), _aware(row.last_ok)
+        return rows
+
+    def seed_feeds(self, urls: Sequence[str]) -> int:
+        """NEWSBOT_FEEDS is the initial list: add the URLs the database has never had (a removed one stays removed)."""
+        added = 0
+        for url in urls:
+            try:
+                with self.session() as session:
+                    if session.get(FeedState, url) is None:
+                        session.add(FeedState(url=url, failures=0, enabled=True, added_at=utcnow()))
+                        added += 1
+            except IntegrityError:
+                pass  # another process added it first
+        return added
+
+    def enable_feed(self, url: str, now: datetime) -> bool:
+        """Poll `url` from now on; False if it was polled already."""
+        with self.session() as session:
+            state = session.get(FeedState, url)
+            if state is None:
+                session.add(FeedState(url=url, failures=0, enabled=True, added_at=now))
+                return True
+            if state.enabled:
+                return False
+            # Back after a removal: its next read is backlog again, not news.
+            state.enabled, state.added_at, state.last_ok, state.etag, state.modified = True, now, None, None, None
+            return True
+
+    def disable_feed(self, url: str) -> bool:
+        """Stop polling `url` (its state is kept, so NEWSBOT_FEEDS does not bring it back); False if it was not polled."""
+        with self.session() as session:
+            result = session.execute(update(FeedState).where(FeedState.url == url, FeedState.enabled.is_(True)).values(enabled=False))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:

@@ -14,13 +14,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError
 
-from index import benchmark, bootstrap, evaluation, health_check, service
+from index import benchmark, bootstrap, evaluation, health_check, opml, service
+from index import feeds as feed_sources
 from index import reindex as rebuild
 from index.domain import Answer
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
@@ -218,7 +220,9 @@ def reindex(settings: Settings) -> None:
     progress = rebuild.ReindexProgress()
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
-        sources = rebuild.sources_to_read([*settings.sources, *settings.feeds], built.store)
+        with feed_db(settings) as db:
+            polled = [feed.url for feed in db.feed_list()]
+        sources = rebuild.sources_to_read([*settings.sources, *polled], built.store)
         click.echo(f"Reading {', '.join(sources)}", err=True)
         watcher = _follow(progress, bar)
         try:
@@ -380,6 +384,100 @@ def bench(
     command = "newsbot bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "newsbot bench"
     path = benchmark.write_report(results, out, command.strip())
     click.echo(f"Wrote {path}")
+
+
+@contextmanager
+def feed_db(settings: Settings) -> Iterator[SubscriptionDB]:
+    """The database that holds the feed list (migrated, NEWSBOT_FEEDS added where new); exit 3 when it is down."""
+    db = SubscriptionDB(settings.database)
+    try:
+        db.migrate()
+        db.seed_feeds(settings.feeds)
+        yield db
+    except NewsbotError as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    finally:
+        db.close()
+
+
+@cli.group()
+def feeds() -> None:
+    """The RSS/Atom feeds the bot polls (kept in the database; NEWSBOT_FEEDS is the initial list)."""
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@click.pass_obj
+def feeds_list(settings: Settings, as_json: bool) -> None:
+    """The polled feeds: number, URL, last poll, last error, indexed articles."""
+    with services(settings, write=False) as built, feed_db(settings) as db:
+        found = feed_sources.listing(db, built.store)
+    if as_json:
+        click.echo(json.dumps([output.feed_dict(feed) for feed in found], ensure_ascii=False, indent=2))
+    else:
+        click.echo(output.feeds_text(found))
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.pass_obj
+def feeds_add(settings: Settings, url: str) -> None:
+    """Poll URL from now on (checked with one fetch; the bot reads it at its next poll, what it holds as backlog)."""
+    import httpx
+
+    from index.loading import USER_AGENT
+
+    with feed_db(settings) as db:
+        if url in {feed.url for feed in db.feed_list()}:
+            fail(f"{url} is in the list already", EXIT_USAGE)
+        try:
+            with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
+                read = feed_sources.check(url, client)
+        except InputError as error:
+            fail(f"{error}", EXIT_USAGE)
+        db.enable_feed(url, datetime.now(timezone.utc))
+    click.echo(f"Added {url} ({len(read.articles)} entries now, indexed as backlog at the bot's next poll).")
+
+
+@feeds.command("remove")
+@click.argument("number", type=int)
+@click.pass_obj
+def feeds_remove(settings: Settings, number: int) -> None:
+    """Stop polling feed NUMBER (as `newsbot feeds list` shows it); its articles stay indexed."""
+    with feed_db(settings) as db:
+        try:
+            url = feed_sources.remove(number, db)
+        except InputError as error:
+            fail(str(error), EXIT_USAGE)
+    click.echo(f"Removed {url}; its articles stay indexed (`newsbot forget {url}` removes them).")
+
+
+@feeds.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def feeds_import(settings: Settings, path: Path) -> None:
+    """Add the feeds of an OPML file (read at the bot's next poll, what they hold as backlog)."""
+    try:
+        urls = opml.feed_urls(path.read_bytes())
+    except InputError as error:
+        fail(str(error), EXIT_USAGE)
+    with feed_db(settings) as db:
+        added = feed_sources.add_unchecked(urls, db, datetime.now(timezone.utc))
+    click.echo(f"Imported {added} feed(s) from {path} ({len(urls) - added} in the list already).")
+
+
+@feeds.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.pass_obj
+def feeds_export(settings: Settings, path: Path | None) -> None:
+    """Write the feed list as OPML to PATH (or to stdout)."""
+    with feed_db(settings) as db:
+        document = opml.document([feed.url for feed in db.feed_list()])
+    if path is None:
+        click.echo(document.decode("utf-8"), nl=False)
+    else:
+        path.write_bytes(document)
+        click.echo(f"Wrote {path}.", err=True)
 
 
 @cli.command()

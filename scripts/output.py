@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from index.domain import Answer, Chunk, IngestReport, Passage
+from index.feeds import FeedInfo
 from index.reindex import ReindexReport
 from index.store import SourceInfo
 from index.written import Written
@@ -138,4 +139,28 @@ def cited_sources_text(written: Written, answer: Answer) -> str:
         passage = answer.passages[number - 1]
         lines.append(f"[{number}] {source_line(passage.chunk)}")
         lines.append(textwrap.indent(textwrap.fill(passage.chunk.text, 100), "    "))
+    return "\n".join(lines)
+
+
+def _stamp(moment: Any) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment is not None else None
+
+
+def feed_dict(feed: FeedInfo) -> dict[str, Any]:
+    return {
+        "number": feed.number, "url": feed.url, "last_poll": _stamp(feed.last_checked), "articles": feed.articles,
+        "last_error": feed.last_error, "failures": feed.failures, "next_attempt": _stamp(feed.next_attempt),
+    }  # fmt: skip
+
+
+def feeds_text(found: Sequence[FeedInfo]) -> str:
+    """`newsbot feeds list`: one feed per line, its state indented below."""
+    if not found:
+        return "No feeds. Add one with `newsbot feeds add URL` (or set NEWSBOT_FEEDS before the first start)."
+    lines = []
+    for feed in found:
+        lines.append(f"{feed.number}. {feed.url}")
+        lines.append(f"   last poll: {_stamp(feed.last_checked) or 'never'} · {feed.articles} articles indexed")
+        if feed.last_error:
+            lines.append(f"   last error: {feed.last_error} ({feed.failures} in a row; next try {_stamp(feed.next_attempt)})")
     return "\n".join(lines)

@@ -61,6 +61,15 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server (binaries from the pgserver package), for the session."""
+    pgserver = pytest.importorskip("pgserver")
+    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
 @pytest.fixture(params=["embedded", "server"])
 def store(request: pytest.FixtureRequest, settings: Settings, fake_embedder: HashingEmbedder) -> Iterator[VectorStore]:
     """The same tests run against an embedded store and a real Chroma server."""

@@ -5,13 +5,15 @@ talks to api.telegram.org. It implements the methods Newsbot uses, validates
 requests the way Telegram does (HTML entities, the 4096-character limit counted
 in UTF-16 units after parsing, 64-byte callback data, "message is not modified"),
 lets tests inject updates (with UTF-16 entity offsets) and errors (429 with
-retry_after, 403, migrate_to_chat_id), enforces Telegram's overall flood limit
+retry_after, 403, migrate_to_chat_id), knows forum topics (message_thread_id on
+sends, refused for a closed or deleted topic as Telegram does), enforces Telegram's overall flood limit
 (FLOOD_LIMIT messages per second, then 429), can hold sends at a gate (to stop
 the bot mid-burst), and records everything the bot sent.
 """
 
 from __future__ import annotations
 
+import email.policy
 import itertools
 import json
 import re
@@ -20,8 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from tests.servers import QuietHandler, serve_in_thread
 
@@ -140,6 +143,11 @@ class FakeTelegram:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: str = ""
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> chat id
+    inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # inline query id -> the bot's answer
+    inline_mode: bool = True  # what getMe says as supports_inline_queries (BotFather's /setinline)
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, for getFile and downloads
+    documents: list[dict[str, Any]] = field(default_factory=list)  # documents the bot sent, with their content
+    topics: dict[tuple[int, int], str] = field(default_factory=dict)  # (forum chat, thread id) -> "open" | "closed" | "deleted"
     sends_allowed: int | None = None  # when set, sends beyond this many wait at the gate
     flooded: int = 0  # 429s given for going over FLOOD_LIMIT
 
@@ -174,6 +182,18 @@ class FakeTelegram:
         self.chats[chat_id] = chat
         self.usernames[f"@{username}"] = chat_id
         return chat
+
+    def forum(self, chat_id: int, *threads: int, title: str = "Forum") -> dict[str, Any]:
+        """A supergroup with topics: `threads` are the ids of its open topics."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title, "is_forum": True}
+        self.chats[chat_id] = chat
+        for thread in threads:
+            self.topics[(chat_id, thread)] = "open"
+        return chat
+
+    def in_topic(self, thread: int) -> dict[str, Any]:
+        """`extra` for message(): the message was written in forum topic `thread`."""
+        return {"message_thread_id": thread, "is_topic_message": True}
 
     def bot_status(self, chat_id: int, old: str, new: str) -> dict[str, Any]:
         """Push a my_chat_member update: the bot's status in a chat changed (e.g. it was kicked)."""
@@ -269,6 +289,24 @@ class FakeTelegram:
         message.update(extra or {})
         return self.push({"message": message})
 
+    def document(self, chat_id: int, user_id: int, file_name: str, content: bytes, mime_type: str = "text/x-opml") -> dict[str, Any]:
+        """Push a message with a file the user sent; the bot can fetch it with getFile."""
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = content
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
+        with self._lock:
+            message: dict[str, Any] = {
+                "message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                "chat": self.chat(chat_id), "from": self.user(user_id), "document": document,
+            }  # fmt: skip
+        return self.push({"message": message})
+
+    def inline(self, user_id: int, query: str, language: str = "en") -> str:
+        """Push an inline query (`@bot query` typed in any chat); returns its id for `inline_answers`."""
+        query_id = f"iq{next(self._callback_ids)}"
+        self.push({"inline_query": {"id": query_id, "from": self.user(user_id, language), "query": query, "offset": ""}})
+        return query_id
+
     def press(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
         """Push a callback query: the user pressed the button with `data` under `message`."""
         query = {
@@ -326,7 +364,7 @@ class FakeTelegram:
             return result
 
     def api_getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802 - Bot API method names
-        return {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": self.inline_mode}
 
     def api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
         self.webhook = ""
@@ -357,10 +395,56 @@ class FakeTelegram:
 
     def api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802
         self._reachable(int(params["chat_id"]))
+        self._thread(int(params["chat_id"]), params)
         return True
 
     def api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return True
+
+    def api_answerInlineQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        """Checked as Telegram does: at most 50 results, unique ids of 1-64 bytes, message texts that parse."""
+        query_id = str(params["inline_query_id"])
+        if query_id in self.inline_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        shown = []
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if result.get("type") != "article" or not result.get("title") or "message_text" not in content:
+                raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+            check_markup(result.get("reply_markup"))
+            shown.append({**result, "text": self._visible_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})})
+        self.inline_answers[query_id] = {"results": shown, "cache_time": int(params.get("cache_time") or 300)}
+        return True
+
+    def api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}"}
+
+    def api_sendDocument(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        self._reachable(chat_id)
+        thread = self._thread(chat_id, params)
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": self.chat(chat_id),
+            "from": self.bot_user(), "document": {"file_id": "sent", "file_unique_id": "usent", "file_name": upload.name},
+        }  # fmt: skip
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
+        self.documents.append({**message, "content": upload.content})
+        return message
 
     def _chat_id(self, value: Any) -> int:
         if str(value).startswith("@"):
@@ -398,6 +482,20 @@ class FakeTelegram:
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
 
+    def _thread(self, chat_id: int, params: dict[str, Any]) -> int | None:
+        """The forum topic a send goes to, refused as Telegram does when it is closed or gone."""
+        if not params.get("message_thread_id"):
+            return None
+        thread = int(params["message_thread_id"])
+        if not self.chats.get(chat_id, {}).get("is_forum"):
+            return None  # Telegram ignores a thread id outside forums
+        topic = self.topics.get((chat_id, thread), "deleted")
+        if topic == "deleted":
+            raise ApiError(400, "Bad Request: message thread not found")
+        if topic == "closed":
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+        return thread
+
     def _visible_text(self, params: dict[str, Any]) -> str:
         source = params.get("text", "")
         shown = parse_html(source) if (params.get("parse_mode") or "").upper() == "HTML" else source
@@ -418,6 +516,7 @@ class FakeTelegram:
     def api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = int(params["chat_id"])
         self._reachable(chat_id)
+        thread = self._thread(chat_id, params)
         self._flood_control()
         shown = self._visible_text(params)
         check_markup(params.get("reply_markup"))
@@ -430,6 +529,8 @@ class FakeTelegram:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
         record = {**message, "html": params.get("text", ""), "parse_mode": params.get("parse_mode"),
                   "reply_to_message_id": _reply_to(params)}  # fmt: skip
         self._messages[(chat_id, message["message_id"])] = record
@@ -453,8 +554,29 @@ class FakeTelegram:
         record["versions"].append(shown)
         record.update(text=shown, html=params.get("text", ""), reply_markup=params.get("reply_markup"))
         record["edits"] = record.get("edits", 0) + 1
-        message = {k: v for k, v in record.items() if k in {"message_id", "date", "chat", "from", "text", "reply_markup"}}
+        message = {k: v for k, v in record.items() if k in {"message_id", "date", "chat", "from", "text", "reply_markup", "message_thread_id", "is_topic_message"}}
         return message
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file in a multipart request (sendDocument)."""
+
+    name: str
+    content: bytes
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form fields of a multipart/form-data request: strings (JSON fields decoded), files as Upload."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        params[str(name)] = Upload(filename, data) if filename else _decode(str(name), data.decode("utf-8"))
+    return params
 
 
 def _reply_to(params: dict[str, Any]) -> int | None:
@@ -464,7 +586,9 @@ def _reply_to(params: dict[str, Any]) -> int | None:
     return int(parameters["message_id"]) if parameters else None
 
 
-_JSON_FIELDS = {"reply_markup", "commands", "scope", "entities", "reply_parameters", "link_preview_options", "allowed_updates"}
+_JSON_FIELDS = {
+    "reply_markup", "commands", "scope", "entities", "reply_parameters", "link_preview_options", "allowed_updates", "results", "button",
+}  # fmt: skip
 
 
 def _decode(key: str, value: str) -> Any:
@@ -473,8 +597,8 @@ def _decode(key: str, value: str) -> Any:
 
 
 @contextmanager
-def serve(fake: FakeTelegram) -> Iterator[str]:
-    """Run the fake API on 127.0.0.1; yields the base URL for NEWSBOT_TELEGRAM_API_URL."""
+def serve(fake: FakeTelegram, port: int = 0) -> Iterator[str]:
+    """Run the fake API on 127.0.0.1 (`port`, or a free one); yields the base URL for NEWSBOT_TELEGRAM_API_URL."""
 
     class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
@@ -486,10 +610,14 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
             self._handle()
 
         def _handle(self) -> None:
-            path = urlparse(self.path).path
-            match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
+            path = unquote(urlparse(self.path).path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            download = re.fullmatch(r"/file/bot([^/]+)/documents/([\w-]+)", path)
+            if download and download.group(1) == fake.token and download.group(2) in fake.files:
+                self._send(200, "application/octet-stream", fake.files[download.group(2)])
+                return
+            match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
             if not match or match.group(1) != fake.token:
                 self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                 return
@@ -497,6 +625,8 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
             content_type = self.headers.get("Content-Type", "")
             if "json" in content_type:
                 params = json.loads(body or b"{}")
+            elif content_type.startswith("multipart/form-data"):
+                params = _multipart(content_type, body)
             else:
                 fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
                 fields.update(parse_qs(urlparse(self.path).query, keep_blank_values=True))
@@ -517,12 +647,14 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
             self._reply(status, payload)
 
         def _reply(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode("utf-8")
+            self._send(status, "application/json", json.dumps(payload).encode("utf-8"))
+
+        def _send(self, status: int, content_type: str, data: bytes) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
-    with serve_in_thread(Handler) as url:
+    with serve_in_thread(Handler, port) as url:
         yield url + "/bot"

@@ -52,9 +52,9 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_in_thread(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve `handler` on a free port of 127.0.0.1 until the block ends; yields http://127.0.0.1:PORT."""
-    server = _Server(("127.0.0.1", 0), handler)
+def serve_in_thread(handler: type[http.server.BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (`port`, or a free one) until the block ends; yields http://127.0.0.1:PORT."""
+    server = _Server(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -22,15 +22,6 @@ from index.subscription_db import CLAIM_TIMEOUT, Base, Subscription, Subscriptio
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real PostgreSQL server (binaries from the pgserver package), for the session."""
-    pgserver = pytest.importorskip("pgserver")
-    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
-    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
-    server.cleanup()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
     """The same tests on SQLite (the default) and PostgreSQL (shared by several bot processes)."""

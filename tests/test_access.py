@@ -1,0 +1,55 @@
+"""NEWSBOT_ALLOWED_CHATS: others get one polite line and nothing else; the bot in-process, the fake Bot API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from index.subscription_db import ChatQuestion, Subscription
+from tests.bot_in_process import running_app
+from tests.conftest import SEEDS
+from tests.fake_telegram import BOT_USERNAME
+from tests.fakes import HashingEmbedder
+
+FRIEND, STRANGER, OUR_GROUP, OTHER_GROUP = 111, 222, -500, -600
+
+
+async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cache: Path, fake_embedder: HashingEmbedder) -> None:
+    async with running_app(
+        tmp_path, model_cache, fake_embedder, [str(SEEDS)], allowed_chats=[FRIEND, OUR_GROUP], min_score=-1.0
+    ) as bot:
+        (answer,) = await bot.say(FRIEND, FRIEND, "Who will lead the American delegation?")
+        assert answer["text"].startswith("Answer")
+
+        (refused,) = await bot.say(STRANGER, STRANGER, "Who will lead the American delegation?")
+        assert refused["text"].startswith("Sorry, this bot is only open to some users and chats")
+        assert str(STRANGER) in refused["text"]
+        (refused_again,) = await bot.say(STRANGER, STRANGER, "/subscribe Zölle")
+        assert "only open to some users" in refused_again["text"]
+
+        bot.telegram.message(OTHER_GROUP, STRANGER, "just chatting here")  # not for the bot: no reply at all
+        (group_refused,) = await bot.say(OTHER_GROUP, STRANGER, f"@{BOT_USERNAME} who leads?", mention=True)
+        assert str(OTHER_GROUP) in group_refused["text"]
+        assert len(bot.telegram.sent_to(OTHER_GROUP)) == 1
+
+        (in_our_group,) = await bot.say(OUR_GROUP, STRANGER, "/ask Who will lead the American delegation?")
+        assert in_our_group["text"].startswith("Answer")  # the chat is allowed, whoever asks
+
+        asked = bot.telegram.inline(STRANGER, "Who will lead the American delegation?")
+        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] == []
+        asked = bot.telegram.inline(FRIEND, "Who will lead the American delegation?")
+        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] != []
+
+        with bot.db.session() as session:
+            asked_in = set(session.scalars(select(ChatQuestion.chat_id)))
+            subscribed = session.scalar(select(func.count()).select_from(Subscription))
+        assert asked_in == {FRIEND, OUR_GROUP} and subscribed == 0
+        await bot.wait_for(lambda: bot.state.questions.today()[0] >= 2)  # counted once the answer is out
+        assert bot.state.questions.today()[0] == 2  # the strangers' questions were not counted either
+
+
+async def test_everyone_is_served_without_a_list(tmp_path: Path, model_cache: Path, fake_embedder: HashingEmbedder) -> None:
+    async with running_app(tmp_path, model_cache, fake_embedder) as bot:
+        (start,) = await bot.say(STRANGER, STRANGER, "/start")
+        assert "answer questions about the news" in start["text"]

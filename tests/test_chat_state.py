@@ -1,0 +1,83 @@
+"""Chat state in the database (real SQLite, migrated): buttons' questions and conversations, expiry, forgetting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from index.chat_state import RECENT_QUESTIONS, ChatState
+from index.subscription_db import SubscriptionDB
+
+START = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
+    """SQLite (one process) and PostgreSQL (the database several bot processes share)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.db'}"
+    else:
+        base = request.getfixturevalue("postgres")
+        name = f"t{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = base.replace("/postgres?", f"/{name}?", 1)
+    database = SubscriptionDB(url)
+    database.migrate()
+    yield database
+    database.close()
+
+
+def test_a_question_is_found_by_its_key_in_its_chat_only_and_on_another_connection(db: SubscriptionDB) -> None:
+    clock = Clock()
+    state = ChatState(db, timedelta(hours=1), clock)
+    key = state.remember_question(1, "Who leads the delegation?")
+    other_process = ChatState(SubscriptionDB(db.url), timedelta(hours=1), clock)
+    assert other_process.question(1, key) == "Who leads the delegation?"
+    assert other_process.question(2, key) is None  # a key from another chat
+    assert other_process.question(1, "zz-not-hex") is None
+    other_process.db.close()
+
+
+def test_questions_and_turns_expire_and_only_the_recent_ones_are_kept(db: SubscriptionDB) -> None:
+    clock = Clock()
+    state = ChatState(db, timedelta(hours=1), clock)
+    keys = [state.remember_question(1, f"question {n}") for n in range(RECENT_QUESTIONS + 2)]
+    assert state.question(1, keys[0]) is None and state.question(1, keys[1]) is None
+    assert state.question(1, keys[2]) == "question 2"
+    for n in range(5):
+        state.add_turn(1, f"q{n}", f"a{n}")
+    assert state.conversation(1) == [("q2", "a2"), ("q3", "a3"), ("q4", "a4")]
+
+    clock.now += timedelta(minutes=61)
+    assert state.question(1, keys[-1]) is None and state.conversation(1) == []
+    fresh = state.remember_question(1, "a new one")
+    assert state.expire() == (RECENT_QUESTIONS - 1) + 3  # the old questions (one made room) and turns
+    assert state.question(1, fresh) == "a new one"
+
+
+def test_forget_deletes_one_chats_state_and_move_follows_a_migrated_group(db: SubscriptionDB) -> None:
+    state = ChatState(db, timedelta(hours=1), Clock())
+    mine, theirs = state.remember_question(-5, "mine"), state.remember_question(-6, "theirs")
+    state.add_turn(-5, "q", "a")
+    state.move(-5, -1005)
+    assert state.question(-1005, mine) == "mine" and state.conversation(-1005) == [("q", "a")]
+    state.forget(-1005)
+    assert state.question(-1005, mine) is None and state.conversation(-1005) == []
+    assert state.question(-6, theirs) == "theirs"

@@ -1,0 +1,78 @@
+"""Forum topics: answers, button replies and subscription posts stay in their topic; a closed topic ends its subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot import subscriptions
+from index import service
+from tests.bot_in_process import InProcessBot, running_app
+from tests.fake_telegram import BOT_USERNAME
+from tests.fakes import HashingEmbedder
+
+FORUM, ADMIN = -1007001, 7401
+ASKED_IN, POSTS_IN, CLOSED_BY_MESSAGE = 11, 12, 13
+GLACIER = [
+    f"Die Expedition zum Pasterze-Gletscher fand im Sommer {year} im Eis eingeschlossene Pflanzenreste, "
+    "die Forschende auf ein Alter von mehreren tausend Jahren schätzen. " * 9
+    for year in (2019, 2020, 2021, 2022, 2023)
+]
+
+
+def article(folder: Path, name: str, title: str) -> str:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"title": title, "url": f"https://news.example/{name}", "text": "\n\n".join(GLACIER)}))
+    return str(path)
+
+
+async def new_article(bot: InProcessBot, folder: Path, name: str) -> None:
+    """An article arrives (as from a feed or /ingest): matched to the subscriptions and posted."""
+    report = await asyncio.to_thread(service.ingest, [article(folder, name, f"Gletscher {name}")], bot.services.embedder, bot.services.store)
+    await subscriptions.queue_and_deliver(bot.app, report.new_articles)
+
+
+async def test_a_question_and_subscriptions_in_forum_topics(
+    tmp_path: Path, model_cache: Path, fake_embedder: HashingEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_app(
+        tmp_path, model_cache, fake_embedder, [article(tmp_path, "start", "Expedition zum Gletscher")],
+        min_score=-1.0, subscription_min_score=-1.0,
+    ) as bot:  # fmt: skip
+        fake = bot.telegram
+        fake.forum(FORUM, ASKED_IN, POSTS_IN, CLOSED_BY_MESSAGE)
+        fake.members[(FORUM, ADMIN)] = "administrator"
+
+        fake.message(FORUM, 5, f"@{BOT_USERNAME} Was fand die Expedition?", mention=True, extra=fake.in_topic(ASKED_IN))
+        parts = await bot.wait_for(lambda: (lambda got: got if got and "reply_markup" in got[-1] else None)(fake.sent_to(FORUM)))
+        assert len(parts) >= 2  # a split answer: every part in the question's topic
+        assert [p.get("message_thread_id") for p in parts] == [ASKED_IN] * len(parts)
+        typing = [r for r in fake.calls("sendChatAction") if str(r.params["chat_id"]) == str(FORUM)]
+        assert typing and all(str(r.params.get("message_thread_id")) == str(ASKED_IN) for r in typing)
+
+        more = parts[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        fake.press(5, parts[-1], more)
+        (further,) = (await bot.replies(FORUM, len(parts) + 1))[len(parts) :]
+        assert further["text"].startswith("Weitere Stellen zu") and further["message_thread_id"] == ASKED_IN
+
+        for thread in (POSTS_IN, CLOSED_BY_MESSAGE):
+            (done,) = await bot.say(FORUM, ADMIN, "/subscribe Gletscher Expedition", extra=fake.in_topic(thread))
+            assert done["text"].startswith("✓") and done["message_thread_id"] == thread
+        await new_article(bot, tmp_path, "first")
+        (post,) = [m for m in fake.sent_to(FORUM) if m["text"].startswith("New on")]  # once per chat, by the first match
+        assert post["message_thread_id"] == POSTS_IN
+
+        fake.topics[(FORUM, POSTS_IN)] = "closed"  # the next post there is refused: TOPIC_CLOSED
+        fake.message(FORUM, ADMIN, "", extra={**fake.in_topic(CLOSED_BY_MESSAGE), "text": None, "forum_topic_closed": {}})
+        await bot.wait_for(lambda: len(bot.db.active(FORUM)) < 2)
+        with caplog.at_level(logging.INFO, logger="bot.delivery"):
+            await new_article(bot, tmp_path, "second")
+        assert bot.db.active(FORUM) == []
+        assert len([m for m in fake.sent_to(FORUM) if m["text"].startswith("New on")]) == 1  # nothing new was posted
+        gone = [r for r in caplog.records if getattr(r, "event", None) == "topic_gone"]
+        assert {(r.thread_id, r.ended) for r in gone} >= {(POSTS_IN, 1)}  # type: ignore[attr-defined]
+        assert bot.db.counts().get("dropped", 0) >= 1
