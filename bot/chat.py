@@ -24,7 +24,7 @@ from bot.texts import language_of, text
 from index.bootstrap import Services
 from index.chat_state import ChatState
 from index.domain import Answer
-from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, StoreUnavailable
+from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, Unavailable
 from index.reindex import ReindexProgress
 from index.subscription_db import SubscriptionDB, utcnow
 
@@ -83,7 +83,7 @@ def problem_text(error: NewsbotError, language: str) -> str:
         return text("index_empty", language)
     if isinstance(error, ModelMismatch):
         return text("needs_reindex", language)
-    if isinstance(error, StoreUnavailable):
+    if isinstance(error, Unavailable):
         return text("unavailable", language)
     log.warning("could not answer: %s", error)
     return text("failed", language)

@@ -6,12 +6,16 @@
     │   ├── LoadError            one source could not be read (names the file or URL)
     │   └── NothingToIndex       a reindex found no article in any source (the old index stays)
     ├── ModelError               the embedding model cannot be built or loaded
+    ├── LLMError                 the language model gave no usable written answer (down, slow, malformed)
+    ├── DatabaseUnavailable      the subscription database cannot be reached (NEWSBOT_DATABASE_URL)
+    ├── ReindexRunning           a reindex is already being built (here or by another process)
     └── StoreError               the vector store
         ├── StoreUnavailable     Chroma server down or unreachable
         ├── StoreBusy            another process owns the embedded store
         ├── IndexEmpty           nothing indexed yet
-        ├── ModelMismatch        the index was built with another embedding model
-        └── ReindexRunning       a reindex is already being built (here or by another process)
+        └── ModelMismatch        the index was built with another embedding model
+
+Unavailable = (StoreUnavailable, DatabaseUnavailable): what a user may simply retry later.
 """
 
 
@@ -70,5 +74,16 @@ class NothingToIndex(InputError):
     """A reindex read no article at all; the serving index is kept."""
 
 
-class ReindexRunning(StoreError):
+class ReindexRunning(NewsbotError):
     """Only one reindex at a time; the running one's progress is in the message or its owner."""
+
+
+class LLMError(NewsbotError):
+    """The language model did not give a usable answer (down, slow, refused, malformed)."""
+
+
+class DatabaseUnavailable(NewsbotError):
+    """The subscription database cannot be reached; retrying later may work."""
+
+
+Unavailable = (StoreUnavailable, DatabaseUnavailable)

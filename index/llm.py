@@ -17,16 +17,14 @@ from typing import Any
 
 import httpx
 
-from index.errors import NewsbotError
+from index.errors import LLMError
+
+__all__ = ["LLMClient", "LLMError"]
 
 log = logging.getLogger(__name__)
 
 RETRIES = 2
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-
-
-class LLMError(NewsbotError):
-    """The language model did not give a usable answer (down, slow, refused, malformed)."""
 
 
 class LLMClient:

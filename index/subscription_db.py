@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from index.errors import StoreUnavailable
+from index.errors import DatabaseUnavailable
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -185,7 +185,7 @@ class SubscriptionDB:
         try:
             command.upgrade(config, "head")
         except OperationalError as error:
-            raise StoreUnavailable(f"the subscription database is unavailable ({error.orig}); check NEWSBOT_DATABASE_URL") from error
+            raise DatabaseUnavailable(f"the subscription database is unavailable ({error.orig}); check NEWSBOT_DATABASE_URL") from error
 
     def close(self) -> None:
         self.engine.dispose()
@@ -196,7 +196,7 @@ class SubscriptionDB:
             with self._sessions.begin() as session:
                 yield session
         except OperationalError as error:
-            raise StoreUnavailable(f"the subscription database is unavailable ({error.orig}); try again") from error
+            raise DatabaseUnavailable(f"the subscription database is unavailable ({error.orig}); try again") from error
 
     # --- subscriptions ---------------------------------------------------------------
 

@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, inspect, text
 
 from index import subscribing, topics
 from index.domain import Chunk
-from index.errors import InputError
+from index.errors import DatabaseUnavailable, InputError, NewsbotError, ReindexRunning, StoreError
 from index.subscription_db import CLAIM_TIMEOUT, Base, Subscription, SubscriptionDB
+from tests.servers import free_port
 
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=timezone.utc)
 
@@ -146,3 +147,11 @@ def test_best_passages_need_the_threshold() -> None:
     assert topics.best_passages(np.array([0.0, -1.0], dtype=np.float32), chunks, vectors, min_score=0.5) == []
     post = subscribing.post_for(best)
     assert post["title"] == "T" and post["passages"][0]["paragraph"] == 3  # type: ignore[index]
+
+
+def test_an_unreachable_database_is_its_own_error_not_the_vector_stores() -> None:
+    database = SubscriptionDB(f"postgresql+psycopg://newsbot@127.0.0.1:{free_port()}/newsbot")
+    with pytest.raises(DatabaseUnavailable, match="NEWSBOT_DATABASE_URL") as raised:
+        database.migrate()
+    assert not isinstance(raised.value, StoreError)
+    assert issubclass(ReindexRunning, NewsbotError) and not issubclass(ReindexRunning, StoreError)
