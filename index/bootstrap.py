@@ -11,7 +11,8 @@ from filelock import FileLock
 
 from index import service
 from index.domain import Answer
-from index.embedding import CachedEmbedder, Embedder, SentenceTransformerEmbedder
+from index import embedders
+from index.embedding import CachedEmbedder, Embedder
 from index.errors import StoreUnavailable
 from index.keyword_index import KeywordIndex
 from index.llm import LLMClient
@@ -85,8 +86,9 @@ class Services:
             self.lock = None
 
 
-def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder NEWSBOT_EMBEDDING_MODEL names (see index.embedders); nothing is loaded yet."""
+    return embedders.create(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
 
 
 def build_cached_embedder(settings: Settings) -> CachedEmbedder:

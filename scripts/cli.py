@@ -25,6 +25,7 @@ from index import benchmark, bootstrap, evaluation, health_check, opml, service
 from index import feeds as feed_sources
 from index import reindex as rebuild
 from index.domain import Answer
+from index.embedding import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.llm import LLMClient, LLMError
 from index.settings import Settings
@@ -369,6 +370,8 @@ def bench(
 ) -> None:
     """Measure ingest, question latency and the store at scale; write OUT/benchmarks.md with plots."""
     embedder = bootstrap.build_embedder(settings)
+    if not isinstance(embedder, SentenceTransformerEmbedder):  # the baseline is the model's own encode()
+        fail(f"newsbot bench measures a sentence-transformers model, not {embedder.name}", EXIT_USAGE)
     results = benchmark.run(
         corpus,
         embedder,

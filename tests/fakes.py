@@ -2,55 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Sequence
-
-import numpy as np
-
-_WORD = re.compile(r"\w+")
+from index.hashing_embedder import HashingEmbedder as _Hashing
 
 
-class HashingEmbedder:
-    """Bag of words hashed into a small vector: same words, same direction. No weights needed.
+class HashingEmbedder(_Hashing):
+    """The product's weightless embedder (`hashing:64`), named apart so tests can tell their indexes apart.
 
-    Implements index.embedding.Embedder; good enough to test storage, ids and
-    flows, useless for cross-language retrieval (that is what the real model is for).
+    Good enough to test storage, ids and flows, useless for cross-language retrieval
+    (that is what the real model is for).
     """
 
     def __init__(self, name: str = "test-hashing", dimension: int = 64, max_tokens: int = 200) -> None:
-        self.name = name
-        self._dimension = dimension
-        self._max_tokens = max_tokens
-        self.embedded: list[str] = []  # every passage text embedded, to check nothing is embedded twice
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self._max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return len(_WORD.findall(text))
-
-    def _vector(self, text: str) -> np.ndarray:
-        vector = np.zeros(self._dimension, dtype=np.float32)
-        for word in _WORD.findall(text.lower()):
-            digest = hashlib.md5(word.encode("utf-8")).digest()
-            vector[int.from_bytes(digest[:4], "little") % self._dimension] += 1.0
-        norm = float(np.linalg.norm(vector))
-        if norm == 0:
-            vector[0] = 1.0
-            return vector
-        return vector / norm
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vector(text)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded.extend(texts)
-        if not texts:
-            return np.zeros((0, self._dimension), dtype=np.float32)
-        return np.stack([self._vector(t) for t in texts])
+        super().__init__(name=name, dimension=dimension, max_tokens=max_tokens)

@@ -206,3 +206,15 @@ def test_a_wrong_setting_gives_one_clear_line_and_exit_2(env: Path, monkeypatch:
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
     assert line.startswith(f"Setting {name}: ") and says in line
+
+
+def test_a_weightless_embedder_is_chosen_by_name(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", "hashing:64")
+    monkeypatch.setenv("NEWSBOT_MIN_SCORE", "0.2")  # word-overlap scores run lower than the model's
+    assert run("ingest", str(SEEDS)).exit_code == 0
+    answer = run("ask", "--json", "Außenminister Marco Rubio amerikanische Delegation")
+    assert answer.exit_code == 0 and "Marco Rubio" in json.loads(answer.output)["answer"]
+    assert json.loads(run("stats", "--json").output)["embedding_model"] == "hashing:64"
+    monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", "hashing:lots")
+    broken = run("ask", "Rubio?")
+    assert broken.exit_code == 3 and "hashing:DIM" in broken.output
