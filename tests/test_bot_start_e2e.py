@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding import SentenceTransformerEmbedder
 from tests.bot_process import TOKEN, bot_environment
 from tests.fake_telegram import ApiError, FakeTelegram, serve
 from tests.servers import free_port, stop
@@ -31,12 +30,11 @@ def wait_for_log(log_path: Path, text: str, count: int, process: subprocess.Pope
         time.sleep(0.1)
 
 
-def test_serve_waits_for_an_unreachable_then_failing_api_and_then_serves(
-    tmp_path: Path, model_cache: Path, real_embedder: SentenceTransformerEmbedder
-) -> None:
+def test_serve_waits_for_an_unreachable_then_failing_api_and_then_serves(tmp_path: Path, model_cache: Path) -> None:
     port = free_port()
     fake = FakeTelegram(TOKEN)
-    env = bot_environment(f"http://127.0.0.1:{port}/bot", tmp_path / "data", model_cache)
+    # The model is not the point here: the weightless embedder keeps the bot's start light.
+    env = bot_environment(f"http://127.0.0.1:{port}/bot", tmp_path / "data", model_cache, NEWSBOT_EMBEDDING_MODEL="hashing:64")
     log_path = tmp_path / "bot.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
