@@ -73,6 +73,14 @@ def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.bot_data["state"]  # type: ignore[no-any-return]
 
 
+def subscription_db(context: ContextTypes.DEFAULT_TYPE) -> SubscriptionDB:
+    """The subscription database, open once the bot has started (post_init)."""
+    db = state(context).subscriptions
+    if db is None:
+        raise RuntimeError("the subscription database is not open")
+    return db
+
+
 def problem_text(error: NewsbotError, language: str) -> str:
     """What the user reads when a question cannot be answered."""
     if isinstance(error, QuestionError):

@@ -17,24 +17,16 @@ from telegram.ext import ContextTypes
 
 from bot import admin_formatting, subscriptions
 from bot.admin import admin_only
-from bot.chat import reply, state, topic_of, user_language
+from bot.chat import reply, state, subscription_db, topic_of, user_language
 from bot.formatting import escape
 from bot.texts import text
 from index import feeds, opml
 from index.errors import NewsbotError
 from index.loading import USER_AGENT
-from index.subscription_db import SubscriptionDB
 
 log = logging.getLogger(__name__)
 
 MAX_OPML_BYTES = 1_000_000
-
-
-def _db(context: ContextTypes.DEFAULT_TYPE) -> SubscriptionDB:
-    db = state(context).subscriptions
-    if db is None:
-        raise RuntimeError("the subscription database is not open")
-    return db
 
 
 @admin_only
@@ -48,7 +40,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(update, context, text("feed_usage", user_language(update)))
         return
     services = state(context).services
-    found = await asyncio.to_thread(feeds.listing, _db(context), services.store)
+    found = await asyncio.to_thread(feeds.listing, subscription_db(context), services.store)
     await reply(update, context, admin_formatting.feed_list(found, user_language(update)))
 
 
@@ -62,7 +54,7 @@ async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, context, await _add(context, args[1], language))
     elif action == "remove" and len(args) == 2 and args[1].lstrip("#").isdigit():
         try:
-            url = await asyncio.to_thread(feeds.remove, int(args[1].lstrip("#")), _db(context))
+            url = await asyncio.to_thread(feeds.remove, int(args[1].lstrip("#")), subscription_db(context))
         except NewsbotError as error:
             await reply(update, context, text("feed_not_removed", language, reason=escape(str(error))))
             return
@@ -76,7 +68,7 @@ async def _add(context: ContextTypes.DEFAULT_TYPE, url: str, language: str) -> s
     services, bot_state = state(context).services, state(context)
     try:
         with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-            count = await asyncio.to_thread(feeds.add, url, services.embedder, services.store, _db(context), client, bot_state.clock())
+            count = await asyncio.to_thread(feeds.add, url, services.embedder, services.store, subscription_db(context), client, bot_state.clock())
     except NewsbotError as error:
         reason = error.reason if hasattr(error, "reason") else str(error)
         return text("feed_not_added", language, reason=escape(reason))
@@ -88,7 +80,7 @@ async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    urls = [feed.url for feed in await asyncio.to_thread(_db(context).feed_list)]
+    urls = [feed.url for feed in await asyncio.to_thread(subscription_db(context).feed_list)]
     document = InputFile(opml.document(urls), filename="newsbot-feeds.opml")
     caption = text("opml_caption", user_language(update), count=len(urls))
     await context.bot.send_document(chat.id, document, caption=caption, message_thread_id=topic_of(update))
@@ -112,7 +104,7 @@ async def opml_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, text("opml_problem", language, name=name, reason="it is larger than 1 MB"))
         return
     data = bytes(await (await message.document.get_file()).download_as_bytearray())
-    db, now = _db(context), state(context).clock()
+    db, now = subscription_db(context), state(context).clock()
     try:
         urls = opml.feed_urls(data)
     except NewsbotError as error:

@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import delivery, subscription_formatting
 from bot.formatting import escape
-from bot.chat import BotState, reply, state, topic_of, user_language
+from bot.chat import BotState, reply, state, subscription_db, topic_of, user_language
 from bot.texts import text
 from index import feeds, subscribing
 from index.errors import InputError, NewsbotError
@@ -32,13 +32,6 @@ log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 DELIVER_EVERY_SECONDS = 10.0
-
-
-def _db(context: ContextTypes.DEFAULT_TYPE) -> SubscriptionDB:
-    db = state(context).subscriptions
-    if db is None:
-        raise RuntimeError("the subscription database is not open")
-    return db
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         created_by=update.effective_user.id if update.effective_user else None,
     )
     try:
-        saved = await asyncio.to_thread(_db(context).add, subscription)
+        saved = await asyncio.to_thread(subscription_db(context).add, subscription)
     except NewsbotError as error:
         await reply(update, context, text("subscribe_problem", language, reason=escape(str(error))))
         return
@@ -144,7 +137,7 @@ async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TY
     target = await _target(update, context, list(context.args or []))
     if target is None:
         return
-    found = await asyncio.to_thread(_db(context).active, target.chat_id)
+    found = await asyncio.to_thread(subscription_db(context).active, target.chat_id)
     message, markup = subscription_formatting.subscription_list(found, target.label, user_language(update))
     await reply(update, context, message, markup=markup)
 
@@ -156,7 +149,7 @@ async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     if target is None:
         return
     rest = args[1:] if args and _is_channel_ref(args[0]) else args
-    db = _db(context)
+    db = subscription_db(context)
     if not rest:
         await subscriptions_command(update, context)
         return
@@ -187,7 +180,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer()
     language = user_language(update)
     number = int(query.data.removeprefix("unsub:"))
-    db = _db(context)
+    db = subscription_db(context)
     found = await asyncio.to_thread(db.get, number)
     chat = update.effective_chat
     if found is None or chat is None:
@@ -209,7 +202,7 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if change is None or state(context).subscriptions is None:
         return
     if change.new_chat_member.status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
-        ended = await asyncio.to_thread(_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        ended = await asyncio.to_thread(subscription_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
         chats = state(context).chats
         if chats is not None:
             await asyncio.to_thread(chats.forget, change.chat.id)
@@ -221,7 +214,7 @@ async def topic_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     if message is None or message.message_thread_id is None or state(context).subscriptions is None:
         return
-    await delivery.topic_gone(_db(context), message.chat.id, message.message_thread_id, "forum topic closed")
+    await delivery.topic_gone(subscription_db(context), message.chat.id, message.message_thread_id, "forum topic closed")
 
 
 # --- jobs -------------------------------------------------------------------------------

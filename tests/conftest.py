@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from index.bootstrap import build_embedder
 from index.embedding import SentenceTransformerEmbedder
 from index.settings import Settings
 from index.store import VectorStore, open_client
+from index.subscription_db import SubscriptionDB
 from tests.fakes import HashingEmbedder
 from tests.servers import chroma_server
 
@@ -68,6 +70,28 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
     yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
+    """A migrated subscription database: SQLite (the default) and PostgreSQL (shared by several bot processes).
+
+    Each PostgreSQL test gets a database of its own on the session's server.
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'newsbot.db'}"
+    else:
+        base = request.getfixturevalue("postgres")
+        name = f"t{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = base.replace("/postgres?", f"/{name}?", 1)
+    database = SubscriptionDB(url)
+    database.migrate()
+    yield database
+    database.close()
 
 
 @pytest.fixture(params=["embedded", "server"])

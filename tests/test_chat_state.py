@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import uuid
 
-import pytest
-from sqlalchemy import create_engine, text
 
 from index.chat_state import RECENT_QUESTIONS, ChatState
 from index.subscription_db import SubscriptionDB
@@ -23,25 +18,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
-    """SQLite (one process) and PostgreSQL (the database several bot processes share)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'state.db'}"
-    else:
-        base = request.getfixturevalue("postgres")
-        name = f"t{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = base.replace("/postgres?", f"/{name}?", 1)
-    database = SubscriptionDB(url)
-    database.migrate()
-    yield database
-    database.close()
 
 
 def test_a_question_is_found_by_its_key_in_its_chat_only_and_on_another_connection(db: SubscriptionDB) -> None:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from index import subscribing, topics
 from index.domain import Chunk
@@ -21,25 +18,6 @@ from index.subscription_db import CLAIM_TIMEOUT, Base, Subscription, Subscriptio
 from tests.servers import free_port
 
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubscriptionDB]:
-    """The same tests on SQLite (the default) and PostgreSQL (shared by several bot processes)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'subs.db'}"
-    else:
-        base = request.getfixturevalue("postgres")
-        name = f"t{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = base.replace("/postgres?", f"/{name}?", 1)
-    database = SubscriptionDB(url)
-    database.migrate()
-    yield database
-    database.close()
 
 
 def test_the_migrations_build_exactly_the_models_schema(db: SubscriptionDB) -> None:
