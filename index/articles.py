@@ -7,7 +7,9 @@ dates always either right or absent.
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from index import language
 from index.domain import Article, stable_hash
@@ -54,10 +56,12 @@ def build_article(
     url: str | None = None,
     published: str | None = None,
     lang: str | None = None,
+    source_name: str | None = None,
 ) -> Article:
     """An Article with a plain-text title (a shortened first paragraph if it has none).
 
-    Raises LoadError when there is no text.
+    `source_name` is who published it (a feed's or site's title); without one, the
+    document's host or file name (see `name_of`). Raises LoadError when there is no text.
     """
     paragraphs = [p for p in paragraphs if p.strip()]
     if not paragraphs:
@@ -70,7 +74,20 @@ def build_article(
         url=absolute_url(url),
         published=published,
         language=(lang or "").strip().lower()[:2] or language.detect(sample),
+        source_name=(plain_text(source_name or "") or name_of(source))[:200],
     )
+
+
+def name_of(source: str) -> str:
+    """A document's name for people: a web address's host ("zeit.de"), a file's name ("000_x.txt").
+
+    Identities scoped inside a feed or file ("feed.xml#guid") name the feed or file.
+    """
+    document = source.split("#", 1)[0]
+    if document.startswith(("http://", "https://")):
+        host = urllib.parse.urlsplit(document).hostname or document
+        return host.removeprefix("www.")
+    return PurePath(document).name or document
 
 
 @dataclass

@@ -9,7 +9,7 @@ version may have stored into a valid Chunk (unknown types become "missing").
 Documented metadata (all scalars; Chroma refuses None, so missing values are left out):
     article_id str · position int ≥ 0 · paragraph int ≥ 1 · title str · source str
     url str (http/https) · published str "YYYY-MM-DD" · language str (ISO 639-1/-3)
-    origin str · indexed str (ISO 8601 time, set by the store)
+    origin str · source_name str (≤ 200 characters) · indexed str (ISO 8601 time, set by the store)
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "published": lambda v: bool(_DATE.match(v)),
         "language": lambda v: bool(_LANGUAGE.match(v)),
         "origin": lambda v: True,
+        "source_name": lambda v: len(v) <= 200,
     }
     for key, valid in optional.items():
         value = getattr(chunk, key)
@@ -79,6 +80,7 @@ def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
         published=optional("published", _DATE),
         language=optional("language", _LANGUAGE),
         origin=origin_of(meta),
+        source_name=optional("source_name"),
     )
 
 

@@ -27,6 +27,7 @@ class Article:
     published: str | None = None  # ISO 8601 date, "2025-10-16"
     language: str | None = None
     origin: str | None = None  # the file, folder, feed or URL it was read from, as configured
+    source_name: str | None = None  # who published it, for people: a feed's or site's title, else the file name
     partial: bool = False  # only a summary (a feed entry without content); the text is at `url`
 
     @property
@@ -48,6 +49,7 @@ class Chunk:
     published: str | None = None
     language: str | None = None
     origin: str = ""  # see Article.origin; /sources and /forget group by it
+    source_name: str | None = None  # see Article.source_name
 
     @property
     def id(self) -> str:

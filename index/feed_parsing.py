@@ -23,7 +23,7 @@ from index.articles import SourceResult, absolute_url, build_article, scoped_ide
 from index.dates import read_feed_date
 from index.domain import Article
 from index.errors import LoadError
-from index.plain_text import html_paragraphs
+from index.plain_text import html_paragraphs, plain_text
 
 
 def parse_feed(text: str, source: str, url: str | None = None) -> SourceResult:
@@ -37,12 +37,13 @@ def parse_feed(text: str, source: str, url: str | None = None) -> SourceResult:
         raise LoadError(source, f"not a readable RSS/Atom feed ({broken or 'it has no entries'})")
     base = url or absolute_url(parsed.feed.get("link"))
     feed_language = parsed.feed.get("language")
+    feed_name = plain_text(str(parsed.feed.get("title") or "")) or None
     result = SourceResult(source)
     first_entry_of: dict[str, int] = {}
     for number, entry in enumerate(parsed.entries, start=1):
         where = f"{source} entry {number}"
         try:
-            article, date_problem = entry_to_article(entry, source, where, base, feed_language)
+            article, date_problem = entry_to_article(entry, source, where, base, feed_language, feed_name)
         except LoadError as error:
             result.errors.append(error)
             continue
@@ -62,7 +63,12 @@ def parse_feed(text: str, source: str, url: str | None = None) -> SourceResult:
 
 
 def entry_to_article(
-    entry: Any, feed: str, where: str, base: str | None = None, feed_language: str | None = None
+    entry: Any,
+    feed: str,
+    where: str,
+    base: str | None = None,
+    feed_language: str | None = None,
+    feed_name: str | None = None,
 ) -> tuple[Article, str | None]:
     """A feed entry's title, link, date and content (or summary) as an article, and a date problem if any."""
     html = ""
@@ -88,7 +94,7 @@ def entry_to_article(
         identity = scoped_identity(feed, link or str(entry.get("link")), title, reading.iso or "")
     else:
         identity = scoped_identity(feed, title, *paragraphs)
-    article = build_article(identity, title, paragraphs, link, reading.iso, language)
+    article = build_article(identity, title, paragraphs, link, reading.iso, language, feed_name)
     return dataclasses.replace(article, partial=not entry.get("content")), reading.problem
 
 

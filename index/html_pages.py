@@ -43,6 +43,7 @@ class Page:
     url: str | None
     date: str | None
     language: str | None
+    site: str | None  # the site's own name (og:site_name and the like), if it states one
 
 
 def read_page(html: str, url: str | None) -> Page | None:
@@ -64,6 +65,7 @@ def read_page(html: str, url: str | None) -> Page | None:
         url=getattr(document, "url", None),
         date=getattr(document, "date", None),
         language=getattr(document, "language", None),
+        site=getattr(document, "sitename", None),
     )
 
 

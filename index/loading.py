@@ -230,8 +230,12 @@ def _parse_html(text: str, source: str, url: str | None) -> Article:
         title, body = title_and_body(paragraphs, "")
         return build_article(source, title, body, url=url)
     language = (page.language or "")[:2] or None
+    site = page.site
+    if site and url and site.lower() in {httpx.URL(url).netloc.decode("ascii").lower(), httpx.URL(url).host.lower()}:
+        site = None  # trafilatura's stand-in for a page that states no name: named by its host below
     return build_article(
-        source, page.title, page.paragraphs, url=url or page.url, published=read_date(page.date).iso, lang=language
+        source, page.title, page.paragraphs, url=url or page.url, published=read_date(page.date).iso, lang=language,
+        source_name=site,
     )
 
 
@@ -304,7 +308,9 @@ def record_to_article(record: object, where: str, source: str, number: int) -> t
     else:
         identity = scoped_identity(source, valid.title or "", *paragraphs)
     try:
-        article = build_article(identity, valid.title or "", paragraphs, valid.url, reading.iso, valid.language)
+        article = build_article(
+            identity, valid.title or "", paragraphs, valid.url, reading.iso, valid.language, valid.source_name
+        )
     except LoadError as error:
         raise LoadError(where, f"skipped: {error.reason}") from error
     return article, reading.problem

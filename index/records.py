@@ -41,11 +41,21 @@ def _json_type(value: Any) -> str:
 OptionalText = Annotated[str | None, BeforeValidator(_text_or_none)]
 
 
+def _publisher(value: Any) -> Any:
+    """Who published it: text, or an object with a "name" (NewsAPI's {"id": …, "name": …}).
+
+    Only a display name, so any other shape counts as missing rather than spoiling the record.
+    """
+    if isinstance(value, dict):
+        value = value.get("name")
+    return value.strip() or None if isinstance(value, str) else None
+
+
 class ArticleRecord(BaseModel):
     """One article in a JSON file or JSONL line; only `text` is required.
 
     Accepted names: text|content|body, title|headline, url|link, published|date|
-    published_at|pubDate, language|lang, id|guid.
+    published_at|pubDate, language|lang, id|guid, source|site|publisher|outlet (who published it).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -56,6 +66,9 @@ class ArticleRecord(BaseModel):
     published: Any = Field(None, validation_alias=AliasChoices("published", "date", "published_at", "pubDate"))
     language: OptionalText = Field(None, validation_alias=AliasChoices("language", "lang"))
     id: OptionalText = Field(None, validation_alias=AliasChoices("id", "guid"))
+    source_name: Annotated[str | None, BeforeValidator(_publisher)] = Field(
+        None, validation_alias=AliasChoices("source", "site", "publisher", "outlet")
+    )
 
     @field_validator("text")
     @classmethod

@@ -171,6 +171,7 @@ def chunk_article(article: Article, max_tokens: int, count_tokens: TokenCounter)
                     published=article.published,
                     language=article.language,
                     origin=article.origin or article.source,
+                    source_name=article.source_name,
                 )
             )
     return chunks

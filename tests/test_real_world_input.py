@@ -514,3 +514,38 @@ def test_html_in_a_record_is_stripped_but_prose_brackets_stay(tmp_path: Path) ->
     path.write_text(json.dumps({"title": "T", "text": text}) + "\n", encoding="utf-8")
     (article,) = read_source(str(path)).articles
     assert article.paragraphs == (DE, "Das „<Katz-und-Maus-Spiel>“ geht weiter & 1 < 2, sagte er.")
+
+
+# --- who published it -----------------------------------------------------------------------------------
+
+
+def test_each_article_knows_its_source_by_name(tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder) -> None:
+    feed = tmp_path / "kurier.xml"
+    feed.write_text(rss(item("A", DE, "https://n.example/a")).replace("<title>Kurier</title>", "<title>Der &lt;b&gt;Kurier&lt;/b&gt;</title>"), encoding="utf-8")
+    plain = tmp_path / "meldung.txt"
+    plain.write_text(f"{DE}\n{DE2}\n", encoding="utf-8")
+    records = tmp_path / "export.jsonl"
+    records.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": 1, "text": EN, "source": {"id": "zeit", "name": "Zeit Online"}},  # NewsAPI's shape
+                {"id": 2, "text": RU, "publisher": "Ведомости"},
+                {"id": 3, "text": CS, "source": ["odd"]},  # not a name: the file's name instead, the record kept
+            ]
+        ),
+        encoding="utf-8",
+    )
+    routes = Routes()
+    routes.add("/artikel", page("Brücke", [DE, DE2]).replace("<head>", '<head><meta property="og:site_name" content="Elbkurier">'))
+    routes.add("/ohne-name", page("Brücke", [DE, DE2]))
+    with http_server(routes) as base:
+        named = {a.title: a.source_name for a in read_source(f"{base}/artikel").articles}
+        host = read_source(f"{base}/ohne-name").articles[0].source_name
+    assert named == {"Brücke": "Elbkurier"}
+    assert host == "127.0.0.1"
+    assert [a.source_name for a in read_source(str(feed)).articles] == ["Der Kurier"]
+    assert read_source(str(plain)).articles[0].source_name == "meldung.txt"
+    assert [a.source_name for a in read_source(str(records)).articles] == ["Zeit Online", "Ведомости", "export.jsonl"]
+    ingest([str(feed)], fake_embedder, store)  # kept through the store
+    assert ask("Stadtrat Brücke Mulde", fake_embedder, store, k=1, min_score=-1.0).passages[0].chunk.source_name == "Der Kurier"
