@@ -22,11 +22,24 @@ from index.splitting import normalize_space
 
 MIN_PAGE_CHARS = 40  # less is a menu or an error page, not an article
 
-_FURNITURE_TAGS = ("dialog", "nav", "aside", "form", "button", "noscript", "template", "iframe")
-_UNLIKELY = re.compile(
+_DECLARED_TAGS = ("dialog", "nav", "button", "noscript", "template", "iframe")
+_NAMED_TAGS = ("aside", "form")
+# An element holding the page's main heading, or (for names that only usually mean furniture) this
+# share of its text, is the article's wrapper whatever its name says ("layout--has-sidebar", an
+# ASP.NET page inside one <form>): it stays. aria-hidden is not read: pages saved with a modal open
+# mark their whole body so.
+WRAPPER_SHARE = 0.5
+# Names that never wrap an article (a consent layer, a newsletter box) ...
+_NEVER_ARTICLE = re.compile(
     r"cookie|consent|gdpr|privacy|\bcmp|onetrust|didomi|usercentrics|newsletter|subscribe|signup|sign-up|"
-    r"paywall|modal|popup|pop-up|overlay|banner|sidebar|related|recommend|most-read|mostread|trending|"
-    r"promo|advert|\bad-|\bads\b|sponsor|share|social|comment|footer|breadcrumb|menu|masthead|skip-link",
+    r"paywall|modal|popup|pop-up|overlay",
+    re.IGNORECASE,
+)
+# ... and names that usually mark furniture but also turn up on layout wrappers ("layout--has-sidebar",
+# "js-share-container"): such an element is kept when it holds most of the page's text.
+_USUALLY_FURNITURE = re.compile(
+    r"banner|sidebar|related|recommend|most-read|mostread|trending|promo|advert|\bad-|\bads\b|sponsor|"
+    r"share|social|comment|footer|breadcrumb|menu|masthead|skip-link",
     re.IGNORECASE,
 )
 # A class or id token that names the article itself ("article", "story-body") protects an element.
@@ -83,11 +96,16 @@ def _without_furniture(html: str) -> str | None:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return None
+    body = root.find("body")
+    page_chars = len(_text(body if body is not None else root))
     doomed = []
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag in _KEEP_TAGS:
             continue
-        if _is_furniture(element):
+        named = _named_furniture(element)
+        if _declared_furniture(element) or named == "never-article" and not _holds_the_heading(element):
+            doomed.append(element)
+        elif named == "usually" and not _holds_the_heading(element) and not _holds_most_text(element, page_chars):
             doomed.append(element)
     for element in doomed:
         if element.getparent() is not None:
@@ -95,12 +113,35 @@ def _without_furniture(html: str) -> str | None:
     return str(lxml.html.tostring(root, encoding="unicode"))
 
 
-def _is_furniture(element: lxml.html.HtmlElement) -> bool:
-    if element.tag in _FURNITURE_TAGS:
+def _text(element: lxml.html.HtmlElement) -> str:
+    return " ".join(str(element.text_content()).split())
+
+
+def _holds_the_heading(element: lxml.html.HtmlElement) -> bool:
+    """The article's heading or its semantic container is inside: the element wraps the article."""
+    return any(element.find(f".//{tag}") is not None for tag in ("h1", "article", "main"))
+
+
+def _holds_most_text(element: lxml.html.HtmlElement, page_chars: int) -> bool:
+    return page_chars > 0 and len(_text(element)) >= WRAPPER_SHARE * page_chars
+
+
+def _declared_furniture(element: lxml.html.HtmlElement) -> bool:
+    """Furniture by the page's own declaration: a dialog, a modal, hidden, navigation."""
+    if element.tag in _DECLARED_TAGS:
         return True
-    if element.get("role") in {"dialog", "alertdialog", "navigation", "banner", "complementary", "contentinfo"}:
+    if element.get("role") in {"dialog", "alertdialog", "navigation"}:
         return True
-    if element.get("aria-modal") == "true" or element.get("hidden") is not None or element.get("aria-hidden") == "true":
-        return True
+    return element.get("aria-modal") == "true" or element.get("hidden") is not None
+
+
+def _named_furniture(element: lxml.html.HtmlElement) -> str | None:
+    """"never-article" or "usually" furniture by the name the site gave it or its kind (a form, an aside)."""
     tokens = f"{element.get('class', '')} {element.get('id', '')}".split()
-    return any(_UNLIKELY.search(t) for t in tokens) and not any(_LIKELY.match(t) for t in tokens)
+    if any(_LIKELY.match(t) for t in tokens):
+        return None
+    if any(_NEVER_ARTICLE.search(t) for t in tokens):
+        return "never-article"
+    if element.tag in _NAMED_TAGS or element.get("role") in {"banner", "complementary", "contentinfo"}:
+        return "usually"
+    return "usually" if any(_USUALLY_FURNITURE.search(t) for t in tokens) else None

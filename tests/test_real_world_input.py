@@ -549,3 +549,25 @@ def test_each_article_knows_its_source_by_name(tmp_path: Path, store: VectorStor
     assert [a.source_name for a in read_source(str(records)).articles] == ["Zeit Online", "Ведомости", "export.jsonl"]
     ingest([str(feed)], fake_embedder, store)  # kept through the store
     assert ask("Stadtrat Brücke Mulde", fake_embedder, store, k=1, min_score=-1.0).passages[0].chunk.source_name == "Der Kurier"
+
+
+FOOTER = '<div class="site-footer"><p>Impressum: Elbkurier Verlag GmbH, Dresden. Alle Rechte vorbehalten, Nachdruck nur mit Genehmigung der Redaktion.</p></div>'
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        f'<div class="layout--has-sidebar"><h1>Markthalle</h1><p>{DE}</p><p>{DE2}</p></div>',
+        f'<div class="c-article__body js-share-container"><p>{DE}</p><p>{DE2}</p></div>',
+        f'<form id="aspnetForm" action="/x"><div class="page"><h1>Markthalle</h1><p>{DE}</p><p>{DE2}</p></div></form>',
+        f'<div aria-hidden="true"><h1>Markthalle</h1><p>{DE}</p><p>{DE2}</p></div><div role="dialog" aria-modal="true"><p>{CONSENT}</p></div>',
+    ],
+)
+def test_an_article_inside_a_wrapper_named_like_furniture_is_kept(wrapped: str) -> None:
+    routes = Routes()
+    routes.add("/artikel", f"<!doctype html><html><head><title>Markthalle</title></head><body>{wrapped}{FOOTER}</body></html>")
+    with http_server(routes) as base:
+        (article,) = read_source(f"{base}/artikel").articles
+    text = " ".join(article.paragraphs)
+    assert DE in text and DE2 in text
+    assert "Einwilligung" not in text
