@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 EARLIEST = date(1900, 1, 1)
+EARLIEST_EPOCH = date(1980, 1, 1)  # 0, -5 or 5 seconds are unset time stamps, not news from 1970
 FUTURE_SLACK = timedelta(days=2)  # time zones and scheduled posts
 _EPOCH_MS_FROM = 100_000_000_000  # larger numbers are milliseconds (seconds would be year 5138+)
 _DIGITS = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -140,6 +141,8 @@ def _epoch(number: float, today: date) -> DateReading:
         moment = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return DateReading(None, f"{number:g} is not a date (neither epoch seconds nor milliseconds)")
+    if moment.date() < EARLIEST_EPOCH:
+        return DateReading(None, f"{number:g} reads as {moment.date().isoformat()}, an unset time stamp rather than a date")
     return _plausible(moment.date(), f"{number:g}", today)
 
 

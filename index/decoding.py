@@ -33,6 +33,13 @@ _XML_PROLOG = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _SNIFF_BYTES = 4096
+# What detection may choose from: the encodings news sites and feeds actually use. Left to itself,
+# charset-normalizer reads a short Latin-1 text as cp775 or mac_roman.
+DETECTABLE = (
+    "utf_8", "utf_16", "utf_32", "cp1252", "iso8859_15", "latin_1", "cp1250", "iso8859_2", "cp1251",
+    "koi8_r", "koi8_u", "iso8859_5", "cp1253", "iso8859_7", "cp1254", "iso8859_9", "cp1257", "iso8859_13",
+    "cp1255", "cp1256", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr",
+)
 # WHATWG: these labels decode as windows-1252 (the C1 range holds quotes and dashes there).
 _WINDOWS_1252_ALIASES = {"latin_1", "iso8859_1", "ascii"}
 
@@ -100,9 +107,13 @@ def decode(data: bytes, source: str, content_type: str = "") -> Decoded:
             return _checked(data.decode("utf-8"), "utf-8", "utf-8", source)
         except UnicodeDecodeError:
             pass
-    best = charset_normalizer.from_bytes(data).best()
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(DETECTABLE)).best()
     if best is None or _looks_binary(data) and not best.encoding.startswith("utf_16") and not best.encoding.startswith("utf_32"):
         raise LoadError(source, "this is binary data, not a text article")
+    if b"\xa4" in data and "¤" in str(best) and not re.search(rb"[\x80-\x9f]", data):
+        # 0xA4 is "¤" in Latin-1 and the Windows code pages but "€" in Latin-9 (ISO-8859-15), whose
+        # 0x80-0x9F are unused; news text holds euros, not currency signs: read as ISO-8859-15.
+        return _checked(data.decode("iso8859_15"), "iso8859_15", "detected", source)
     return _checked(str(best), best.encoding, "detected", source)
 
 

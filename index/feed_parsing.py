@@ -5,8 +5,8 @@
   from a file, against the channel's own absolute link; a link that stays relative is
   dropped rather than shown.
 - Identity: scoped to the feed, so two sites' `/article/1` never meet, and taken from
-  the entry's guid/id, else its link with title and date, else its content: entries
-  that share a link (a live blog) stay apart. Entries that share an id are merged,
+  the entry's guid/id, else its link with title and time stamp as written, else its
+  content: entries that share a link (a live blog) stay apart. Entries that share an id are merged,
   and the result says so.
 - Titles and authors are plain text (index.plain_text); dates per index.dates.
 """
@@ -81,8 +81,9 @@ def entry_to_article(
     link = _resolved(entry.get("link"), base)
     language = entry.get("language") or feed_language
     # dict.get: feedparser's own get() maps missing "updated*" keys to "published*" with a DeprecationWarning.
+    raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "").strip()
     reading = read_feed_date(
-        dict.get(entry, "published") or dict.get(entry, "updated"),
+        raw_date,
         dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"),
         [language[:2]] if language else None,
     )
@@ -91,7 +92,8 @@ def entry_to_article(
     if guid:
         identity = scoped_identity(feed, guid)
     elif link or entry.get("link"):
-        identity = scoped_identity(feed, link or str(entry.get("link")), title, reading.iso or "")
+        # A live blog's entries share link and title: the full time stamp (not only the day) tells them apart.
+        identity = scoped_identity(feed, link or str(entry.get("link")), title, raw_date)
     else:
         identity = scoped_identity(feed, title, *paragraphs)
     article = build_article(identity, title, paragraphs, link, reading.iso, language, feed_name)

@@ -45,6 +45,7 @@ class FeedRead:
     backlog: bool
     etag: str | None = None
     modified: str | None = None
+    previous_read: datetime | None = None  # the last successful read before this one
 
 
 def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> FeedRead | None:
@@ -84,7 +85,9 @@ def poll(url: str, db: SubscriptionDB, client: httpx.Client, now: datetime) -> F
         return None
     if response.status_code == 304:
         return FeedRead(url, [], backlog=False, etag=state.etag, modified=state.modified)
-    return FeedRead(url, articles, first, response.headers.get("etag"), response.headers.get("last-modified"))
+    return FeedRead(
+        url, articles, first, response.headers.get("etag"), response.headers.get("last-modified"), previous_read=state.last_ok
+    )
 
 
 def done(read: FeedRead, db: SubscriptionDB, now: datetime) -> None:
@@ -131,7 +134,7 @@ def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: Subsc
         return []
     done(read, db, now)
     ids = [a.id for a in read.articles]
-    if read.backlog or _all_renamed(ids, known):
+    if read.backlog or _all_renamed(read.articles, known, read.previous_read):
         db.mark_seen(ids)
         log.info(
             "%s: %d articles indexed, not posted",
@@ -143,13 +146,19 @@ def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: Subsc
     return ids
 
 
-def _all_renamed(ids: Sequence[str], known: dict[str, set[str]]) -> bool:
-    """A feed read before whose every entry (of several) is unknown: its ids changed, not its news.
+def _all_renamed(articles: Sequence[Article], known: dict[str, set[str]], previous_read: datetime | None) -> bool:
+    """A feed read before whose every entry (of several) is unknown, none dated since that read:
+    its ids changed, not its news.
 
     That happens once after an upgrade that changed how entries are identified, or when a
-    feed re-publishes its items under new guids; posting them would repeat old news.
+    feed re-publishes its items under new guids; posting them would repeat old news. A busy
+    feed whose items all turned over between two polls has entries dated since the last read
+    (dates are days: the day of the last read counts), so its news is posted as usual.
     """
-    return len(ids) > 1 and not any(i in known for i in ids)
+    if len(articles) <= 1 or any(a.id in known for a in articles) or previous_read is None:
+        return False
+    since = previous_read.date().isoformat()
+    return not any(a.published is not None and a.published >= since for a in articles)
 
 
 def check(url: str, client: httpx.Client) -> FeedRead:

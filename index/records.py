@@ -41,6 +41,13 @@ def _json_type(value: Any) -> str:
 OptionalText = Annotated[str | None, BeforeValidator(_text_or_none)]
 
 
+def _prose(value: Any) -> Any:
+    """An article's text is text: a number there is a broken export, not an article."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"expected the article's text, got the number {value}")
+    return _text_or_none(value)
+
+
 def _publisher(value: Any) -> Any:
     """Who published it: text, or an object with a "name" (NewsAPI's {"id": …, "name": …}).
 
@@ -60,7 +67,9 @@ class ArticleRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    text: OptionalText = Field(None, validation_alias=AliasChoices("text", "content", "body"), validate_default=True)
+    text: Annotated[str | None, BeforeValidator(_prose)] = Field(
+        None, validation_alias=AliasChoices("text", "content", "body"), validate_default=True
+    )
     title: OptionalText = Field(None, validation_alias=AliasChoices("title", "headline"))
     url: OptionalText = Field(None, validation_alias=AliasChoices("url", "link"))
     published: Any = Field(None, validation_alias=AliasChoices("published", "date", "published_at", "pubDate"))

@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     @classmethod
     def _bot_api_url(cls, value: str) -> str:
         """The base URL as python-telegram-bot wants it (ending in /bot), from the forms people write."""
-        url = value.strip().rstrip("/")
+        url = value.strip().rstrip("/") or "https://api.telegram.org/bot"  # set but empty: the default
         try:
             parts = urlsplit(url)
             port = parts.port  # raises ValueError for a port that is not a number in range

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from index import feeds
+from index.domain import stable_hash
 from index.settings import Settings
 from index.store import VectorStore
 from index.subscription_db import SubscriptionDB
@@ -104,17 +105,34 @@ def test_articles_that_could_not_be_indexed_are_read_again(
 def test_a_known_feed_whose_entries_all_got_new_ids_is_not_posted_again(
     db: SubscriptionDB, store: VectorStore, fake_embedder: HashingEmbedder
 ) -> None:
+    later = NOW + timedelta(days=2)  # the items are dated NOW: older than these reads
+    routes = Routes()
+    with http_server(routes) as base, httpx.Client() as client:
+        feed = NewsFeed(routes, base)
+        feed.add("gletscher", *GLACIER)
+        feed.add("stahl", *STEEL)
+        assert feeds.poll_and_index([feed.url], fake_embedder, store, db, client, later) == []  # backlog
+        # The same items under new guids (a feed re-published, or ids from an older Newsbot): old news.
+        feed.items = [i.replace("<guid>", "<guid>v2-") for i in feed.items]
+        feed.publish()
+        assert feeds.poll_and_index([feed.url], fake_embedder, store, db, client, later + timedelta(minutes=15)) == []
+        # One new entry beside known ones is news as always, and only it.
+        feed.add("neu", "Neue Meldung", [GLACIER[1][0] + " Neu."])
+        news = feeds.poll_and_index([feed.url], fake_embedder, store, db, client, later + timedelta(minutes=30))
+        assert db.unseen(news) == [stable_hash(f"{feed.url}#{base}/news/neu.html")]  # the entry's guid is its link
+
+
+def test_a_busy_feed_whose_items_all_turned_over_is_still_news(
+    db: SubscriptionDB, store: VectorStore, fake_embedder: HashingEmbedder
+) -> None:
     routes = Routes()
     with http_server(routes) as base, httpx.Client() as client:
         feed = NewsFeed(routes, base)
         feed.add("gletscher", *GLACIER)
         feed.add("stahl", *STEEL)
         assert feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW) == []  # backlog
-        # The same items under new guids (a feed re-published, or ids from an older Newsbot): old news.
-        feed.items = [i.replace("<guid>", "<guid>v2-") for i in feed.items]
-        feed.publish()
-        assert feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=15)) == []
-        # One new entry beside known ones is news as always.
-        feed.add("neu", "Neue Meldung", [GLACIER[1][0] + " Neu."])
-        news = feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=30))
-        assert len(news) == 3
+        feed.items = []  # fifteen minutes later every item is new, and dated today
+        feed.add("eins", "Erste neue Meldung", [GLACIER[1][0] + " Eins."])
+        feed.add("zwei", "Zweite neue Meldung", [STEEL[1][0] + " Zwei."])
+        news = feeds.poll_and_index([feed.url], fake_embedder, store, db, client, NOW + timedelta(minutes=15))
+        assert len(db.unseen(news)) == 2

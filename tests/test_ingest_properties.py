@@ -35,6 +35,7 @@ settings.register_profile("long", max_examples=1000, deadline=None, suppress_hea
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 EARLIER = "Die Stadtwerke bauen bis 2027 ein neues Wasserwerk am Nordufer des Sees für 48 Millionen Euro."
+EARLIER_LINK = "https://news.example/article/1"
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=60),
@@ -58,6 +59,10 @@ nasty_text = st.text(
 markup = st.sampled_from(["<b>", "</b>", "&amp;", "&lt;p&gt;", "&rsquo;", "<![CDATA[x]]>", "&#8211;", ""])
 
 
+# Links and ids the earlier article uses too: an identity that ignored its source would collide.
+shared_values = st.sampled_from([EARLIER_LINK, "/article/1", "article-1", "https://news.example/"])
+
+
 @st.composite
 def feeds(draw: st.DrawFn) -> bytes:
     items = []
@@ -65,7 +70,10 @@ def feeds(draw: st.DrawFn) -> bytes:
         parts = []
         for element in ("title", "link", "guid", "pubDate", "description"):
             if draw(st.booleans()):
-                value = draw(markup) + draw(nasty_text) + draw(markup)
+                if element in {"link", "guid"} and draw(st.booleans()):
+                    value = draw(shared_values)
+                else:
+                    value = draw(markup) + draw(nasty_text) + draw(markup)
                 parts.append(f"<{element}>{escape(value) if draw(st.booleans()) else value}</{element}>")
         items.append("<item>" + "".join(parts) + "</item>")
     encoding = draw(st.sampled_from(["utf-8", "windows-1251", "iso-8859-1", "utf-16"]))
@@ -80,8 +88,14 @@ def feeds(draw: st.DrawFn) -> bytes:
 def filled_store(tmp_path: Path, fake_embedder: HashingEmbedder) -> Iterator[VectorStore]:
     store = VectorStore(lambda: client, "properties", fake_embedder.name)
     client = open_client(None, tmp_path / "chroma")
-    earlier = tmp_path / "earlier.txt"
-    earlier.write_text(f"Neues Wasserwerk\n{EARLIER}\n", encoding="utf-8")
+    # The earlier article is a feed entry (link and guid shared with random input), and a record.
+    earlier = tmp_path / "earlier.xml"
+    earlier.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Stadt</title><link>https://news.example/</link>'
+        f"<item><title>Neues Wasserwerk</title><link>{EARLIER_LINK}</link><guid>article-1</guid>"
+        f"<description>{EARLIER}</description></item></channel></rss>",
+        encoding="utf-8",
+    )
     report = ingest([str(earlier)], fake_embedder, store)
     assert report.articles == 1
     yield store
@@ -93,12 +107,10 @@ def check(store: VectorStore, embedder: HashingEmbedder, path: Path, data: bytes
     path.write_bytes(data)
     ingest([str(path)], embedder, store)  # bad input is reported in the result, never raised
     keywords = KeywordIndex(store, None)
-    for text in (question, "Wasserwerk am Nordufer 48 Millionen"):
-        try:
-            answer = ask(text, embedder, store, k=5, min_score=-1.0, keywords=keywords)
-        except InputError:
-            continue  # an empty or wordless question is refused with a message, as designed
-        assert answer.passages
+    try:
+        ask(question, embedder, store, k=5, min_score=-1.0, keywords=keywords)  # any question: no crash
+    except InputError:
+        pass  # an empty or wordless question is refused with a message, as designed
     found = ask("Wasserwerk Nordufer Stadtwerke", embedder, store, k=50, min_score=-1.0, keywords=keywords)
     assert any(p.chunk.text == EARLIER for p in found.passages), "the earlier article was lost"
 
@@ -113,6 +125,8 @@ def test_random_records_never_break_questions(
 
 
 @given(feed=feeds(), question=st.text(max_size=40))
+# Another feed's entry with the earlier entry's guid and link: identities must not collide across sources.
+@example(feed=b'<?xml version="1.0"?><rss version="2.0"><channel><item><guid>article-1</guid><link>https://news.example/article/1</link><description>Ganz anderer Text.</description></item></channel></rss>', question="")
 # Found by the long profile: a control character in an entry's HTML made lxml raise.
 @example(feed=b'<?xml version="1.0"?><rss version="2.0"><channel><item><description>&lt;p&gt;\x08&amp;</description></item></channel></rss>', question="")
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -22,6 +22,7 @@ from index.loading import document_kind, parse_bytes, read_source, read_sources
 from index.plain_text import plain_text
 from index.keyword_index import KeywordIndex
 from index.service import ask, ingest
+from index.settings import Settings
 from index.store import VectorStore
 from tests.fakes import HashingEmbedder
 from tests.servers import Routes, http_server
@@ -70,17 +71,24 @@ def page(title: str, paragraphs: list[str], charset_meta: str = "") -> str:
         ("windows-1251", RU, "http"),
     ],
 )
-def test_feeds_in_declared_encodings_come_out_right(codec: str, text: str, where: str) -> None:
+def test_feeds_in_declared_encodings_come_out_right(codec: str, text: str, where: str, tmp_path: Path) -> None:
     declared = codec if where == "prolog" else "utf-8" if where == "bom" else "windows-1251"
-    document = rss(item("Brücke" if "DE" in where else text[:20], text, "https://news.example/1"), encoding=declared)
+    title = " ".join(text.split()[:3])
+    document = rss(item(title, text, "https://news.example/1"), encoding=declared)
     if where == "http":  # the prolog says nothing, the header says it
         document = document.replace(' encoding="windows-1251"', "")
     data = document.encode(codec)
     content_type = f"application/rss+xml; charset={codec}" if where == "http" else "application/rss+xml"
-    result = parse_bytes(data, "feed", content_type=content_type)
-    assert result.errors == []
-    (article,) = result.articles
-    assert article.paragraphs == (text,)
+    routes = Routes()
+    routes.add("/feed", data, content_type)
+    path = tmp_path / "feed.xml"
+    path.write_bytes(data)
+    with http_server(routes) as base:
+        results = [read_source(f"{base}/feed")] + ([read_source(str(path))] if where != "http" else [])
+    for result in results:  # over HTTP, and as a file where the document itself declares it
+        assert result.errors == []
+        (article,) = result.articles
+        assert (article.title, article.paragraphs) == (title, (text,))
 
 
 @pytest.mark.parametrize(
@@ -89,13 +97,17 @@ def test_feeds_in_declared_encodings_come_out_right(codec: str, text: str, where
         ("iso-8859-1", '<meta charset="iso-8859-1">', "text/html"),
         ("iso-8859-1", '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">', "text/html"),
         ("iso-8859-15", '<meta charset="iso-8859-15">', "text/html; charset=iso-8859-15"),
+        ("iso-8859-15", "", "text/html"),  # declared nowhere: its € (0xA4) tells Latin-9 from Latin-1
         ("iso-8859-1", "", "text/html; charset=iso-8859-1"),
-        ("windows-1252", "", "text/html"),  # declared nowhere: detected
+        ("windows-1252", "", "text/html"),  # declared nowhere: detected, „quotes“ – dashes and € right
         ("utf-8", '<meta charset="iso-8859-1">', "text/html"),  # a wrong declaration does not win over valid UTF-8
     ],
 )
 def test_pages_in_latin_encodings_keep_their_umlauts(codec: str, meta: str, content_type: str) -> None:
-    html = page("Neue Brücke für Grünau", [DE, DE2, "Straßen und Fußwege werden dafür überprüft, sagte die Bürgermeisterin."], meta)
+    special = "Straßen und Fußwege werden dafür überprüft, sagte die Bürgermeisterin."
+    if codec in {"iso-8859-15", "windows-1252"}:
+        special = "Der Umbau kostet 12 € je Einwohner, sagte die Bürgermeisterin." + (" „Endlich“ – sagen Anwohner." if codec == "windows-1252" else "")
+    html = page("Neue Brücke für Grünau", [DE, DE2, special], meta)
     routes = Routes()
     routes.add("/artikel", html.encode(codec), content_type)
     with http_server(routes) as base:
@@ -103,7 +115,7 @@ def test_pages_in_latin_encodings_keep_their_umlauts(codec: str, meta: str, cont
     assert result.errors == []
     (article,) = result.articles
     assert article.title == "Neue Brücke für Grünau"
-    assert DE in article.paragraphs and DE2 in article.paragraphs
+    assert DE in article.paragraphs and DE2 in article.paragraphs and special in article.paragraphs
 
 
 @pytest.mark.parametrize(
@@ -117,6 +129,13 @@ def test_pages_in_latin_encodings_keep_their_umlauts(codec: str, meta: str, cont
 def test_binary_data_is_refused(data: bytes) -> None:
     with pytest.raises(LoadError, match="binary"):
         decode(data, "x")
+
+
+def test_a_latin1_html_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "seite.html"
+    path.write_bytes(page("Grünauer Brücke", [DE, DE2], '<meta charset="iso-8859-1">').encode("latin-1"))
+    (article,) = read_source(str(path)).articles
+    assert article.title == "Grünauer Brücke" and article.paragraphs == (DE, DE2)
 
 
 def test_a_latin1_text_file_is_read(tmp_path: Path) -> None:
@@ -159,8 +178,8 @@ def test_a_feed_file_resolves_against_its_channel_link_or_shows_no_link(tmp_path
 def test_entries_that_share_a_link_or_have_none_stay_apart() -> None:
     items = "".join(
         [
-            item("Liveblog 10:00", DE, "https://news.example/live"),
-            item("Liveblog 12:00", DE2, "https://news.example/live"),
+            item("Liveblog", DE, "https://news.example/live", date_="Thu, 16 Oct 2025 18:00:00 GMT"),
+            item("Liveblog", DE2, "https://news.example/live", date_="Thu, 16 Oct 2025 19:00:00 GMT"),
             item("Ohne Link 1", EN),
             item("Ohne Link 2", EN + " Second version."),
             item("Guid 1", RU, "https://news.example/same", guid="g-1"),
@@ -185,12 +204,21 @@ def test_two_sites_with_the_same_paths_never_share_an_article(store: VectorStore
     site_a, site_b = Routes(), Routes()
     site_a.add("/feed", rss(item("Solar roof", EN, "/article/1"), channel_link="/"), "application/rss+xml")
     site_b.add("/feed", rss(item("Harbour crane", RU, "/article/1"), channel_link="/"), "application/rss+xml")
-    json_a = [{"id": 1, "title": "Record A", "text": DE}]
     with http_server(site_a) as a, http_server(site_b) as b:
         first = ingest([f"{a}/feed"], fake_embedder, store)
         second = ingest([f"{b}/feed"], fake_embedder, store)
     assert (first.articles, second.articles, second.chunks_removed) == (1, 1, 0)
     assert {s.origin for s in store.sources()} == {f"{a}/feed", f"{b}/feed"}
+    # Two feeds of one site whose entries resolve to the very same link stay two articles too.
+    site = Routes()
+    site.add("/news.rss", rss(item("Solar roof", EN, "/article/1")), "application/rss+xml")
+    site.add("/local.rss", rss(item("Solar roof, updated", EN + " Updated.", "/article/1")), "application/rss+xml")
+    with http_server(site) as c:
+        ingest([f"{c}/news.rss"], fake_embedder, store)
+        third = ingest([f"{c}/local.rss"], fake_embedder, store)
+    assert third.chunks_removed == 0
+    assert {s.origin for s in store.sources()} >= {f"{c}/news.rss", f"{c}/local.rss"}
+    json_a = [{"id": 1, "title": "Record A", "text": DE}]
     # The same holds for records that share an id across two files.
     routes = Routes()
     routes.add("/one.json", json.dumps(json_a), "application/json")
@@ -199,7 +227,7 @@ def test_two_sites_with_the_same_paths_never_share_an_article(store: VectorStore
         ingest([f"{base}/one.json"], fake_embedder, store)
         report = ingest([f"{base}/two.json"], fake_embedder, store)
     assert report.chunks_removed == 0
-    assert store.info().articles == 4
+    assert store.info().articles == 6
 
 
 # --- plain text where text is shown ----------------------------------------------------------------
@@ -337,6 +365,8 @@ def test_unreadable_dates_are_left_out_and_reported(raw: str) -> None:
     [
         (1760601600, date(2025, 10, 16)),
         (1760601600000, date(2025, 10, 16)),
+        (0, None),  # an unset time stamp, not 1 Jan 1970
+        (-5, None),
         (1760601600.5, date(2025, 10, 16)),
         ("1760601600000", date(2025, 10, 16)),
         (None, None),
@@ -571,3 +601,26 @@ def test_an_article_inside_a_wrapper_named_like_furniture_is_kept(wrapped: str) 
     text = " ".join(article.paragraphs)
     assert DE in text and DE2 in text
     assert "Einwilligung" not in text
+
+
+def test_a_number_is_not_an_articles_text(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": 12345}) + "\n" + json.dumps({"id": 2, "text": DE}) + "\n", encoding="utf-8")
+    result = read_source(str(path))
+    assert [a.paragraphs for a in result.articles] == [(DE,)]
+    assert "number" in result.errors[0].reason
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
+        ("https://api.telegram.org/bot", "https://api.telegram.org/bot"),
+        ("", "https://api.telegram.org/bot"),  # set but empty: the default
+    ],
+)
+def test_bot_api_url_forms(value: str, expected: str) -> None:
+    settings = Settings(_env_file=None, telegram_api_url=value)  # type: ignore[call-arg]
+    assert settings.telegram_api_url == expected
+    assert settings.telegram_file_url == expected.removesuffix("/bot") + "/file/bot"
