@@ -419,7 +419,8 @@ class FakeTelegram:
                 raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
             check_markup(result.get("reply_markup"))
             shown.append({**result, "text": self._visible_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})})
-        self.inline_answers[query_id] = {"results": shown, "cache_time": int(params.get("cache_time") or 300)}
+        personal = str(params.get("is_personal", "")).lower() == "true"
+        self.inline_answers[query_id] = {"results": shown, "cache_time": int(params.get("cache_time") or 300), "is_personal": personal}
         return True
 
     def api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802

@@ -39,7 +39,11 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
         asked = bot.telegram.inline(STRANGER, "Who will lead the American delegation?")
         assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] == []
         asked = bot.telegram.inline(FRIEND, "Who will lead the American delegation?")
-        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] != []
+        offered = await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked))
+        assert offered["results"] != []
+        assert offered["is_personal"] is True  # Telegram must not hand the friend's cached results to a stranger
+        typing = bot.telegram.inline(FRIEND, "Wh")
+        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(typing)))["is_personal"] is True
 
         with bot.db.session() as session:
             asked_in = set(session.scalars(select(ChatQuestion.chat_id)))
