@@ -370,8 +370,17 @@ class SubscriptionDB:
             return state
 
     def save_feed(self, state: FeedState) -> None:
+        """Keep what a poll learnt, and only that: the row was read before a fetch of up to 30 s,
+        and a `/feed remove` (or add) in between must not be undone by writing the whole row back."""
         with self.session() as session:
-            session.merge(state)
+            session.execute(
+                update(FeedState)
+                .where(FeedState.url == state.url)
+                .values(
+                    etag=state.etag, modified=state.modified, failures=state.failures, next_attempt=state.next_attempt,
+                    last_error=state.last_error, last_checked=state.last_checked, last_ok=state.last_ok,
+                )
+            )
 
     def feed_list(self) -> list[FeedState]:
         """The feeds that are polled, in the order they were added (their numbers in /feeds)."""
@@ -382,7 +391,17 @@ class SubscriptionDB:
         return rows
 
     def seed_feeds(self, urls: Sequence[str]) -> int:
-        """NEWSBOT_FEEDS is the initial list: add the URLs the database has never had (a removed one stays removed)."""
+        """NEWSBOT_FEEDS is the initial list: add the URLs the database has never had (a removed one stays removed).
+
+        Rows from before feeds lived in the database (no `added_at`) are every feed ever polled,
+        also ones the operator had since dropped from NEWSBOT_FEEDS: those in the list are kept,
+        the others disabled, so that an upgrade does not poll them again and post their entries.
+        """
+        with self.session() as session:
+            legacy = list(session.scalars(select(FeedState).where(FeedState.added_at.is_(None))))
+            for row in legacy:
+                row.enabled = row.url in urls
+                row.added_at = utcnow()
         added = 0
         for url in urls:
             try:
