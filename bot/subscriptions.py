@@ -202,10 +202,18 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if change is None or state(context).subscriptions is None:
         return
     if change.new_chat_member.status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
-        ended = await asyncio.to_thread(subscription_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        # Each step on its own: a failure to end the subscriptions must not keep the chat's stored conversation.
         chats = state(context).chats
         if chats is not None:
-            await asyncio.to_thread(chats.forget, change.chat.id)
+            try:
+                await asyncio.to_thread(chats.forget, change.chat.id)
+            except NewsbotError as error:
+                log.warning("state of a chat the bot left not deleted: %s", error, extra={"chat_id": change.chat.id})
+        try:
+            ended = await asyncio.to_thread(subscription_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        except NewsbotError as error:  # a later post there is refused (Forbidden), which ends them then
+            log.warning("subscriptions of a chat the bot left not ended: %s", error, extra={"chat_id": change.chat.id})
+            return
         log.info("removed from a chat", extra={"event": "removed", "chat_id": change.chat.id, "ended": ended})
 
 

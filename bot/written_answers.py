@@ -30,8 +30,15 @@ EDIT_EVERY_SECONDS = 1.5
 
 
 async def _history(context: Context, chat_id: int) -> list[tuple[str, str]]:
+    """The chat's recent turns; none when the database is down (the question is then answered on its own, not refused)."""
     chats = context.chats
-    return await asyncio.to_thread(chats.conversation, chat_id) if chats is not None else []
+    if chats is None:
+        return []
+    try:
+        return await asyncio.to_thread(chats.conversation, chat_id)
+    except NewsbotError as error:
+        log.warning("conversation not read, answering without it: %s", error)
+        return []
 
 
 async def _remember_turn(context: Context, chat_id: int, question: str, answer: str) -> None:
