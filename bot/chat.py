@@ -109,12 +109,12 @@ def user_language(update: Update) -> str:
     return language_of(update.effective_user.language_code if update.effective_user else None)
 
 
-async def remember(context: Context, chat_id: int, question: str) -> str:
+async def remember(context: Context, chat_id: int, question: str, thread: int | None = None) -> str:
     """Keep the question in the database so that buttons can refer to it in 64 bytes, from any process."""
     if context.chats is None:
         return "0"  # no database: the button will say the answer is too old
     try:
-        return await asyncio.to_thread(context.chats.remember_question, chat_id, question)
+        return await asyncio.to_thread(context.chats.remember_question, chat_id, question, thread)
     except NewsbotError as error:
         log.warning("question not kept for its buttons: %s", error)
         return "0"

@@ -1,8 +1,8 @@
 """Subscriptions and what was posted, in a SQL database (SQLite by default, PostgreSQL to share).
 
 The schema is created and upgraded by Alembic migrations (index/migrations), never
-by hand. `deliveries` is an outbox: matching writes one row per (chat, article) —
-a unique pair, so an article is never queued twice for a chat — and the sender
+by hand. `deliveries` is an outbox: matching writes one row per (chat, forum topic,
+article) — unique, so an article is never queued twice for a chat or topic — and the sender
 claims due rows, posts them and marks them sent. A claim older than CLAIM_TIMEOUT
 (the sender died) is claimed again, so nothing is lost.
 """
@@ -76,11 +76,12 @@ class Delivery(Base):
     """One article for one chat: queued, being sent, sent, or dropped (the chat is gone)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("chat_id", "article_id", name="uq_delivery_chat_article"),)
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id", "article_id", name="uq_delivery_chat_thread_article"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     article_id: Mapped[str] = mapped_column(String(64))
     post: Mapped[str] = mapped_column(Text)  # JSON: title, url, source, published, passages
     score: Mapped[float] = mapped_column(Float)
@@ -124,6 +125,7 @@ class ChatQuestion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     question: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -135,6 +137,7 @@ class ChatTurn(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -268,12 +271,13 @@ class SubscriptionDB:
     # --- the outbox ----------------------------------------------------------------------
 
     def queue(self, subscription: Subscription, article_id: str, post: Mapping[str, object], score: float, due_at: datetime) -> bool:
-        """Queue an article for a subscription's chat; False if that chat has (or had) it already."""
+        """Queue an article for a subscription's chat (and forum topic); False if that chat or topic has (or had) it already."""
         try:
             with self.session() as session:
                 session.add(
                     Delivery(
-                        subscription_id=subscription.id, chat_id=subscription.chat_id, article_id=article_id,
+                        subscription_id=subscription.id, chat_id=subscription.chat_id, thread_id=subscription.thread_id or 0,
+                        article_id=article_id,
                         post=json.dumps(post, ensure_ascii=False), score=score, due_at=due_at,
                     )
                 )

@@ -48,6 +48,15 @@ def test_an_article_is_queued_once_per_chat_and_claimed_once(db: SubscriptionDB)
     assert db.counts() == {"sent": 1, "pending": 1}
 
 
+def test_each_forum_topic_gets_an_article_once(db: SubscriptionDB) -> None:
+    """Subscriptions in two topics of one forum both get the article; two in one topic share it."""
+    in_a, also_in_a, in_b = subscription(db, thread_id=11), subscription(db, thread_id=11), subscription(db, thread_id=12)
+    assert db.queue(in_a, "a1", {}, 0.9, NOW) is True
+    assert db.queue(also_in_a, "a1", {}, 0.9, NOW) is False
+    assert db.queue(in_b, "a1", {}, 0.9, NOW) is True
+    assert sorted(q.thread_id or 0 for q in db.claim_due(NOW)) == [11, 12]
+
+
 def test_a_claim_whose_sender_died_is_claimed_again(db: SubscriptionDB) -> None:
     db.queue(subscription(db), "a1", {}, 0.9, NOW)
     (claimed,) = db.claim_due(NOW)
