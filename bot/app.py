@@ -129,6 +129,8 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     if state.subscriptions is not None:
         with contextlib.suppress(NewsbotError):  # the database down: the feed job says so
             await asyncio.to_thread(state.subscriptions.seed_feeds, state.services.settings.feeds)
+    with contextlib.suppress(NewsbotError):  # the database down: the first delivery run tries again
+        await access.apply_allow_list(state)
     # This opens the store; only then the warm-up thread uses it (two threads opening an
     # embedded Chroma store at the same moment can collide inside chromadb).
     await admin.tell_admins_about_model_change(application)

@@ -45,6 +45,7 @@ class BotState:
     reindex: ReindexProgress | None = None  # the reindex this process runs, if any
     clock: Callable[[], datetime] = utcnow  # tests move time forward for digests
     delivering: asyncio.Lock = field(default_factory=asyncio.Lock)
+    allow_list_applied: bool = False  # what NEWSBOT_ALLOWED_CHATS no longer allows was ended (once per start)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.services.settings.admin_ids

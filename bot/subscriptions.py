@@ -18,7 +18,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes
 
-from bot import delivery, subscription_formatting
+from bot import access, delivery, subscription_formatting
 from bot.formatting import escape
 from bot.chat import BotState, reply, state, subscription_db, topic_of, user_language
 from bot.texts import text
@@ -276,6 +276,7 @@ async def deliver(app: Application) -> None:  # type: ignore[type-arg]
     if bot_state.subscriptions is None:
         return
     async with bot_state.delivering:
+        await access.apply_allow_list(bot_state)  # nothing is posted to a chat the list no longer allows
         await delivery.deliver_due(app.bot, bot_state.subscriptions, bot_state.clock())
 
 

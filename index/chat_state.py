@@ -11,7 +11,7 @@ off the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -92,6 +92,16 @@ class ChatState:
         with self.db.session() as session:
             session.execute(delete(ChatQuestion).where(ChatQuestion.chat_id == chat_id, ChatQuestion.thread_id == topic))
             session.execute(delete(ChatTurn).where(ChatTurn.chat_id == chat_id, ChatTurn.thread_id == topic))
+
+    def forget_all_but(self, allowed: Collection[int]) -> list[int]:
+        """Delete the state of every chat not in `allowed` (the allow-list changed); the chats whose state went."""
+        ids = list(allowed)
+        with self.db.session() as session:
+            chats = set(session.scalars(select(ChatQuestion.chat_id).where(ChatQuestion.chat_id.not_in(ids)).distinct()))
+            chats |= set(session.scalars(select(ChatTurn.chat_id).where(ChatTurn.chat_id.not_in(ids)).distinct()))
+            session.execute(delete(ChatQuestion).where(ChatQuestion.chat_id.not_in(ids)))
+            session.execute(delete(ChatTurn).where(ChatTurn.chat_id.not_in(ids)))
+        return sorted(chats)
 
     def move(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its state follows it."""

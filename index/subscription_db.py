@@ -10,7 +10,7 @@ claims due rows, posts them and marks them sent. A claim older than CLAIM_TIMEOU
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    or_,
     select,
     true,
     update,
@@ -257,6 +258,24 @@ class SubscriptionDB:
                 .values(status="dropped")
             )
             return len(ids)
+
+    def end_not_allowed(self, allowed: Collection[int], reason: str) -> list[Subscription]:
+        """End the subscriptions whose chat and creator are both off the allow-list, drop their queue; the ended ones."""
+        ids = list(allowed)
+        with self.session() as session:
+            ended = list(session.scalars(select(Subscription).where(
+                Subscription.active.is_(True), Subscription.chat_id.not_in(ids),
+                or_(Subscription.created_by.is_(None), Subscription.created_by.not_in(ids)),
+            )))  # fmt: skip
+            gone = [s.id for s in ended]
+            if gone:
+                session.execute(update(Subscription).where(Subscription.id.in_(gone)).values(active=False, ended_reason=reason))
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.subscription_id.in_(gone), Delivery.status.in_(("pending", "sending")))
+                    .values(status="dropped")
+                )
+            return ended
 
     def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its subscriptions and queue follow it."""
