@@ -34,6 +34,7 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
         bot.telegram.message(OTHER_GROUP, STRANGER, "just chatting here")  # not for the bot: no reply at all
         (group_refused,) = await bot.say(OTHER_GROUP, STRANGER, f"@{BOT_USERNAME} who leads?", mention=True)
         assert str(OTHER_GROUP) in group_refused["text"]
+        await bot.settled()  # the chatter, handled concurrently, is done too
         assert len(bot.telegram.sent_to(OTHER_GROUP)) == 1
 
         (in_our_group,) = await bot.say(OUR_GROUP, STRANGER, "/ask Who will lead the American delegation?")
