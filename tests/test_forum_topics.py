@@ -12,6 +12,7 @@ import pytest
 from bot import subscriptions
 from index import service
 from tests.bot_in_process import InProcessBot, running_app
+from tests.fake_llm import FakeLLM, Reply, serve_llm
 from tests.fake_telegram import BOT_USERNAME
 from tests.fakes import HashingEmbedder
 
@@ -118,3 +119,35 @@ async def test_a_deleted_topic_ends_its_subscriptions(
         (gone,) = [r for r in caplog.records if getattr(r, "event", None) == "topic_gone"]
         assert (gone.thread_id, gone.ended) == (POSTS_IN, 1)  # type: ignore[attr-defined]
         assert "thread not found" in gone.reason.lower()  # type: ignore[attr-defined]
+
+
+async def test_a_follow_up_is_read_against_its_own_topics_conversation(
+    tmp_path: Path, model_cache: Path, fake_embedder: HashingEmbedder
+) -> None:
+    first = "Was fand die Expedition?"
+    llm = FakeLLM(default=Reply(["Pflanzenreste [1]."]))
+
+    def asked_with_first() -> int:
+        return len([r for r in llm.requests if any(first in str(m.get("content")) for m in r["body"]["messages"])])
+
+    async def written_in(thread: int, question: str) -> None:
+        before = len(llm.requests)
+        fake.message(FORUM, 5, f"@{BOT_USERNAME} {question}", mention=True, extra=fake.in_topic(thread))
+        await bot.wait_for(lambda: len(llm.requests) > before and any(
+            m.get("message_thread_id") == thread and "Pflanzenreste" in m["text"] and "▌" not in m["text"] for m in fake.sent_to(FORUM)[-3:]
+        ))  # fmt: skip
+        await bot.settled()  # the turn is kept before the answer's last edit; the update is done after it
+
+    with serve_llm(llm) as llm_url:
+        async with running_app(
+            tmp_path, model_cache, fake_embedder, [article(tmp_path, "start", "Expedition zum Gletscher")],
+            min_score=-1.0, llm_url=llm_url, llm_model="fake-model",
+        ) as bot:  # fmt: skip
+            fake = bot.telegram
+            fake.forum(FORUM, ASKED_IN, POSTS_IN)
+            await written_in(ASKED_IN, first)
+            assert asked_with_first() == 1
+            await written_in(POSTS_IN, "Und wann war das?")  # another topic: nothing to rewrite it from
+            assert asked_with_first() == 1
+            await written_in(ASKED_IN, "Und wann war das?")  # the same topic: rewritten from its first question
+            assert asked_with_first() == 2
