@@ -15,11 +15,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
-from bot.chat import BotState, problem_text, reply, state, topic_of, user_language
+from bot.chat import BotState, Context, problem_text, reply, topic_of, user_language
 from bot.texts import text
 from index import loading, service
 from index import reindex as rebuild
@@ -28,16 +28,16 @@ from index.errors import NewsbotError, ReindexRunning
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 3.0  # edits of the progress message; well inside Telegram's limits
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def admin_only(handler: Handler) -> Handler:
     """Run `handler` for admins; everyone else is told so, and nothing happens."""
 
     @functools.wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def guarded(update: Update, context: Context) -> None:
         user = update.effective_user
-        if not state(context).is_admin(user.id if user else None):
+        if not context.newsbot.is_admin(user.id if user else None):
             command = handler.__name__.removesuffix("_command")
             log.info("admin command refused", extra={"event": "refused", "command": command, "user_id": user.id if user else None})
             await reply(update, context, text("not_admin", user_language(update), command=command))
@@ -51,8 +51,8 @@ def admin_only(handler: Handler) -> Handler:
 
 
 @admin_only
-async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    bot_state = state(context)
+async def reindex_command(update: Update, context: Context) -> None:
+    bot_state = context.newsbot
     language = user_language(update)
     chat = update.effective_chat
     if chat is None:
@@ -129,8 +129,8 @@ async def _run_reindex(
 
 
 @admin_only
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    bot_state = state(context)
+async def stats_command(update: Update, context: Context) -> None:
+    bot_state = context.newsbot
     language = user_language(update)
     store = bot_state.services.store
     db = bot_state.subscriptions
@@ -153,10 +153,10 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 @admin_only
-async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources_command(update: Update, context: Context) -> None:
     language = user_language(update)
     try:
-        found = await asyncio.to_thread(state(context).services.store.sources)
+        found = await asyncio.to_thread(context.newsbot.services.store.sources)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
@@ -167,13 +167,13 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @admin_only
-async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ingest_command(update: Update, context: Context) -> None:
     language = user_language(update)
     source = " ".join(context.args or []).strip()
     if not loading.is_url(source):
         await reply(update, context, text("ingest_usage", language))
         return
-    services = state(context).services
+    services = context.newsbot.services
     await reply(update, context, text("ingest_started", language, source=escape(source)))
     try:
         report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store)
@@ -189,13 +189,13 @@ async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 @admin_only
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     language = user_language(update)
     source = " ".join(context.args or []).strip()
     if not source:
         await reply(update, context, text("forget_usage", language))
         return
-    store = state(context).services.store
+    store = context.newsbot.services.store
     try:
         removed = await asyncio.to_thread(service.forget, source, store)
     except NewsbotError as error:

@@ -18,7 +18,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -26,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot import access, admin, feed_admin, handlers, inline, subscriptions, written_answers
-from bot.chat import CONTEXT_TYPES, BotState
+from bot.chat import CONTEXT_TYPES, BotState, Context
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
@@ -103,13 +102,13 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
     return application
 
 
-async def migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def migrate(update: Update, context: Context) -> None:
     """A group became a supergroup: its chat data (recent questions) moves to the new id."""
     message = update.message
     if message is None:
         return
     context.application.migrate_chat_data(message=message)
-    bot_state: BotState = context.bot_data["state"]
+    bot_state: BotState = context.newsbot
     if bot_state.subscriptions is not None and message.migrate_to_chat_id:
         await asyncio.to_thread(bot_state.subscriptions.move_chat, message.chat.id, message.migrate_to_chat_id)
     if bot_state.chats is not None and message.migrate_to_chat_id:
@@ -129,6 +128,8 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     if state.subscriptions is not None:
         with contextlib.suppress(NewsbotError):  # the database down: the feed job says so
             await asyncio.to_thread(state.subscriptions.seed_feeds, state.services.settings.feeds)
+    with contextlib.suppress(NewsbotError):  # the database down: the first delivery run tries again
+        await access.apply_allow_list(state)
     # This opens the store; only then the warm-up thread uses it (two threads opening an
     # embedded Chroma store at the same moment can collide inside chromadb).
     await admin.tell_admins_about_model_change(application)
@@ -154,9 +155,9 @@ def warm_up(services: Services) -> None:
         services.keywords.stats()
 
 
-async def expire_chat_state(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def expire_chat_state(context: Context) -> None:
     """Delete chat state older than NEWSBOT_CHAT_STATE_HOURS (lookups ignore it already)."""
-    chats: ChatState | None = context.bot_data["state"].chats
+    chats: ChatState | None = context.newsbot.chats
     if chats is None:
         return
     try:
@@ -168,9 +169,9 @@ async def expire_chat_state(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("expired chat state deleted", extra={"event": "chat_state_expired", "rows": gone})
 
 
-async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def heartbeat(context: Context) -> None:
     """For `newsbot health`: this bot's event loop is alive."""
-    services = context.bot_data["state"].services
+    services = context.newsbot.services
     problem = await asyncio.to_thread(health_check.store_problem, services)
     await asyncio.to_thread(health_check.write_heartbeat, services.settings, problem)
 

@@ -45,6 +45,7 @@ class BotState:
     reindex: ReindexProgress | None = None  # the reindex this process runs, if any
     clock: Callable[[], datetime] = utcnow  # tests move time forward for digests
     delivering: asyncio.Lock = field(default_factory=asyncio.Lock)
+    allow_list_applied: bool = False  # what NEWSBOT_ALLOWED_CHATS no longer allows was ended (once per start)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.services.settings.admin_ids
@@ -109,12 +110,12 @@ def user_language(update: Update) -> str:
     return language_of(update.effective_user.language_code if update.effective_user else None)
 
 
-async def remember(context: Context, chat_id: int, question: str) -> str:
+async def remember(context: Context, chat_id: int, question: str, thread: int | None = None) -> str:
     """Keep the question in the database so that buttons can refer to it in 64 bytes, from any process."""
     if context.chats is None:
         return "0"  # no database: the button will say the answer is too old
     try:
-        return await asyncio.to_thread(context.chats.remember_question, chat_id, question)
+        return await asyncio.to_thread(context.chats.remember_question, chat_id, question, thread)
     except NewsbotError as error:
         log.warning("question not kept for its buttons: %s", error)
         return "0"

@@ -13,11 +13,10 @@ from pathlib import PurePath
 import httpx
 from telegram import InputFile, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot import admin_formatting, subscriptions
 from bot.admin import admin_only
-from bot.chat import reply, state, subscription_db, topic_of, user_language
+from bot.chat import Context, reply, subscription_db, topic_of, user_language
 from bot.formatting import escape
 from bot.texts import text
 from index import feeds, opml
@@ -30,7 +29,7 @@ MAX_OPML_BYTES = 1_000_000
 
 
 @admin_only
-async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds_command(update: Update, context: Context) -> None:
     """/feeds: the list; /feeds opml: the list as a file."""
     args = [a.lower() for a in context.args or []]
     if args == ["opml"]:
@@ -39,13 +38,13 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if args:
         await reply(update, context, text("feed_usage", user_language(update)))
         return
-    services = state(context).services
+    services = context.newsbot.services
     found = await asyncio.to_thread(feeds.listing, subscription_db(context), services.store)
     await reply(update, context, admin_formatting.feed_list(found, user_language(update)))
 
 
 @admin_only
-async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feed_command(update: Update, context: Context) -> None:
     """/feed add URL, /feed remove N."""
     language = user_language(update)
     args = list(context.args or [])
@@ -64,8 +63,8 @@ async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, context, text("feed_usage", language))
 
 
-async def _add(context: ContextTypes.DEFAULT_TYPE, url: str, language: str) -> str:
-    services, bot_state = state(context).services, state(context)
+async def _add(context: Context, url: str, language: str) -> str:
+    services, bot_state = context.newsbot.services, context.newsbot
     try:
         with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
             count = await asyncio.to_thread(feeds.add, url, services.embedder, services.store, subscription_db(context), client, bot_state.clock())
@@ -76,7 +75,7 @@ async def _add(context: ContextTypes.DEFAULT_TYPE, url: str, language: str) -> s
     return text("feed_added", language, url=escape(url), count=count)
 
 
-async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _export(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
@@ -86,7 +85,7 @@ async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_document(chat.id, document, caption=caption, message_thread_id=topic_of(update))
 
 
-async def opml_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def opml_upload(update: Update, context: Context) -> None:
     """An .opml file sent to the bot by an admin: its feeds are added (read at once; what they hold is backlog).
 
     Anyone else is told in a private chat; in a group a shared file is not for the bot.
@@ -95,7 +94,7 @@ async def opml_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     if message is None or message.document is None:
         return
-    if not state(context).is_admin(update.effective_user.id if update.effective_user else None):
+    if not context.newsbot.is_admin(update.effective_user.id if update.effective_user else None):
         if message.chat.type == ChatType.PRIVATE:
             await reply(update, context, text("not_admin", language, command="feeds"))
         return
@@ -104,9 +103,9 @@ async def opml_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, text("opml_problem", language, name=name, reason="it is larger than 1 MB"))
         return
     data = bytes(await (await message.document.get_file()).download_as_bytearray())
-    db, now = subscription_db(context), state(context).clock()
+    db, now = subscription_db(context), context.newsbot.clock()
     try:
-        urls = opml.feed_urls(data)
+        urls = await asyncio.to_thread(opml.feed_urls, data)  # up to 1 MB of XML: not on the event loop
     except NewsbotError as error:
         await reply(update, context, text("opml_problem", language, name=name, reason=escape(str(error))))
         return

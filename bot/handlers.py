@@ -120,7 +120,7 @@ async def answer_extractively(update: Update, context: Context, chat_id: int, qu
     async with typing(context, chat_id, topic_of(update)):
         answer = await asyncio.to_thread(state(context).services.ask, question)
     messages = formatting.answer_messages(answer, shown=len(answer.passages))
-    key = await remember(context, chat_id, answer.question)
+    key = await remember(context, chat_id, answer.question, topic_of(update))
     await reply(update, context, messages, markup=buttons(answer, key))
     return answer
 

@@ -64,20 +64,23 @@ async def inline_query(update: Update, context: Context) -> None:
     if query is None:
         return
     question = query.query.strip()
-    cache = context.newsbot.services.settings.inline_cache_seconds
+    settings = context.newsbot.services.settings
+    cache = settings.inline_cache_seconds
+    # With an allow-list, Telegram must not serve one allowed user's cached results to anybody else.
+    personal = bool(settings.allowed_chats)
     if len(question) < MIN_QUERY_CHARS:
-        await query.answer([], cache_time=cache)
+        await query.answer([], cache_time=cache, is_personal=personal)
         return
     started = time.perf_counter()
     try:
         answer = await asyncio.to_thread(context.newsbot.services.ask, question)
     except NewsbotError as error:  # an empty index, the store down, an unusable question: nothing to offer
         log.info("inline query", extra={"event": "inline_query", "result": type(error).__name__})
-        await query.answer([], cache_time=min(cache, 10))
+        await query.answer([], cache_time=min(cache, 10), is_personal=personal)
         return
     offered = results(answer)
     log.info(
         "inline query",
         extra={"event": "inline_query", "latency_ms": round((time.perf_counter() - started) * 1000), "found": answer.found, "results": len(offered)},
     )
-    await query.answer(offered, cache_time=cache)
+    await query.answer(offered, cache_time=cache, is_personal=personal)

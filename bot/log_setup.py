@@ -62,7 +62,9 @@ class StartupRetries(logging.Filter):
 
     Each retry becomes one WARNING line that says what failed; the loop's other debug
     lines are dropped. Attached to the loop's logger ("telegram.ext"), set to DEBUG for
-    it; the handler's level keeps its child loggers' debug lines out.
+    it; the handler's level keeps its child loggers' debug lines out. A rejected token is
+    logged by the loop with a full traceback before `newsbot serve` says what to do in
+    one line: that record is dropped.
     """
 
     def __init__(self) -> None:
@@ -70,6 +72,8 @@ class StartupRetries(logging.Filter):
         self.started = time.monotonic()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if "Invalid token" in str(record.msg):
+            return False
         if record.levelno > logging.DEBUG:
             return True
         args = record.args if isinstance(record.args, tuple) else ()

@@ -16,11 +16,11 @@ import httpx
 from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot import delivery, subscription_formatting
+from bot import access, delivery, subscription_formatting
 from bot.formatting import escape
-from bot.chat import BotState, reply, state, subscription_db, topic_of, user_language
+from bot.chat import BotState, Context, reply, subscription_db, topic_of, user_language
 from bot.texts import text
 from index import feeds, subscribing
 from index.errors import InputError, NewsbotError
@@ -48,7 +48,7 @@ def _is_channel_ref(word: str) -> bool:
     return word.startswith("@") or (word.startswith("-100") and word[1:].isdigit())
 
 
-async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> Target | None:
+async def _target(update: Update, context: Context, args: list[str]) -> Target | None:
     """This chat, or the channel named first in a private chat; None (with a reply) if not allowed."""
     chat, user = update.effective_chat, update.effective_user
     language = user_language(update)
@@ -65,7 +65,7 @@ async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
     return Target(chat.id, text("this_chat", language), chat.title or chat.full_name or str(chat.id), topic_of(update))
 
 
-async def _group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _group_admin(update: Update, context: Context) -> bool:
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or user is None:
         return False
@@ -75,7 +75,7 @@ async def _group_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     return member.status in ADMIN_STATUSES
 
 
-async def _channel(update: Update, context: ContextTypes.DEFAULT_TYPE, reference: str, user_id: int) -> Target | None:
+async def _channel(update: Update, context: Context, reference: str, user_id: int) -> Target | None:
     language = user_language(update)
     name = escape(reference)
     try:
@@ -101,7 +101,7 @@ async def _channel(update: Update, context: ContextTypes.DEFAULT_TYPE, reference
 # --- commands ---------------------------------------------------------------------------
 
 
-async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe_command(update: Update, context: Context) -> None:
     language = user_language(update)
     args = list(context.args or [])
     if not args or (len(args) == 1 and _is_channel_ref(args[0])):
@@ -116,7 +116,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except InputError as error:
         await reply(update, context, text("subscribe_problem", language, reason=escape(str(error))) + "\n\n" + text("subscribe_usage", language))
         return
-    settings = state(context).services.settings
+    settings = context.newsbot.services.settings
     subscription = Subscription(
         chat_id=target.chat_id, chat_title=target.title[:256], thread_id=target.thread_id, topic=topic.text,
         include=" ".join(topic.include), exclude=" ".join(topic.exclude),
@@ -133,7 +133,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await reply(update, context, f"✓ {target.label}: {description}\n/subscriptions")
 
 
-async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscriptions_command(update: Update, context: Context) -> None:
     target = await _target(update, context, list(context.args or []))
     if target is None:
         return
@@ -142,7 +142,7 @@ async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TY
     await reply(update, context, message, markup=markup)
 
 
-async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe_command(update: Update, context: Context) -> None:
     language = user_language(update)
     args = list(context.args or [])
     target = await _target(update, context, args)
@@ -172,7 +172,7 @@ async def _end(db: SubscriptionDB, chat_id: int, subscription_id: int, language:
     return text("unsubscribed", language, id=subscription_id, topic=escape(found.topic))
 
 
-async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe_button(update: Update, context: Context) -> None:
     """The button under /subscriptions: the same permission checks as the command."""
     query = update.callback_query
     if query is None or query.data is None:
@@ -196,23 +196,31 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await reply(update, context, await _end(db, found.chat_id, number, language))
 
 
-async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_chat_member(update: Update, context: Context) -> None:
     """The bot was removed from a group or channel, or blocked: that chat's subscriptions end."""
     change = update.my_chat_member
-    if change is None or state(context).subscriptions is None:
+    if change is None or context.newsbot.subscriptions is None:
         return
     if change.new_chat_member.status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
-        ended = await asyncio.to_thread(subscription_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
-        chats = state(context).chats
+        # Each step on its own: a failure to end the subscriptions must not keep the chat's stored conversation.
+        chats = context.newsbot.chats
         if chats is not None:
-            await asyncio.to_thread(chats.forget, change.chat.id)
+            try:
+                await asyncio.to_thread(chats.forget, change.chat.id)
+            except NewsbotError as error:
+                log.warning("state of a chat the bot left not deleted: %s", error, extra={"chat_id": change.chat.id})
+        try:
+            ended = await asyncio.to_thread(subscription_db(context).end_chat, change.chat.id, f"bot {change.new_chat_member.status}")
+        except NewsbotError as error:  # a later post there is refused (Forbidden), which ends them then
+            log.warning("subscriptions of a chat the bot left not ended: %s", error, extra={"chat_id": change.chat.id})
+            return
         log.info("removed from a chat", extra={"event": "removed", "chat_id": change.chat.id, "ended": ended})
 
 
-async def topic_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topic_closed(update: Update, context: Context) -> None:
     """A forum topic was closed: the subscriptions posting into it end (a later send would be refused)."""
     message = update.effective_message
-    if message is None or message.message_thread_id is None or state(context).subscriptions is None:
+    if message is None or message.message_thread_id is None or context.newsbot.subscriptions is None:
         return
     await delivery.topic_gone(subscription_db(context), message.chat.id, message.message_thread_id, "forum topic closed")
 
@@ -220,7 +228,7 @@ async def topic_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 # --- jobs -------------------------------------------------------------------------------
 
 
-async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_feeds(context: Context) -> None:
     """The feed job: one failure is logged, the next run tries again."""
     try:
         await poll_feeds_now(context.application)
@@ -268,10 +276,11 @@ async def deliver(app: Application) -> None:  # type: ignore[type-arg]
     if bot_state.subscriptions is None:
         return
     async with bot_state.delivering:
+        await access.apply_allow_list(bot_state)  # nothing is posted to a chat the list no longer allows
         await delivery.deliver_due(app.bot, bot_state.subscriptions, bot_state.clock())
 
 
-async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def deliver_job(context: Context) -> None:
     try:
         await deliver(context.application)
     except NewsbotError as error:

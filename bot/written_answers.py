@@ -29,25 +29,32 @@ log = logging.getLogger(__name__)
 EDIT_EVERY_SECONDS = 1.5
 
 
-async def _history(context: Context, chat_id: int) -> list[tuple[str, str]]:
+async def _history(context: Context, chat_id: int, thread: int | None) -> list[tuple[str, str]]:
+    """The chat's recent turns; none when the database is down (the question is then answered on its own, not refused)."""
     chats = context.chats
-    return await asyncio.to_thread(chats.conversation, chat_id) if chats is not None else []
+    if chats is None:
+        return []
+    try:
+        return await asyncio.to_thread(chats.conversation, chat_id, thread)
+    except NewsbotError as error:
+        log.warning("conversation not read, answering without it: %s", error)
+        return []
 
 
-async def _remember_turn(context: Context, chat_id: int, question: str, answer: str) -> None:
+async def _remember_turn(context: Context, chat_id: int, thread: int | None, question: str, answer: str) -> None:
     if context.chats is None:
         return
     try:
-        await asyncio.to_thread(context.chats.add_turn, chat_id, question, answer)
+        await asyncio.to_thread(context.chats.add_turn, chat_id, question, answer, thread)
     except NewsbotError as error:  # the answer is out; only the next follow-up loses its context
         log.warning("conversation turn not kept: %s", error)
 
 
 async def new_conversation(update: Update, context: Context) -> None:
-    """/new: forget this chat's earlier questions (and its answers' buttons), in every process."""
+    """/new: forget this chat's (in a forum, this topic's) earlier questions and their answers' buttons, in every process."""
     chat = update.effective_chat
     if chat is not None and context.chats is not None:
-        await asyncio.to_thread(context.chats.forget, chat.id)
+        await asyncio.to_thread(context.chats.forget_conversation, chat.id, topic_of(update))
     await reply(update, context, text("new_conversation", user_language(update)))
 
 
@@ -63,7 +70,7 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
     services = state(context).services
     thread_id = topic_of(update)
     async with typing(context, chat.id, thread_id):
-        history = await _history(context, chat.id)
+        history = await _history(context, chat.id, thread_id)
         asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
         answer = await asyncio.to_thread(services.ask, asked)
     if not answer.found:
@@ -74,7 +81,7 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
     status = await sending.send(context.application, chat.id, text("writing", answer.language), reply_to=reply_to, thread_id=thread_id)
     if status is None:
         return answer
-    markup = buttons(answer, await remember(context, chat.id, answer.question))
+    markup = buttons(answer, await remember(context, chat.id, answer.question, thread_id))
     try:
         result = await _stream(status, answer, llm)
     except LLMError as error:
@@ -83,7 +90,7 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
         messages[0] = text("llm_failed", answer.language) + "\n\n" + messages[0]
         await _finish(context, status, messages, markup, thread_id)
         return answer
-    await _remember_turn(context, chat.id, question if asked == question else asked, result.text)
+    await _remember_turn(context, chat.id, thread_id, question if asked == question else asked, result.text)
     log.info("written answer", extra={"event": "written", "cited": len(result.cited), "removed_citations": result.removed})
     await _finish(context, status, formatting.written_messages(result, answer), markup, thread_id)
     return answer

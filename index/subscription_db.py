@@ -1,8 +1,8 @@
 """Subscriptions and what was posted, in a SQL database (SQLite by default, PostgreSQL to share).
 
 The schema is created and upgraded by Alembic migrations (index/migrations), never
-by hand. `deliveries` is an outbox: matching writes one row per (chat, article) —
-a unique pair, so an article is never queued twice for a chat — and the sender
+by hand. `deliveries` is an outbox: matching writes one row per (chat, forum topic,
+article) — unique, so an article is never queued twice for a chat or topic — and the sender
 claims due rows, posts them and marks them sent. A claim older than CLAIM_TIMEOUT
 (the sender died) is claimed again, so nothing is lost.
 """
@@ -10,7 +10,7 @@ claims due rows, posts them and marks them sent. A claim older than CLAIM_TIMEOU
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    or_,
     select,
     true,
     update,
@@ -76,11 +77,12 @@ class Delivery(Base):
     """One article for one chat: queued, being sent, sent, or dropped (the chat is gone)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("chat_id", "article_id", name="uq_delivery_chat_article"),)
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id", "article_id", name="uq_delivery_chat_thread_article"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     article_id: Mapped[str] = mapped_column(String(64))
     post: Mapped[str] = mapped_column(Text)  # JSON: title, url, source, published, passages
     score: Mapped[float] = mapped_column(Float)
@@ -124,6 +126,7 @@ class ChatQuestion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     question: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -135,6 +138,7 @@ class ChatTurn(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -255,6 +259,24 @@ class SubscriptionDB:
             )
             return len(ids)
 
+    def end_not_allowed(self, allowed: Collection[int], reason: str) -> list[Subscription]:
+        """End the subscriptions whose chat and creator are both off the allow-list, drop their queue; the ended ones."""
+        ids = list(allowed)
+        with self.session() as session:
+            ended = list(session.scalars(select(Subscription).where(
+                Subscription.active.is_(True), Subscription.chat_id.not_in(ids),
+                or_(Subscription.created_by.is_(None), Subscription.created_by.not_in(ids)),
+            )))  # fmt: skip
+            gone = [s.id for s in ended]
+            if gone:
+                session.execute(update(Subscription).where(Subscription.id.in_(gone)).values(active=False, ended_reason=reason))
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.subscription_id.in_(gone), Delivery.status.in_(("pending", "sending")))
+                    .values(status="dropped")
+                )
+            return ended
+
     def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its subscriptions and queue follow it."""
         with self.session() as session:
@@ -268,12 +290,13 @@ class SubscriptionDB:
     # --- the outbox ----------------------------------------------------------------------
 
     def queue(self, subscription: Subscription, article_id: str, post: Mapping[str, object], score: float, due_at: datetime) -> bool:
-        """Queue an article for a subscription's chat; False if that chat has (or had) it already."""
+        """Queue an article for a subscription's chat (and forum topic); False if that chat or topic has (or had) it already."""
         try:
             with self.session() as session:
                 session.add(
                     Delivery(
-                        subscription_id=subscription.id, chat_id=subscription.chat_id, article_id=article_id,
+                        subscription_id=subscription.id, chat_id=subscription.chat_id, thread_id=subscription.thread_id or 0,
+                        article_id=article_id,
                         post=json.dumps(post, ensure_ascii=False), score=score, due_at=due_at,
                     )
                 )
@@ -370,8 +393,17 @@ class SubscriptionDB:
             return state
 
     def save_feed(self, state: FeedState) -> None:
+        """Keep what a poll learnt, and only that: the row was read before a fetch of up to 30 s,
+        and a `/feed remove` (or add) in between must not be undone by writing the whole row back."""
         with self.session() as session:
-            session.merge(state)
+            session.execute(
+                update(FeedState)
+                .where(FeedState.url == state.url)
+                .values(
+                    etag=state.etag, modified=state.modified, failures=state.failures, next_attempt=state.next_attempt,
+                    last_error=state.last_error, last_checked=state.last_checked, last_ok=state.last_ok,
+                )
+            )
 
     def feed_list(self) -> list[FeedState]:
         """The feeds that are polled, in the order they were added (their numbers in /feeds)."""
@@ -382,7 +414,17 @@ class SubscriptionDB:
         return rows
 
     def seed_feeds(self, urls: Sequence[str]) -> int:
-        """NEWSBOT_FEEDS is the initial list: add the URLs the database has never had (a removed one stays removed)."""
+        """NEWSBOT_FEEDS is the initial list: add the URLs the database has never had (a removed one stays removed).
+
+        Rows from before feeds lived in the database (no `added_at`) are every feed ever polled,
+        also ones the operator had since dropped from NEWSBOT_FEEDS: those in the list are kept,
+        the others disabled, so that an upgrade does not poll them again and post their entries.
+        """
+        with self.session() as session:
+            legacy = list(session.scalars(select(FeedState).where(FeedState.added_at.is_(None))))
+            for row in legacy:
+                row.enabled = row.url in urls
+                row.added_at = utcnow()
         added = 0
         for url in urls:
             try:

@@ -41,6 +41,14 @@ class InProcessBot:
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30) -> Any:
         return await asyncio.to_thread(self.telegram.wait_for, predicate, timeout)
 
+    async def settled(self, timeout: float = 30) -> None:
+        """Every update pushed so far was taken by the bot and fully handled (updates run concurrently,
+        so a reply to a later one says nothing about an earlier one)."""
+        last = self.telegram.last_update_id
+        # The updater asks for the next updates only once it has queued the previous ones.
+        await self.wait_for(lambda: self.telegram.confirmed_update_id >= last, timeout)
+        await asyncio.wait_for(self.app.update_queue.join(), timeout)  # every queued update's handlers returned
+
     async def replies(self, chat_id: int, count: int = 1, timeout: float = 30) -> list[dict[str, Any]]:
         return await asyncio.to_thread(self.telegram.wait_for_messages, chat_id, count, timeout)
 

@@ -157,6 +157,8 @@ class FakeTelegram:
         self._gate = threading.Condition()
         self.held = 0
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0  # of the newest update pushed
+        self.confirmed_update_id = 0  # the bot asked for updates after this one: it has taken all up to it
         self._message_ids: dict[int, Iterator[int]] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
@@ -246,6 +248,7 @@ class FakeTelegram:
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             update = {"update_id": next(self._update_ids), **update}
+            self.last_update_id = update["update_id"]
             self.updates.append(update)
             self._lock.notify_all()
         return update
@@ -379,6 +382,7 @@ class FakeTelegram:
         timeout = min(float(params.get("timeout") or 0), 2.0)  # short polls keep tests snappy
         limit = int(params.get("limit") or 100)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed ones are gone
+        self.confirmed_update_id = max(self.confirmed_update_id, offset - 1)
         deadline = time.monotonic() + timeout
         while not self.updates and time.monotonic() < deadline:
             self._lock.wait(deadline - time.monotonic())
@@ -419,7 +423,8 @@ class FakeTelegram:
                 raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
             check_markup(result.get("reply_markup"))
             shown.append({**result, "text": self._visible_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})})
-        self.inline_answers[query_id] = {"results": shown, "cache_time": int(params.get("cache_time") or 300)}
+        personal = str(params.get("is_personal", "")).lower() == "true"
+        self.inline_answers[query_id] = {"results": shown, "cache_time": int(params.get("cache_time") or 300), "is_personal": personal}
         return True
 
     def api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802

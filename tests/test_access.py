@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from index.subscription_db import ChatQuestion, Subscription
@@ -31,6 +34,7 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
         bot.telegram.message(OTHER_GROUP, STRANGER, "just chatting here")  # not for the bot: no reply at all
         (group_refused,) = await bot.say(OTHER_GROUP, STRANGER, f"@{BOT_USERNAME} who leads?", mention=True)
         assert str(OTHER_GROUP) in group_refused["text"]
+        await bot.settled()  # the chatter, handled concurrently, is done too
         assert len(bot.telegram.sent_to(OTHER_GROUP)) == 1
 
         (in_our_group,) = await bot.say(OUR_GROUP, STRANGER, "/ask Who will lead the American delegation?")
@@ -39,7 +43,11 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
         asked = bot.telegram.inline(STRANGER, "Who will lead the American delegation?")
         assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] == []
         asked = bot.telegram.inline(FRIEND, "Who will lead the American delegation?")
-        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] != []
+        offered = await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked))
+        assert offered["results"] != []
+        assert offered["is_personal"] is True  # Telegram must not hand the friend's cached results to a stranger
+        typing = bot.telegram.inline(FRIEND, "Wh")
+        assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(typing)))["is_personal"] is True
 
         with bot.db.session() as session:
             asked_in = set(session.scalars(select(ChatQuestion.chat_id)))
@@ -53,3 +61,36 @@ async def test_everyone_is_served_without_a_list(tmp_path: Path, model_cache: Pa
     async with running_app(tmp_path, model_cache, fake_embedder) as bot:
         (start,) = await bot.say(STRANGER, STRANGER, "/start")
         assert "answer questions about the news" in start["text"]
+
+
+async def test_an_admin_off_the_list_is_still_served(tmp_path: Path, model_cache: Path, fake_embedder: HashingEmbedder) -> None:
+    admin = 333
+    async with running_app(
+        tmp_path, model_cache, fake_embedder, [str(SEEDS)], allowed_chats=[FRIEND], admin_ids=[admin], min_score=-1.0
+    ) as bot:
+        (answer,) = await bot.say(admin, admin, "Who will lead the American delegation?")
+        assert answer["text"].startswith("Answer")
+        (stats,) = await bot.say(admin, admin, "/stats")
+        assert "only open to some users" not in stats["text"]
+
+
+async def test_a_shorter_list_ends_the_subscriptions_and_state_it_no_longer_allows(
+    tmp_path: Path, model_cache: Path, fake_embedder: HashingEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_app(tmp_path, model_cache, fake_embedder, [str(SEEDS)], min_score=-1.0) as bot:  # open to everyone
+        for user in (FRIEND, STRANGER):
+            await bot.say(user, user, "Who will lead the American delegation?")
+            (done,) = await bot.say(user, user, "/subscribe Zölle")
+            assert done["text"].startswith("✓")
+        (strangers,) = bot.db.active(STRANGER)
+        assert bot.db.queue(strangers, "queued-before", {"title": "T"}, 0.9, datetime.now(timezone.utc) + timedelta(hours=1))
+
+    with caplog.at_level(logging.INFO, logger="bot.access"):
+        async with running_app(tmp_path, model_cache, fake_embedder, allowed_chats=[FRIEND], min_score=-1.0) as bot:
+            assert [s.chat_id for s in bot.db.active()] == [FRIEND]
+            assert bot.db.counts() == {"dropped": 1}  # the queued post is not sent
+            with bot.db.session() as session:
+                assert set(session.scalars(select(ChatQuestion.chat_id))) == {FRIEND}
+    (ended,) = [r for r in caplog.records if getattr(r, "event", None) == "not_allowed_ended"]
+    assert ended.chat_id == STRANGER  # type: ignore[attr-defined]
+    assert [r.chats for r in caplog.records if getattr(r, "event", None) == "not_allowed_forgotten"] == [[STRANGER]]  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -50,8 +51,13 @@ def test_serve_waits_for_an_unreachable_then_failing_api_and_then_serves(tmp_pat
             assert "answer questions about the news" in reply["text"]
         assert [r.status for r in fake.calls("getMe")][:3] == [502, 500, 200]
         log = log_path.read_text()
-        assert "Bad Gateway" in log and "Internal Server Error" in log
-        assert log.count(RETRY_LINE) >= 4 and "Traceback" not in log and TOKEN not in log
+        assert "Traceback" not in log and TOKEN not in log
+        retries = [entry for entry in map(json.loads, log.splitlines()) if entry.get("event") == "startup_retry"]
+        assert [entry["attempt"] for entry in retries] == list(range(1, len(retries) + 1))  # one line per attempt
+        answered = [entry for entry in retries if "Bad Gateway" in entry["message"] or "Internal Server Error" in entry["message"]]
+        assert len(answered) == len([call for call in fake.calls("getMe") if call.status != 200]) == 2
+        unreachable = [entry for entry in retries if entry not in answered]  # before anything listened on the port
+        assert len(unreachable) >= 2 and all("NetworkError" in entry["message"] for entry in unreachable)
     finally:
         stop(process)
 
@@ -65,4 +71,5 @@ def test_a_rejected_token_stops_at_once_with_a_clear_message(tmp_path: Path, mod
     assert result.returncode == 2
     assert "Telegram rejected NEWSBOT_TELEGRAM_TOKEN: copy the token again from @BotFather" in result.stderr
     assert RETRY_LINE not in result.stderr
+    assert "Traceback" not in result.stderr  # python-telegram-bot's own traceback of the refusal is not shown
     assert time.monotonic() - started < 30  # not retried with backoff

@@ -57,3 +57,19 @@ def test_forget_deletes_one_chats_state_and_move_follows_a_migrated_group(db: Su
     state.forget(-1005)
     assert state.question(-1005, mine) is None and state.conversation(-1005) == []
     assert state.question(-6, theirs) == "theirs"
+
+
+def test_forum_topics_are_conversations_of_their_own(db: SubscriptionDB) -> None:
+    state = ChatState(db, timedelta(hours=1), Clock())
+    forum = -1007
+    in_a, in_b = state.remember_question(forum, "about tariffs", 11), state.remember_question(forum, "about glaciers", 12)
+    state.add_turn(forum, "about tariffs", "tariffs rise", 11)
+    state.add_turn(forum, "about glaciers", "ice melts", 12)
+    assert state.conversation(forum, 11) == [("about tariffs", "tariffs rise")]  # a follow-up in topic 11 reads only 11
+    assert state.conversation(forum, 12) == [("about glaciers", "ice melts")]
+    assert state.conversation(forum) == []  # the General topic, outside any thread
+    state.forget_conversation(forum, 11)  # /new in topic 11
+    assert state.conversation(forum, 11) == [] and state.question(forum, in_a) is None
+    assert state.conversation(forum, 12) == [("about glaciers", "ice melts")] and state.question(forum, in_b) == "about glaciers"
+    state.forget(forum)  # the bot left: every topic goes
+    assert state.conversation(forum, 12) == [] and state.question(forum, in_b) is None

@@ -29,6 +29,7 @@ async def test_an_inline_query_offers_the_quoted_sentence_with_its_source(
             asked = bot.telegram.inline(USER, "Wer leitet die amerikanische Delegation?")
             answered = await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked))
         assert answered["cache_time"] == 120
+        assert answered["is_personal"] is False  # an open bot: the same results may be cached for everybody
         first = answered["results"][0]
         assert first["title"].startswith("Außenminister Marco Rubio wird die amerikanische Delegation")
         assert first["description"] == "Gipfel in <Budapest> · ¶2"

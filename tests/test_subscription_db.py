@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, text
 
 from index import subscribing, topics
 from index.domain import Chunk
 from index.errors import DatabaseUnavailable, InputError, NewsbotError, ReindexRunning, StoreError
-from index.subscription_db import CLAIM_TIMEOUT, Base, Subscription, SubscriptionDB
+from index.subscription_db import CLAIM_TIMEOUT, MIGRATIONS, Base, Subscription, SubscriptionDB
 from tests.servers import free_port
 
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=timezone.utc)
@@ -44,6 +46,15 @@ def test_an_article_is_queued_once_per_chat_and_claimed_once(db: SubscriptionDB)
     db.mark([claimed[0].id], "sent", NOW)
     assert db.claim_due(NOW + CLAIM_TIMEOUT * 2) == []  # sent stays sent; a2 is due only in an hour
     assert db.counts() == {"sent": 1, "pending": 1}
+
+
+def test_each_forum_topic_gets_an_article_once(db: SubscriptionDB) -> None:
+    """Subscriptions in two topics of one forum both get the article; two in one topic share it."""
+    in_a, also_in_a, in_b = subscription(db, thread_id=11), subscription(db, thread_id=11), subscription(db, thread_id=12)
+    assert db.queue(in_a, "a1", {}, 0.9, NOW) is True
+    assert db.queue(also_in_a, "a1", {}, 0.9, NOW) is False
+    assert db.queue(in_b, "a1", {}, 0.9, NOW) is True
+    assert sorted(q.thread_id or 0 for q in db.claim_due(NOW)) == [11, 12]
 
 
 def test_a_claim_whose_sender_died_is_claimed_again(db: SubscriptionDB) -> None:
@@ -133,3 +144,33 @@ def test_an_unreachable_database_is_its_own_error_not_the_vector_stores() -> Non
         database.migrate()
     assert not isinstance(raised.value, StoreError)
     assert issubclass(ReindexRunning, NewsbotError) and not issubclass(ReindexRunning, StoreError)
+
+
+FEED = "https://news.example/feed.xml"
+
+
+def test_a_poll_does_not_bring_back_a_feed_removed_while_it_fetched(db: SubscriptionDB) -> None:
+    db.seed_feeds([FEED])
+    state = db.feed(FEED)  # read at the start of a poll, before a fetch of up to 30 s
+    assert db.disable_feed(FEED)  # /feed remove meanwhile
+    state.failures, state.last_error, state.last_checked = 1, "HTTP 503", NOW
+    db.save_feed(state)
+    assert db.feed_list() == []  # still removed
+    assert (db.feed(FEED).failures, db.feed(FEED).last_error) == (1, "HTTP 503")  # what the poll learnt is kept
+
+
+def test_after_the_upgrade_to_feeds_in_the_database_only_the_configured_feeds_are_polled(db: SubscriptionDB) -> None:
+    """Before 0004 the feeds table held every feed ever polled, also ones dropped from NEWSBOT_FEEDS since."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = db.engine
+    command.downgrade(config, "0003")
+    kept, dropped = "https://kept.example/rss", "https://dropped.example/rss"
+    with db.engine.begin() as connection:
+        for url in (kept, dropped):
+            connection.execute(text("INSERT INTO feeds (url, failures, last_ok) VALUES (:url, 0, :ok)"), {"url": url, "ok": NOW})
+    db.migrate()
+    db.seed_feeds([kept, FEED])  # the start after the upgrade, NEWSBOT_FEEDS as it is now
+    assert [f.url for f in db.feed_list()] == [kept, FEED]
+    db.seed_feeds([FEED])  # from now on the database is the list: a later NEWSBOT_FEEDS removes nothing
+    assert [f.url for f in db.feed_list()] == [kept, FEED]
