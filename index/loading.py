@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Iterator
 import dataclasses
@@ -191,8 +192,28 @@ def _article(
 
 
 def _parse_plain(text: str, source: str, url: str | None, fallback_title: str) -> Article:
-    title, body = title_and_body(split_paragraphs(text), fallback_title)
-    return _article(source, title, body, url=url)
+    paragraphs = split_paragraphs(text)
+    published, paragraphs = dateline(paragraphs)
+    title, body = title_and_body(paragraphs, fallback_title)
+    return _article(source, title, body, url=url, published=published)
+
+
+# A line that is only a date: "2025-10-16", "16.10.2025", "16. Oktober 2025", "October 16, 2025".
+_DATELINE = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{1,2}\.?\s+[A-Za-zÄÖÜäöü]{3,9}\.?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})$"
+)
+
+
+def dateline(paragraphs: list[str]) -> tuple[str | None, list[str]]:
+    """A plain text's publication date from a date-only line among its first two, and the lines without it."""
+    for index, line in enumerate(paragraphs[:2]):
+        if _DATELINE.match(line.strip()):
+            import dateparser  # on first use: it loads its language data then
+
+            parsed = dateparser.parse(line, languages=["de", "en"], settings={"DATE_ORDER": "DMY"})
+            if parsed is not None:
+                return parsed.date().isoformat(), paragraphs[:index] + paragraphs[index + 1 :]
+    return None, paragraphs
 
 
 def _parse_markdown(text: str, source: str, url: str | None, fallback_title: str) -> Article:
