@@ -173,7 +173,7 @@ def fold(word: str) -> str:
 def name_matches(name: str, word: str) -> bool:
     """Whether a question's name and a passage's word name the same thing ("Russia" ~ "russischen", "Rhine" ~ "Rhein").
 
-    Same first four letters, or the same first letter and close spelling (difflib ratio ≥ 0.7);
+    Same first four letters, or the same first letter and close spelling (difflib ratio ≥ 0.72);
     short names must match whole. Cached: the same words come up in every passage.
     """
     a, b = fold(name), fold(word)
@@ -181,7 +181,7 @@ def name_matches(name: str, word: str) -> bool:
         return a == b
     if a[:4] == b[:4] and (len(a) >= 5 or a == b[: len(a)]):
         return True
-    return abs(len(a) - len(b)) <= 3 and SequenceMatcher(None, a, b).ratio() >= 0.7
+    return abs(len(a) - len(b)) <= 3 and SequenceMatcher(None, a, b).ratio() >= 0.72
 
 
 _WORD = re.compile(r"\w+")

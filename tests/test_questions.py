@@ -123,6 +123,7 @@ def test_undecided(text: str, kind: str, expected: bool) -> None:
         ("berlin", "Budapest", False),
         ("nfl", "NFL", True),
         ("nfl", "Nflx", False),
+        ("bundestag", "Budapest", False),
         ("musk", "Museum", False),
     ],
 )
