@@ -11,6 +11,7 @@ a passage that was not retrieved, because candidates come only from `passages`.
 from __future__ import annotations
 
 import re
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,9 +24,10 @@ from index.keywords import terms
 from index.splitting import shorten, split_sentences
 
 ANSWER_PASSAGES = 3  # every sentence of this many top passages is a candidate
-EXTRA_PASSAGES = 8  # from the passages after them, only sentences with an expression of the expected type
+EXTRA_PASSAGES = 3  # from the passages after them, only sentences with an expression of the expected type
 MAX_QUOTES = 2
 SECOND_QUOTE_MARGIN = 0.03  # a second sentence is quoted only if nearly as good as the first
+NEIGHBOUR_QUOTES = True  # the second may be the first one's neighbour in the same passage
 PASSAGE_WEIGHT = 0.5  # how much the passage's own score counts for its sentences
 MIN_SENTENCE_CHARS = 25
 
@@ -53,10 +55,11 @@ TYPED = ("time", "number", "person", "place", "organisation", "reason")
 PASSAGE_TYPE_WEIGHT = {"time": 0.01, "number": 0.01}  # bonus for a typed expression near the focus in a passage
 SENTENCE_KEYWORD_SHARE = 0.5  # the sentence's keyword bonus counts this much of the passage's
 SENTENCE_TYPE_WEIGHT = 0.04  # bonus for a sentence that holds a typed expression
-SENTENCE_NEAR_WEIGHT = 0.0  # more when the expression is near a focus word
+SENTENCE_NEAR_WEIGHT = 0.04  # more when the expression is right next to a focus word (ADJACENT_CHARS)
 SENTENCE_EVENT_WEIGHT = 0.1  # bonus for a word pair of the focus's sentence near the expression
 PAIR_WINDOW = 3  # words of a pair are at most this many content words apart, minus one
 NEAR_CHARS = 60  # "near": a focus word within this many characters of the expression
+ADJACENT_CHARS = 15  # for the sentence bonus: right next to it ("dem russischen Präsidenten Wladimir Putin")
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,14 @@ def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) ->
     return found, positions
 
 
-def evidence(analysis: QuestionAnalysis, text: str, language: str | None, typed: float, near: float) -> float:
-    """`typed` if the text holds an expression of the expected type, plus `near` if one is near the focus."""
+def evidence(
+    analysis: QuestionAnalysis, text: str, language: str | None, typed: float, near: float, window: int = NEAR_CHARS
+) -> float:
+    """`typed` if the text holds an expression of the expected type, plus `near` if one is within `window` characters of the focus."""
     found, positions = answer_spans(analysis, text, language)
     if not found:
         return 0.0
-    return typed + (near if any(spans.near(s, positions, NEAR_CHARS) for s in found) else 0.0)
+    return typed + (near if any(spans.near(s, positions, window) for s in found) else 0.0)
 
 
 def passage_evidence(analysis: QuestionAnalysis, chunks: Sequence[Chunk], weights: dict[str, float] | None = None) -> list[float]:
@@ -142,7 +147,7 @@ def sentence_evidence(
     event: float | None = None,
 ) -> list[float]:
     """Bonus per candidate sentence for holding an expression of the expected type, more when it is
-    near the focus, and more when it is near a mention of the event the question asks about (see event_pairs).
+    right next to the focus, and more when it is near a mention of the event the question asks about (see event_pairs).
     """
     typed = SENTENCE_TYPE_WEIGHT if typed is None else typed
     near = SENTENCE_NEAR_WEIGHT if near is None else near
@@ -151,7 +156,7 @@ def sentence_evidence(
     bonuses = []
     for c in candidates:
         language = passages[c.passage].chunk.language
-        bonus = evidence(analysis, c.text, language, typed, near)
+        bonus = evidence(analysis, c.text, language, typed, near, ADJACENT_CHARS)
         if pairs and bonus and pairs & _pairs(_words_near_spans(analysis, c.text, language)):
             bonus += event
         bonuses.append(bonus)
@@ -239,6 +244,8 @@ def _second(best: Candidate, other: Candidate, candidates: Sequence[Candidate]) 
     """A second quote comes from another passage, or is the sentence just before or after the best one."""
     if other.passage != best.passage:
         return True
+    if not NEIGHBOUR_QUOTES:
+        return False
     same = [c.text for c in candidates if c.passage == best.passage]
     return abs(same.index(other.text) - same.index(best.text)) == 1
 
@@ -281,6 +288,11 @@ def _quote(candidate: Candidate, score: float, analysis: QuestionAnalysis, passa
     return Quote(candidate.text, candidate.passage, score, span, undecided, tuple(notes))
 
 
+# "Polish", "Austrian", "Romans", "Chinese", "Atlantic": English adjectives and demonyms read unlike
+# their German translations ("polnisch", "Römer"), so they do not count as names to look for.
+_DEMONYM_ENDINGS = ("ish", "ian", "ians", "man", "mans", "ese", "ic", "ean", "eans", "ench", "eek")
+
+
 def lacks_focus(analysis: QuestionAnalysis, passages: Sequence[Passage]) -> bool:
     """Whether none of the top passages names what the question is about.
 
@@ -290,8 +302,12 @@ def lacks_focus(analysis: QuestionAnalysis, passages: Sequence[Passage]) -> bool
     question in another language without names cannot be checked this way: False.
     """
     top = passages[:ANSWER_PASSAGES]
+    names = [n for n in analysis.names if len(n) >= 4 and not n.endswith(_DEMONYM_ENDINGS)]
+    if names:
+        named = dataclasses.replace(analysis, names=tuple(names))
+        return not any(_focus(named, p.chunk.text, p.chunk.language) for p in top)
     if analysis.names:
-        return not any(_focus(analysis, p.chunk.text, p.chunk.language) for p in top)
+        return False  # only acronyms or words like "French": too unlike their translations to judge by
     same = [p for p in top if p.chunk.language == analysis.language]
     if analysis.focus and same:
         return not any(_focus(analysis, p.chunk.text, p.chunk.language) for p in same)

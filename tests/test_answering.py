@@ -125,6 +125,8 @@ def test_more_passages_are_searched_for_typed_sentences_only() -> None:
         ("Wann tagt der Bundestag?", "de", ["Trump trifft Putin in Budapest."], True),
         ("Wann tagt der Bundestag?", "de", ["Der Bundestag tagt am Freitag."], False),
         ("what happens next?", "en", ["Trump trifft Putin in Budapest."], False),  # nothing to check across languages
+        ("Which French king issued the edict?", "en", ["Ludwig XIV. erließ das Edikt."], False),  # "French" is no name to look for
+        ("When did the U.S. join?", "en", ["Die Vereinigten Staaten traten bei."], False),  # nor an acronym
     ],
 )
 def test_a_question_whose_focus_no_top_passage_names_is_refused(question: str, language: str, texts: list[str], lacks: bool) -> None:
