@@ -163,8 +163,9 @@ def undecided(text: str, kind: str) -> bool:
     return bool((pattern is not None and pattern.search(text)) or _UNDECIDED["any"].search(text))
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """A name as it compares across languages: lower case, no accents, ß as ss."""
+    """A name as it compares across languages: lower case, no accents, ß as ss (cached per word)."""
     decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -195,12 +196,17 @@ def focus_positions(text: str, language: str | None, names: Sequence[str], focus
     """
     positions: list[int] = []
     wanted = set(focus) if same_language else set()
+    spelled = [n for n in names if not n.isdigit()]
+    initials = {fold(n)[:1] for n in spelled}
     for match in _WORD.finditer(text):
         word = match.group()
         if wanted and stem(word, language) in wanted:
             positions.append(match.start())
-        elif any(name_matches(n, word) for n in names if not n.isdigit()) or (word.isdigit() and word in names):
-            positions.append(match.start())
+        elif word.isdigit():
+            if word in names:
+                positions.append(match.start())
+        elif fold(word)[:1] in initials and any(name_matches(n, word) for n in spelled):
+            positions.append(match.start())  # (names with another first letter never match: skip them fast)
     return positions
 
 
