@@ -79,7 +79,9 @@ def ask(
         return Answer(text, (), (), reply_language, analysis.type, holdings(store))
     query = embedder.embed_query(text)
     stats = keywords.stats() if keywords is not None else None
-    hits = store.query(query, max(k, CANDIDATES) if stats is not None else k, model=embedder.name)
+    # Enough for the keyword signal to reorder, and for answer sentences from beyond the k shown.
+    pool_size = answering.ANSWER_PASSAGES + answering.EXTRA_PASSAGES
+    hits = store.query(query, max(k, CANDIDATES if stats is not None else pool_size), model=embedder.name)
     chunks = [p.chunk for p, _ in hits]
     bonuses = keyword_bonuses(text, question_language, chunks, stats)
     typed = answering.passage_evidence(analysis, chunks)
@@ -90,7 +92,7 @@ def ask(
     if not answering.answerable(passages, question_language, min_score) or (refuse and answering.lacks_focus(analysis, passages)):
         return Answer(text, (), (), reply_language, analysis.type, holdings(store))
     # Answer sentences may come from a few passages beyond the k shown; they are then shown too.
-    pool = tuple(hits[i][0] for i in order[: max(k, answering.ANSWER_PASSAGES + answering.EXTRA_PASSAGES)])
+    pool = tuple(hits[i][0] for i in order[: max(k, pool_size)])
     candidates = answering.candidate_sentences(pool, analysis)
     similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
