@@ -214,7 +214,8 @@ def choose_quotes(
     SECOND_QUOTE_MARGIN. With an analysis (and the passages, for their language and
     date) each quote gets its answer span and time notes, and a sentence of a top
     passage that says the asked-for thing is not decided or named (and names the
-    question's focus) is not an answer itself but always the second quote.
+    question's focus) is not an answer itself but always the second quote, and the
+    answer is then the best sentence holding an expression of the expected type.
     """
     if not candidates:
         return ()
@@ -225,6 +226,11 @@ def choose_quotes(
     order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
     undecided = _undecided(candidates, analysis, passages, order) if analysis is not None and passages else None
     ranked = [i for i in order if i != undecided] or order
+    if undecided is not None and analysis is not None:
+        # The article says the exact answer is missing ("nannte keinen Termin"): the answer is then
+        # the best sentence that does hold an expression of the type asked for (an estimate), if any.
+        typed = [i for i in ranked if answer_spans(analysis, candidates[i].text, passages[candidates[i].passage].chunk.language)[0]]
+        ranked = typed[:1] + [i for i in ranked if i not in typed[:1]]
     best = ranked[0]
     chosen = [best]
     for i in ranked[1:] if undecided is None else ():

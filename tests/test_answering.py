@@ -141,3 +141,18 @@ def test_holdings_hint() -> None:
     assert english.endswith("Newest articles: „Gipfel“ (2025-10-16); „Ohne Datum“.")
     assert holdings_hint(holdings, "de").startswith("Der Index enthält: feed1 (1 Artikel)")
     assert holdings_hint(None) == "" and holdings_hint(IndexHoldings((), ())) == ""
+
+
+def test_with_no_date_named_the_answer_is_the_best_dated_sentence() -> None:
+    """The article says the date is missing: an undated sentence, however close, is not the answer."""
+    analysis = analyze("When is the Budapest meeting?", "en")
+    passages = [
+        dated("Trump nannte keinen Termin für das Treffen in Budapest.", 0.84, 3),
+        dated("Orban nannte das Treffen in Budapest große Neuigkeiten.", 0.84, 13),
+        dated("Er werde sich „innerhalb von zwei Wochen“ mit Putin treffen.", 0.78, 9),
+    ]
+    candidates = candidate_sentences(passages, analysis)
+    quotes = choose_quotes(candidates, np.array([0.85, 0.84, 0.80]), [p.score for p in passages], analysis, passages)
+    assert [(q.passage, q.undecided) for q in quotes] == [(2, False), (0, True)]
+    without = choose_quotes(candidates[1:], np.array([0.84, 0.80]), [p.score for p in passages], analysis, passages)
+    assert without[0].passage == 1  # no "not named" sentence: the closest sentence answers, as always
