@@ -126,6 +126,7 @@ def _passage_eval(
     rows = question_rows(questions, embedder, store, keywords, progress)
     report: dict[str, Any] = summarize(rows)
     report["n_passages"] = len(passages)
+    report["questions"] = [{"id": q.get("id"), **row} for q, row in zip(questions, rows, strict=True)]
     return report
 
 

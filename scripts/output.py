@@ -125,7 +125,7 @@ def eval_text(report: dict[str, Any]) -> str:
     lines.append(f"passages: {report['n_passages']}")
     lines.append("| questions | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer hit | span hit | answered |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|")
-    languages = sorted(key for key in report if key != "by_type" and isinstance(report[key], dict))
+    languages = sorted(key for key in report if key not in ("by_type", "questions") and isinstance(report[key], dict))
     for lang in languages:
         lines.append(_eval_row(lang, report[lang]))
         for kind, metrics in sorted(report.get("by_type", {}).get(lang, {}).items()):

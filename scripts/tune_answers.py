@@ -1,6 +1,7 @@
 """Tune the answer-type evidence on XQuAD half A (split by article, as scripts/tune_retrieval.py) and report both halves.
 
     .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad [A|B|AB]
+    .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad report.json   # halves of a `newsbot eval --json` report
 
 The passages are indexed once into a temporary store; every variant answers the
 questions with the same `service.ask` users get, with the weights in
@@ -11,6 +12,7 @@ costs the retrieval and the sentence choice only. The numbers go to docs/retriev
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -88,5 +90,22 @@ def main(directory: str, only_half: str = "A") -> None:
         store.close()
 
 
+def split_report(directory: str, report_path: str) -> None:
+    """Half A and half B of a `newsbot eval --json` report (its per-question rows), per language."""
+    passages = evaluation.read_jsonl(Path(directory) / "passages.jsonl")
+    part = halves(passages)
+    rows = json.loads(Path(report_path).read_text(encoding="utf-8"))["questions"]
+    print("| half | en R@1 | en answer hit | en span hit | en answered | de R@1 | de answer hit | de span hit | de answered |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for half in (0, 1):
+        report = evaluation.summarize([r for r in rows if part[r["passage_id"]] == half])
+        cells = [f"{report[lang][m]:.3f}" for lang in ("en", "de") for m in ("recall@1", "answer_hit", "span_hit", "answered")]
+        print(f"| {'AB'[half]} | " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/eval/xquad", sys.argv[2] if len(sys.argv) > 2 else "AB")
+    folder = sys.argv[1] if len(sys.argv) > 1 else "../shared/eval/xquad"
+    if len(sys.argv) > 2 and sys.argv[2].endswith(".json"):
+        split_report(folder, sys.argv[2])
+    else:
+        main(folder, sys.argv[2] if len(sys.argv) > 2 else "AB")
