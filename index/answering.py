@@ -10,8 +10,8 @@ a passage that was not retrieved, because candidates come only from `passages`.
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,8 +19,8 @@ import numpy as np
 
 from index import spans, times
 from index.domain import Chunk, IndexHoldings, Passage, Quote
-from index.questions import QuestionAnalysis
 from index.keywords import terms
+from index.questions import QuestionAnalysis
 from index.splitting import shorten, split_sentences
 
 ANSWER_PASSAGES = 3  # every sentence of this many top passages is a candidate
@@ -84,15 +84,13 @@ def candidate_sentences(
     extra = EXTRA_PASSAGES if extra is None else extra
     for index, passage in enumerate(passages[: ANSWER_PASSAGES + (extra if typed else 0)]):
         sentences = _join_fragments(split_sentences(passage.chunk.text, passage.chunk.language))
-        if index >= ANSWER_PASSAGES:
-            assert analysis is not None
-            sentences = [s for s in sentences if spans.find_spans(s, analysis.type) or spans.undecided(s, analysis.type)]
-            candidates.extend(Candidate(s, index, whole_passage=False) for s in sentences)
-            continue
         if len(sentences) <= 1:
-            candidates.append(Candidate(passage.chunk.text, index, whole_passage=True))
-            continue
-        candidates.extend(Candidate(s, index, whole_passage=False) for s in sentences)
+            sentences = [passage.chunk.text]
+        if index >= ANSWER_PASSAGES and analysis is not None:
+            kind = analysis.type
+            sentences = [s for s in sentences if spans.find_spans(s, kind) or spans.undecided(s, kind)]
+        whole = sentences == [passage.chunk.text]
+        candidates.extend(Candidate(s, index, whole_passage=whole) for s in sentences)
     return candidates
 
 
@@ -130,9 +128,9 @@ def evidence(
     return typed + (near if any(spans.near(s, positions, window) for s in found) else 0.0)
 
 
-def passage_evidence(analysis: QuestionAnalysis, chunks: Sequence[Chunk], weights: dict[str, float] | None = None) -> list[float]:
+def passage_evidence(analysis: QuestionAnalysis, chunks: Sequence[Chunk]) -> list[float]:
     """Ranking bonus per passage: an expression of the expected type near the question's focus."""
-    weight = (weights if weights is not None else PASSAGE_TYPE_WEIGHT).get(analysis.type, 0.0)
+    weight = PASSAGE_TYPE_WEIGHT.get(analysis.type, 0.0)
     if weight == 0.0:
         return [0.0] * len(chunks)
     return [evidence(analysis, c.text, c.language, 0.0, weight) for c in chunks]
