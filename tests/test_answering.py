@@ -99,7 +99,6 @@ def test_when_answer_marks_the_date_resolves_it_and_adds_the_missing_date() -> N
 
 
 def test_a_close_neighbour_joins_a_distant_sentence_of_the_same_passage_does_not() -> None:
-    passages = [passage("Erster Satz hier. Zweiter Satz hier. Dritter Satz hier.", 0.9)]
     candidates = [Candidate(s, 0, False) for s in ("Erster Satz hier.", "Zweiter Satz hier.", "Dritter Satz hier.")]
     neighbour = choose_quotes(candidates, np.array([0.80, 0.79, 0.60]), [0.9])
     assert [q.text for q in neighbour] == ["Erster Satz hier.", "Zweiter Satz hier."]
