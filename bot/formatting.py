@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.texts import text
-from index.domain import Answer, Chunk, Passage
+from index import times
+from index.answering import holdings_hint
+from index.domain import Answer, Chunk, Passage, Quote
 from index.splitting import pack_greedy, split_sentences
 from index.written import Written
 
@@ -116,12 +118,26 @@ def answer_messages(answer: Answer, shown: int, limit: int = MESSAGE_LIMIT) -> l
     """The answer (quotes with their passage numbers), then the first `shown` passages with sources."""
     language = answer.language
     if not answer.found:
-        return [text("not_found", language)]
+        hint = holdings_hint(answer.holdings, language)
+        return [text("not_found", language) + (f"\n\n{escape(hint)}" if hint else "")]
     blocks = [Block(body="", head=f"<b>{text('answer', language)}</b>")]
-    blocks += [Block(body=f"„{q.text}“ [{q.passage + 1}]", open="<i>", close="</i>") for q in answer.quotes]
+    blocks += [quote_block(q, language, limit) for q in answer.quotes]
     blocks.append(Block(body="", head=f"<b>{text('sources', language)}</b>"))
     blocks += passage_blocks(answer.passages[:shown], language)
     return pack(blocks, limit)
+
+
+def quote_block(quote: Quote, language: str, limit: int = MESSAGE_LIMIT) -> Block:
+    """A quote in italics with its answer span in bold, and its time expressions with the article's date.
+
+    „… dass er sich voraussichtlich <b>innerhalb von zwei Wochen</b> mit Putin treffen werde.“ [1]
+    🕑 innerhalb von zwei Wochen — article of 16 Oct 2025 → by 30 Oct 2025
+    """
+    notes = "".join(f"\n🕑 {escape(times.describe(note, language))}" for note in quote.times)
+    html = f"<i>„{quote.marked('<b>', '</b>', escape)}“ [{quote.passage + 1}]</i>{notes}"
+    if len(html) > limit // 2:  # a monster sentence: plain, so that it can be split
+        return Block(body=f"„{quote.text}“ [{quote.passage + 1}]", open="<i>", close="</i>")
+    return Block(body="", head=html)
 
 
 def more_messages(question: str, passages: Sequence[Passage], first_number: int, language: str) -> list[str]:

@@ -104,12 +104,15 @@ def _standard(text: str) -> date | None:
     return None
 
 
+_DOTTED = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b")  # 03.04.2025: day first wherever dots are written
+
+
 def _dateparser(text: str, languages: tuple[str, ...]) -> date | None:
-    parser = _parser(languages)
+    parser = _parser(languages, day_first=bool(_DOTTED.search(text)))
     found = parser.get_date_data(text)
     moment = found.date_obj if found is not None else None
     if moment is None and languages:
-        found = _parser(()).get_date_data(text)  # the article's language may be wrong about its dates
+        found = _parser((), day_first=bool(_DOTTED.search(text))).get_date_data(text)  # the language may be wrong
         moment = found.date_obj if found is not None else None
     if moment is None or not _names_year(text, moment.year):
         return None  # dateparser fills what is missing from today ("1e400" reads as today): not a date
@@ -123,15 +126,17 @@ def _names_year(text: str, year: int) -> bool:
 
 
 @lru_cache(maxsize=16)
-def _parser(languages: tuple[str, ...]) -> Any:
+def _parser(languages: tuple[str, ...], day_first: bool = False) -> Any:
     """A dateparser DateDataParser (built once per language set: building one is slow)."""
     from dateparser.date import DateDataParser  # imported on first use: its import takes a second
 
-    settings = {
+    settings: dict[str, Any] = {
         "PREFER_DAY_OF_MONTH": "first",
         "REQUIRE_PARTS": ["day", "month", "year"],  # "Oktober" alone is not a publication date
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
+    if day_first:
+        settings["DATE_ORDER"] = "DMY"
     return DateDataParser(languages=list(languages) or None, settings=settings)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -65,12 +66,59 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class TimeNote:
+    """A time expression of a quote read against its article's date.
+
+    `expression` as written ("innerhalb von zwei Wochen"), `published` the
+    article's ISO date, `relation` "by" (a deadline: "within two weeks") or "on",
+    `resolved` the ISO date it points to where it could be worked out, else None.
+    """
+
+    expression: str
+    published: str
+    relation: str = "on"
+    resolved: str | None = None
+
+
+@dataclass(frozen=True)
 class Quote:
-    """An answer sentence and the retrieved passage (index into Answer.passages) it comes from."""
+    """An answer sentence and the retrieved passage (index into Answer.passages) it comes from.
+
+    `span`: character offsets (start, end) into `text` of the answer itself (a
+    date, a number, a name) where one was found; `undecided`: the sentence says
+    the asked-for thing is not decided or named; `times`: its time expressions
+    read against the article's date.
+    """
 
     text: str
     passage: int
     score: float
+    span: tuple[int, int] | None = None
+    undecided: bool = False
+    times: tuple[TimeNote, ...] = ()
+
+    @property
+    def span_text(self) -> str | None:
+        return self.text[self.span[0] : self.span[1]] if self.span else None
+
+    def marked(self, before: str, after: str, escape: Callable[[str], str] = str) -> str:
+        """The text (each piece passed through `escape`) with the answer span between `before` and `after`."""
+        if self.span is None:
+            return escape(self.text)
+        start, end = self.span
+        return escape(self.text[:start]) + before + escape(self.text[start:end]) + after + escape(self.text[end:])
+
+
+@dataclass(frozen=True)
+class IndexHoldings:
+    """What the index holds, shown with "no relevant passage found": sources and the newest articles.
+
+    `sources`: (origin, article count), largest first; `newest`: (title, ISO date
+    or None), newest first.
+    """
+
+    sources: tuple[tuple[str, int], ...]
+    newest: tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)
@@ -85,6 +133,8 @@ class Answer:
     quotes: tuple[Quote, ...]
     passages: tuple[Passage, ...]
     language: str = "en"
+    kind: str = "other"  # the expected answer type (index.questions.AnswerType)
+    holdings: IndexHoldings | None = None  # with a refusal: what the index does hold
 
     @property
     def found(self) -> bool:

@@ -6,7 +6,9 @@ Two kinds of evaluation directory:
   store (titles are not used: XQuAD's are English page names and would leak English
   words into German passages); each question is answered by `service.ask` and the
   rank of its gold passage and whether the quoted answer holds a gold answer string
-  are recorded, per question language.
+  are recorded, per question language and answer type (index.questions), with
+  the span hit (a marked answer span holds a gold string) and the share of
+  these answerable questions that small talk or the focus check would refuse.
 - Seed style: only `questions.jsonl` with `gold_contains` (a list of strings; empty
   for an out-of-scope question); the `sources` are indexed and each question counts
   as a hit when a retrieved passage (and, separately, the answer) contains a gold
@@ -24,7 +26,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index import service
+from index import answering, language, service
+from index.questions import analyze
 from index.domain import Answer, Article, IngestReport
 from index.embedding import Embedder
 from index.errors import InputError
@@ -65,6 +68,12 @@ def gold_rank(answer: Answer, gold_source: str) -> int | None:
 def quotes_contain(answer: Answer, strings: Sequence[str]) -> bool:
     quoted = " ".join(q.text for q in answer.quotes)
     return any(s and s in quoted for s in strings)
+
+
+def span_holds(answer: Answer, strings: Sequence[str]) -> bool:
+    """Whether a marked answer span holds a gold string (or is most of one: "308" for "308 Punkte")."""
+    marked = [q.span_text for q in answer.quotes if q.span_text]
+    return any(g and (g in m or (m in g and 2 * len(m) >= len(g))) for m in marked for g in strings)
 
 
 def passages_contain(answer: Answer, strings: Sequence[str]) -> bool:
@@ -114,22 +123,64 @@ def _passage_eval(
     passages = read_jsonl(directory / "passages.jsonl")
     articles = [Article(source=p["id"], title="", paragraphs=(p["text"],), language="de") for p in passages]
     service.index_articles(articles, embedder, store, IngestReport())
-    ranks: dict[str, list[int | None]] = defaultdict(list)
-    answer_hits: dict[str, list[bool]] = defaultdict(list)
+    rows = question_rows(questions, embedder, store, keywords, progress)
+    report: dict[str, Any] = summarize(rows)
+    report["n_passages"] = len(passages)
+    report["questions"] = [{"id": q.get("id"), **row} for q, row in zip(questions, rows, strict=True)]
+    return report
+
+
+def question_rows(
+    questions: Sequence[dict[str, Any]],
+    embedder: Embedder,
+    store: VectorStore,
+    keywords: KeywordIndex | None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Each question answered by `service.ask`: its language, answer type, gold rank, answer and span hit."""
+    rows = []
     for number, question in enumerate(questions, start=1):
         # min_score -1: rank everything; the threshold is not what this measures.
-        answer = service.ask(question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords)
-        ranks[question["lang"]].append(gold_rank(answer, question["passage_id"]))
-        answer_hits[question["lang"]].append(quotes_contain(answer, question.get("answers", [])))
+        answer = service.ask(question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False)
+        gold = question.get("answers", [])
+        analysis = analyze(answer.question, language.detect(answer.question))
+        rows.append(
+            {
+                "lang": question["lang"],
+                "type": answer.kind,
+                "passage_id": question["passage_id"],
+                "rank": gold_rank(answer, question["passage_id"]),
+                "answer_hit": quotes_contain(answer, gold),
+                "span_hit": span_holds(answer, gold),
+                # every XQuAD question is answerable: would small talk or the focus check refuse it?
+                "refused": analysis.small_talk or answering.lacks_focus(analysis, answer.passages),
+            }
+        )
         if progress:
             progress(number, len(questions))
+    return rows
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Metrics per question language, and per language and answer type under "by_type"."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(row["lang"], "all")].append(row)
+        groups[(row["lang"], row["type"])].append(row)
     report: dict[str, Any] = {}
-    for lang, lang_ranks in ranks.items():
-        metrics = ranking_metrics(lang_ranks)
-        metrics["answer_hit"] = sum(answer_hits[lang]) / len(answer_hits[lang])
-        metrics["questions"] = len(lang_ranks)
-        report[lang] = {key: round(value, 4) for key, value in metrics.items()}
-    report["n_passages"] = len(passages)
+    by_type: dict[str, dict[str, Any]] = defaultdict(dict)
+    for (lang, kind), members in sorted(groups.items()):
+        metrics = ranking_metrics([r["rank"] for r in members])
+        metrics["answer_hit"] = sum(r["answer_hit"] for r in members) / len(members)
+        metrics["span_hit"] = sum(r["span_hit"] for r in members) / len(members)
+        metrics["answered"] = 1 - sum(r["refused"] for r in members) / len(members)
+        metrics["questions"] = len(members)
+        rounded = {key: round(value, 4) for key, value in metrics.items()}
+        if kind == "all":
+            report[lang] = rounded
+        else:
+            by_type[lang][kind] = rounded
+    report["by_type"] = dict(by_type)
     return report
 
 

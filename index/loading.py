@@ -191,8 +191,28 @@ def _mostly_markup(text: str) -> bool:
 def _parse_plain(text: str, source: str, url: str | None, fallback_title: str) -> Article:
     # A stray tag or entity in plain text (an export, a copy from a page) is not article text.
     paragraphs = [plain_text(p) if has_markup(p) else p for p in split_paragraphs(text)]
-    title, body = title_and_body([p for p in paragraphs if p], fallback_title)
-    return build_article(source, title, body, url=url)
+    published, paragraphs = dateline([p for p in paragraphs if p])
+    title, body = title_and_body(paragraphs, fallback_title)
+    return build_article(source, title, body, url=url, published=published)
+
+
+# A line that is only a date: "2025-10-16", "16.10.2025", "16. Oktober 2025", "October 16, 2025".
+_DATELINE = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{1,2}\.?\s+[A-Za-zÄÖÜäöü]{3,9}\.?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})$"
+)
+
+
+def dateline(paragraphs: list[str]) -> tuple[str | None, list[str]]:
+    """A plain text's publication date from a date-only line among its first two, and the lines without it.
+
+    The line is read as index.dates reads any date; one it cannot read stays text.
+    """
+    for index, line in enumerate(paragraphs[:2]):
+        if _DATELINE.match(line.strip()):
+            reading = read_date(line, ["de", "en"])
+            if reading.value is not None:
+                return reading.iso, paragraphs[:index] + paragraphs[index + 1 :]
+    return None, paragraphs
 
 
 def _parse_markdown(text: str, source: str, url: str | None, fallback_title: str) -> Article:

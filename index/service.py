@@ -6,6 +6,7 @@ into replies. Nothing here knows about Telegram, click or environment variables.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import unicodedata
@@ -14,15 +15,15 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
-from index import answering, language, loading, written
+from index import answering, language, loading, questions, written
 from index.articles import Collected
 from index.chunk_records import chunk_metadata
-from index.domain import Answer, Article, Chunk, IngestReport, Passage
+from index.domain import Answer, Article, Chunk, IndexHoldings, IngestReport, Passage, Quote
 from index.embedding import Embedder
 from index.keyword_index import KeywordIndex
 from index.llm import LLMClient, LLMError
 from index.keywords import TermStats, keyword_bonus
-from index.errors import QuestionError
+from index.errors import NewsbotError, QuestionError
 from index.splitting import chunk_article
 from index.store import VectorStore
 
@@ -62,34 +63,71 @@ def ask(
     min_score: float,
     max_chars: int = 1000,
     keywords: KeywordIndex | None = None,
+    refuse: bool = True,
 ) -> Answer:
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
     The store returns the closest paragraphs by meaning; where keyword statistics
     are given, a BM25 bonus (see index.keywords) reorders them. When even the best
     passage is below `min_score` the answer is "not found" and no passage is shown:
-    the index has nothing on the question.
+    the index has nothing on the question. So is small talk, and a question whose
+    names (or content words) none of the top passages has (see index.answering.lacks_focus);
+    `refuse=False` answers those anyway (evaluation measures the refusals apart).
     """
     text = clean_question(question, max_chars)
     question_language = language.detect(text)
     reply_language = question_language if question_language in language.REPLY_LANGUAGES else "en"
+    analysis = questions.analyze(text, question_language)
+    if analysis.small_talk and refuse:
+        return Answer(text, (), (), reply_language, analysis.type, holdings(store))
     query = embedder.embed_query(text)
     stats = keywords.stats() if keywords is not None else None
-    hits = store.query(query, max(k, CANDIDATES) if stats is not None else k, model=embedder.name)
-    bonuses = keyword_bonuses(text, question_language, [p.chunk for p, _ in hits], stats)
-    fused = [p.score + bonus for (p, _), bonus in zip(hits, bonuses, strict=True)]
-    order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:k]
-    passages = tuple(hits[i][0] for i in order)
-    if not answering.answerable(passages, question_language, min_score):
-        return Answer(text, (), (), reply_language)
-    candidates = answering.candidate_sentences(passages)
+    # Enough for the keyword signal to reorder, and for answer sentences from beyond the k shown.
+    pool_size = answering.ANSWER_PASSAGES + answering.EXTRA_PASSAGES
+    hits = store.query(query, max(k, CANDIDATES if stats is not None else pool_size), model=embedder.name)
+    chunks = [p.chunk for p, _ in hits]
+    bonuses = keyword_bonuses(text, question_language, chunks, stats)
+    typed = answering.passage_evidence(analysis, chunks)
+    fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
+    shown = order[:k]
+    passages = tuple(hits[i][0] for i in shown)
+    if not answering.answerable(passages, question_language, min_score) or (refuse and answering.lacks_focus(analysis, passages)):
+        return Answer(text, (), (), reply_language, analysis.type, holdings(store))
+    # Answer sentences may come from a few passages beyond the k shown; they are then shown too.
+    pool = tuple(hits[i][0] for i in order[: max(k, pool_size)])
+    candidates = answering.candidate_sentences(pool, analysis)
     similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
-    sentences = [(c.text, passages[c.passage].chunk.language) for c in candidates]
-    sentence_bonus = keyword_bonuses(text, question_language, sentences, stats)
-    quotes = answering.choose_quotes(
-        candidates, similarities + np.asarray(sentence_bonus, dtype=np.float32), [fused[i] for i in order]
-    )
-    return Answer(text, quotes, passages, reply_language)
+    sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
+    sentence_bonus = answering.SENTENCE_KEYWORD_SHARE * np.asarray(keyword_bonuses(text, question_language, sentences, stats), dtype=np.float32)
+    sentence_bonus += np.asarray(answering.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
+    quotes = answering.choose_quotes(candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
+    passages, quotes = _with_quoted(passages, pool, quotes)
+    return Answer(text, quotes, passages, reply_language, analysis.type)
+
+
+def _with_quoted(
+    passages: tuple[Passage, ...], pool: tuple[Passage, ...], quotes: tuple[Quote, ...]
+) -> tuple[tuple[Passage, ...], tuple[Quote, ...]]:
+    """The shown passages plus any pool passage a quote comes from (appended), quotes renumbered to them."""
+    shown = list(passages)
+    renumbered = []
+    for quote in quotes:
+        passage = pool[quote.passage]
+        if passage not in shown:
+            shown.append(passage)
+        renumbered.append(dataclasses.replace(quote, passage=shown.index(passage)))
+    return tuple(shown), tuple(renumbered)
+
+
+def holdings(store: VectorStore, newest: int = 3) -> IndexHoldings | None:
+    """What the index holds, for the hint with a refusal; None when it cannot be read."""
+    try:
+        sources, articles = store.overview(newest)
+    except NewsbotError as error:
+        log.warning("no overview of the index for the refusal hint: %s", error)
+        return None
+    return IndexHoldings(tuple((s.origin, s.articles) for s in sources), tuple(articles))
 
 
 def keyword_bonuses(

@@ -601,22 +601,34 @@ class VectorStore:
 
     def sources(self) -> list[SourceInfo]:
         """What each source (a configured file, folder, feed or URL) contributes, largest first."""
+        return self.overview(0)[0]
+
+    def overview(self, newest: int) -> tuple[list[SourceInfo], list[tuple[str, str | None]]]:
+        """The sources (see sources()) and the `newest` articles as (title, date), newest first, in one pass.
+
+        Articles are ordered by their date, those without one by when they were indexed.
+        """
         try:
             pages = list(self.pages(["metadatas"]))
         except IndexEmpty:
-            return []
+            return [], []
         articles: dict[str, set[str]] = {}
         paragraphs: dict[str, int] = {}
         last: dict[str, str] = {}
+        titles: dict[str, tuple[str, str, str | None]] = {}  # article id: (sort key, title, date)
         for page in pages:
             for meta in page["metadatas"] or []:
                 origin = origin_of(meta)
-                articles.setdefault(origin, set()).add(str(meta["article_id"]))
+                article = str(meta["article_id"])
+                articles.setdefault(origin, set()).add(article)
                 paragraphs[origin] = paragraphs.get(origin, 0) + 1
                 stamp = str(meta.get("indexed", ""))
                 last[origin] = max(last.get(origin, ""), stamp)
+                published = meta.get("published")
+                titles.setdefault(article, (str(published or stamp), str(meta.get("title") or meta.get("source", "")), published))
         found = [SourceInfo(o, len(a), paragraphs[o], last[o] or None) for o, a in articles.items()]
-        return sorted(found, key=lambda s: (-s.articles, s.origin))
+        latest = sorted(titles.values(), reverse=True)[:newest]
+        return sorted(found, key=lambda s: (-s.articles, s.origin)), [(title, date) for _, title, date in latest]
 
     def forget(self, source: str) -> int:
         """Delete every paragraph from `source` (an origin, an article's source or URL); how many."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from index.domain import Answer, Chunk, IngestReport, Passage
+from index import answering, times
+from index.domain import Answer, Chunk, IngestReport, Passage, Quote
 from index.feeds import FeedInfo
 from index.reindex import ReindexReport
 from index.store import SourceInfo
@@ -25,13 +27,18 @@ def source_line(chunk: Chunk) -> str:
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
-    """The answer, then the numbered passages with their sources."""
+    """The answer (its span in **bold**, time expressions with their article's date), then the numbered passages.
+
+    A refusal says what the index holds instead.
+    """
     if not answer.found:
-        return NOT_FOUND.get(answer.language, NOT_FOUND["en"])
+        hint = answering.holdings_hint(answer.holdings, answer.language)
+        return "\n".join([NOT_FOUND.get(answer.language, NOT_FOUND["en"]), *([textwrap.fill(hint, width)] if hint else [])])
     lines = ["Answer:"]
     for quote in answer.quotes:
-        body = textwrap.fill(f"“{quote.text}” [{quote.passage + 1}]", width, initial_indent="  ", subsequent_indent="  ")
+        body = textwrap.fill(f"“{quote.marked('**', '**')}” [{quote.passage + 1}]", width, initial_indent="  ", subsequent_indent="  ")
         lines.append(body)
+        lines += [f"    {times.describe(note, answer.language)}" for note in quote.times]
     lines += ["", "Passages:"]
     for number, passage in enumerate(answer.passages, start=1):
         lines.append(f"[{number}] {source_line(passage.chunk)}  (score {passage.score:.2f})")
@@ -52,14 +59,38 @@ def passage_dict(passage: Passage) -> dict[str, Any]:
     }
 
 
-def answer_dict(answer: Answer) -> dict[str, Any]:
-    """The `--json` shape: {"answer", "quotes", "passages"}; "answer" is null when nothing was found."""
+def quote_dict(quote: Quote) -> dict[str, Any]:
+    """A quote for other programs; `span` is null when no answer expression was found in it."""
+    span = {"text": quote.span_text, "start": quote.span[0], "end": quote.span[1]} if quote.span else None
     return {
+        "text": quote.text,
+        "passage": quote.passage + 1,
+        "span": span,
+        "undecided": quote.undecided,
+        "times": [dataclasses.asdict(note) for note in quote.times],
+    }
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    """The `--json` shape: {"answer", "span", "type", "quotes", "passages"}; "answer" is null when nothing was found.
+
+    "span" is the first marked answer span (a date, a number, a name) or null; a
+    refusal carries "holds": the index's sources and newest articles.
+    """
+    data: dict[str, Any] = {
         "question": answer.question,
+        "type": answer.kind,
         "answer": " ".join(q.text for q in answer.quotes) if answer.found else None,
-        "quotes": [{"text": q.text, "passage": q.passage + 1} for q in answer.quotes],
+        "span": next((q.span_text for q in answer.quotes if q.span_text), None),
+        "quotes": [quote_dict(q) for q in answer.quotes],
         "passages": [passage_dict(p) for p in answer.passages],
     }
+    if not answer.found and answer.holdings is not None:
+        data["holds"] = {
+            "sources": [{"source": origin, "articles": count} for origin, count in answer.holdings.sources],
+            "newest": [{"title": title, "published": date} for title, date in answer.holdings.newest],
+        }
+    return data
 
 
 def ingest_text(report: IngestReport, seconds: float) -> str:
@@ -96,15 +127,21 @@ def eval_text(report: dict[str, Any]) -> str:
             lines.append(f"  {row['id']}: {verdict:8} {row['question']}")
         return "\n".join(lines)
     lines.append(f"passages: {report['n_passages']}")
-    lines.append("| questions | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer hit |")
-    lines.append("|---|---|---|---|---|---|---|---|")
-    for lang in sorted(key for key in report if isinstance(report[key], dict)):
-        m = report[lang]
-        lines.append(
-            f"| {lang} | {m['questions']} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
-            f"{m['mrr@10']:.3f} | {m['ndcg@10']:.3f} | {m['answer_hit']:.3f} |"
-        )
+    lines.append("| questions | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer hit | span hit | answered |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    languages = sorted(key for key in report if key not in ("by_type", "questions") and isinstance(report[key], dict))
+    for lang in languages:
+        lines.append(_eval_row(lang, report[lang]))
+        for kind, metrics in sorted(report.get("by_type", {}).get(lang, {}).items()):
+            lines.append(_eval_row(f"{lang}: {kind}", metrics))
     return "\n".join(lines)
+
+
+def _eval_row(label: str, m: dict[str, Any]) -> str:
+    return (
+        f"| {label} | {m['questions']} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
+        f"{m['mrr@10']:.3f} | {m['ndcg@10']:.3f} | {m['answer_hit']:.3f} | {m['span_hit']:.3f} | {m['answered']:.3f} |"
+    )
 
 
 def reindex_text(report: ReindexReport) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from index.answering import Candidate, candidate_sentences, choose_quotes, answerable
 from index.domain import Chunk, Passage
@@ -67,3 +68,90 @@ def test_cached_embedder_embeds_each_text_once() -> None:
     cached.embed_passages(["a b"])
     assert inner.embedded == ["a b", "c d", "e f", "a b"]
     assert cached.embed_passages([]).shape == (0, inner.dimension)
+
+
+# --- answer types, spans, "not decided" sentences, refusals ------------------------------------
+
+from index.answering import holdings_hint, lacks_focus  # noqa: E402
+from index.domain import IndexHoldings  # noqa: E402
+from index.questions import analyze  # noqa: E402
+
+
+def dated(text: str, score: float, paragraph: int = 1) -> Passage:
+    chunk = Chunk("a", paragraph - 1, paragraph, text, "Titel", "seeds/a.txt", published="2025-10-16", language="de")
+    return Passage(chunk, score)
+
+
+def test_when_answer_marks_the_date_resolves_it_and_adds_the_missing_date() -> None:
+    passages = [
+        dated("Trump nannte keinen Termin für das Treffen in Budapest. Der Kreml bereitet den Gipfel vor.", 0.84, 3),
+        dated("Er werde sich „innerhalb von zwei Wochen“ mit Putin treffen, sagte er.", 0.80, 9),
+    ]
+    candidates = candidate_sentences(passages, analyze("When is the Budapest meeting?", "en"))
+    quotes = choose_quotes(
+        candidates, np.array([0.80, 0.70, 0.86]), [p.score for p in passages], analyze("When is the Budapest meeting?", "en"), passages
+    )
+    assert [q.passage for q in quotes] == [1, 0]
+    answer, missing = quotes
+    assert answer.span_text == "innerhalb von zwei Wochen" and not answer.undecided
+    assert [(n.relation, n.resolved) for n in answer.times] == [("by", "2025-10-30")]
+    assert missing.undecided and missing.span is None and "keinen Termin" in missing.text
+
+
+def test_a_close_neighbour_joins_a_distant_sentence_of_the_same_passage_does_not() -> None:
+    candidates = [Candidate(s, 0, False) for s in ("Erster Satz hier.", "Zweiter Satz hier.", "Dritter Satz hier.")]
+    neighbour = choose_quotes(candidates, np.array([0.80, 0.79, 0.60]), [0.9])
+    assert [q.text for q in neighbour] == ["Erster Satz hier.", "Zweiter Satz hier."]
+    distant = choose_quotes(candidates, np.array([0.80, 0.60, 0.79]), [0.9])
+    assert [q.text for q in distant] == ["Erster Satz hier."]
+
+
+def test_more_passages_are_searched_for_typed_sentences_only() -> None:
+    passages = [passage(f"Absatz {n} ohne alles. Noch ein Satz hier.", 0.9 - n / 100, n) for n in range(1, 4)]
+    passages += [passage("Ein Satz ohne Datum. Das Treffen ist im März 2026.", 0.8, 4)]
+    when = candidate_sentences(passages, analyze("When is the meeting?", "en"))
+    assert [c.text for c in when if c.passage == 3] == ["Das Treffen ist im März 2026."]
+    what = candidate_sentences(passages, analyze("What did he say?", "en"))
+    assert all(c.passage < 3 for c in what)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "texts", "lacks"),
+    [
+        ("What will happen in Berlin?", "en", ["Trump trifft Putin in Budapest."], True),
+        ("When is the Budapest meeting?", "en", ["Das Treffen in Budapest ist bald."], False),
+        ("Who is the president of Russia?", "en", ["Der russische Präsident Putin sprach."], False),
+        ("Wann tagt der Bundestag?", "de", ["Trump trifft Putin in Budapest."], True),
+        ("Wann tagt der Bundestag?", "de", ["Der Bundestag tagt am Freitag."], False),
+        ("what happens next?", "en", ["Trump trifft Putin in Budapest."], False),  # nothing to check across languages
+        ("Which French king issued the edict?", "en", ["Ludwig XIV. erließ das Edikt."], False),  # "French" is no name to look for
+        ("When did the U.S. join?", "en", ["Die Vereinigten Staaten traten bei."], False),  # nor an acronym
+    ],
+)
+def test_a_question_whose_focus_no_top_passage_names_is_refused(question: str, language: str, texts: list[str], lacks: bool) -> None:
+    passages = [passage(t, 0.8, n) for n, t in enumerate(texts, start=1)]
+    assert lacks_focus(analyze(question, language), passages) is lacks
+
+
+def test_holdings_hint() -> None:
+    holdings = IndexHoldings(tuple((f"feed{n}", n) for n in range(1, 8)), (("Gipfel", "2025-10-16"), ("Ohne Datum", None)))
+    english = holdings_hint(holdings, "en")
+    assert english.startswith("The index holds: feed1 (1 article), feed2 (2 articles)") and "and 2 more." in english
+    assert english.endswith("Newest articles: „Gipfel“ (2025-10-16); „Ohne Datum“.")
+    assert holdings_hint(holdings, "de").startswith("Der Index enthält: feed1 (1 Artikel)")
+    assert holdings_hint(None) == "" and holdings_hint(IndexHoldings((), ())) == ""
+
+
+def test_with_no_date_named_the_answer_is_the_best_dated_sentence() -> None:
+    """The article says the date is missing: an undated sentence, however close, is not the answer."""
+    analysis = analyze("When is the Budapest meeting?", "en")
+    passages = [
+        dated("Trump nannte keinen Termin für das Treffen in Budapest.", 0.84, 3),
+        dated("Orban nannte das Treffen in Budapest große Neuigkeiten.", 0.84, 13),
+        dated("Er werde sich „innerhalb von zwei Wochen“ mit Putin treffen.", 0.78, 9),
+    ]
+    candidates = candidate_sentences(passages, analysis)
+    quotes = choose_quotes(candidates, np.array([0.85, 0.84, 0.80]), [p.score for p in passages], analysis, passages)
+    assert [(q.passage, q.undecided) for q in quotes] == [(2, False), (0, True)]
+    without = choose_quotes(candidates[1:], np.array([0.84, 0.80]), [p.score for p in passages], analysis, passages)
+    assert without[0].passage == 1  # no "not named" sentence: the closest sentence answers, as always

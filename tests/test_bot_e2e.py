@@ -133,6 +133,24 @@ def test_out_of_scope_question(telegram: tuple[FakeTelegram, Path]) -> None:
     assert "reply_markup" not in reply
 
 
+def test_when_question_marks_the_date_in_bold_with_the_article_date(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (reply,) = ask_private(fake, 1020, "When is the Budapest meeting?")
+    assert "<b>innerhalb von zwei Wochen</b>" in reply["html"]
+    assert "innerhalb von zwei Wochen — article of 16 Oct 2025 → by 30 Oct 2025" in reply["text"]
+    assert "keinen Termin" in reply["text"]  # the article says no date was named: that belongs in the answer
+    (german,) = ask_private(fake, 1020, "Wann findet das Treffen in Budapest statt?", language="de")
+    assert "<b>innerhalb von zwei Wochen</b>" in german["html"] and "Artikel vom 16. Okt. 2025 → bis 30. Okt. 2025" in german["text"]
+
+
+def test_small_talk_is_refused_with_what_the_index_holds(telegram: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = telegram
+    (reply,) = ask_private(fake, 1021, "How are you doing today?")
+    assert "I found no relevant passage" in reply["text"]
+    assert "The index holds:" in reply["text"] and "seeds (1 article)" in reply["text"]
+    assert "reply_markup" not in reply
+
+
 def test_group_mention_answered_and_chatter_ignored(telegram: tuple[FakeTelegram, Path]) -> None:
     fake, _ = telegram
     group = -2001

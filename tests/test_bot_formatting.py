@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.addressing import Entity, command_target, group_question, remove_spans
-from bot.formatting import MESSAGE_LIMIT, Block, answer_messages, context_messages, pack
-from index.domain import Answer, Chunk, Passage, Quote
+from bot.formatting import MESSAGE_LIMIT, Block, answer_messages, context_messages, pack, quote_block
+from index.domain import Answer, Chunk, IndexHoldings, Passage, Quote, TimeNote
 
 HOSTILE = 'Tom & Jerry <b>bold</b> </blockquote> <a href="x">"quotes"</a> <script>alert(1)</script> &amp;'
 
@@ -56,6 +56,39 @@ def test_answer_message_quotes_and_cites_with_links() -> None:
     assert message.startswith("<b>Answer</b>\n\n<i>„Innerhalb von zwei Wochen.“ [1]</i>")
     assert '<b>1.</b> <a href="https://news.example/a">Titel</a> · paragraph 9 · 2025-10-16\n<blockquote>' in message
     assert "<b>2.</b> Titel · paragraph 3 · 2025-10-16 · <i>seeds/a.txt</i>" in message
+    visible(message)
+
+
+@pytest.mark.parametrize(
+    ("quote", "language", "expected"),
+    [
+        (
+            Quote("Er werde sich „innerhalb von zwei Wochen“ treffen.", 0, 0.8, (15, 40),
+                  times=(TimeNote("innerhalb von zwei Wochen", "2025-10-16", "by", "2025-10-30"),)),
+            "en",
+            "<i>„Er werde sich „<b>innerhalb von zwei Wochen</b>“ treffen.“ [1]</i>\n"
+            "🕑 innerhalb von zwei Wochen — article of 16 Oct 2025 → by 30 Oct 2025",
+        ),
+        (
+            Quote("Reichweite von 2.500 km & mehr.", 1, 0.8, (15, 23)),
+            "de",
+            "<i>„Reichweite von <b>2.500 km</b> &amp; mehr.“ [2]</i>",
+        ),
+        (Quote("Kein <Termin>.", 0, 0.8, None, True), "de", "<i>„Kein &lt;Termin&gt;.“ [1]</i>"),
+    ],
+)  # fmt: skip
+def test_quote_marks_the_span_in_bold_and_shows_dates(quote: Quote, language: str, expected: str) -> None:
+    (rendered,) = quote_block(quote, language).render()
+    assert rendered == expected
+    visible(rendered)
+
+
+def test_refusal_says_what_the_index_holds() -> None:
+    holdings = IndexHoldings((("seeds", 1), ("https://feed.example/rss", 12)), (("Trump & Putin", "2025-10-16"),))
+    (message,) = answer_messages(Answer("Wie geht's?", (), (), "en", holdings=holdings), shown=5)
+    assert message.startswith("I found no relevant passage")
+    assert "The index holds: seeds (1 article), https://feed.example/rss (12 articles)." in message
+    assert "Newest articles: „Trump &amp; Putin“ (2025-10-16)." in message
     visible(message)
 
 

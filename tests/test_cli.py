@@ -61,7 +61,9 @@ def test_ask_json_for_other_programs(seeded: Path) -> None:
     result = run("ask", "Welche Reichweite haben die Tomahawk-Raketen?", "--json", "-k", "3")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) == {"question", "answer", "quotes", "passages"}
+    assert set(data) == {"question", "type", "answer", "span", "quotes", "passages"}
+    assert data["type"] == "number" and data["span"] == "2.500 km"
+    assert {"text": "2.500 km", "start": data["quotes"][0]["text"].index("2.500 km"), "end": data["quotes"][0]["text"].index("2.500 km") + 8} == data["quotes"][0]["span"]
     assert 1 <= len(data["passages"]) <= 3
     assert set(data["passages"][0]) == {"text", "title", "source", "paragraph", "published", "language", "score"}
     assert any("2.500 km" in p["text"] for p in data["passages"])
@@ -71,7 +73,10 @@ def test_ask_json_for_other_programs(seeded: Path) -> None:
 def test_out_of_scope_question_exits_1(seeded: Path) -> None:
     result = run("ask", "What is the capital of Australia?", "--json")
     assert result.exit_code == 1
-    assert json.loads(result.output)["answer"] is None
+    refused = json.loads(result.output)
+    assert refused["answer"] is None and refused["span"] is None
+    assert refused["holds"]["sources"] == [{"source": str(SEEDS), "articles": 1}]
+    assert refused["holds"]["newest"][0]["published"] == "2025-10-16"
     assert "No relevant passage" in run("ask", "What is the capital of Australia?").output
 
 

@@ -45,11 +45,13 @@ def test_eval_on_xquad_style_directory(env: Path) -> None:
     for lang in ("en", "de"):
         metrics = report[lang]
         assert metrics["questions"] == 2
-        assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit", "questions"}
+        assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit", "span_hit", "answered", "questions"}
         assert 0 <= metrics["recall@1"] <= metrics["recall@5"] <= metrics["recall@10"] == 1.0
         assert metrics["answer_hit"] == 1.0
+        assert set(report["by_type"][lang]) == {"time", "number"}
+        assert report["by_type"][lang]["number"]["span_hit"] == 1.0  # "2.500 Kilometern" marked
     table = CliRunner().invoke(cli, ["eval", str(folder)], catch_exceptions=False).output
-    assert "| en | 2 |" in table and "| de | 2 |" in table
+    assert "| en | 2 |" in table and "| de | 2 |" in table and "| en: time | 1 |" in table
 
 
 def test_eval_on_seed_questions(env: Path) -> None:

@@ -51,6 +51,25 @@ def test_plain_text_one_paragraph_per_line(tmp_path: Path) -> None:
     assert article.url is None
 
 
+@pytest.mark.parametrize(
+    ("head", "published", "title"),
+    [
+        ("2025-10-16\nGipfel in Budapest\n", "2025-10-16", "Gipfel in Budapest"),
+        ("Gipfel in Budapest\n16. Oktober 2025\n", "2025-10-16", "Gipfel in Budapest"),
+        ("16.10.2025\n", "2025-10-16", None),
+        ("October 16, 2025\nSummit in Budapest\n", "2025-10-16", "Summit in Budapest"),
+        ("Gipfel in Budapest\n", None, "Gipfel in Budapest"),
+    ],
+)
+def test_plain_text_date_line_is_the_articles_date(tmp_path: Path, head: str, published: str | None, title: str | None) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"{head}{LONG_DE}\n{LONG_DE} Noch einer.\n", encoding="utf-8")
+    (article,), _ = one(path)
+    assert article.published == published
+    assert article.title == (title or article.title) and not article.title[:1].isdigit()
+    assert article.paragraphs[-1] == f"{LONG_DE} Noch einer."
+
+
 def test_plain_text_whose_first_line_is_a_sentence_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text(f"{LONG_DE}\n\n{LONG_DE}\nweiter\n", encoding="utf-8")

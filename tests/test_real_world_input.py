@@ -344,6 +344,7 @@ def test_raw_markup_is_never_indexed_as_text(tmp_path: Path) -> None:
         ("mercredi 15 octobre 2025", "2025-10-15"),
         ("Thu, 16 Oct 2025 07:15:00 GMT", "2025-10-16"),
         ("2025-10-16T23:30:00-05:00", "2025-10-16"),
+        ("03.04.2025 08:00", "2025-04-03"),  # dots: day first
     ],
 )
 def test_feed_dates_in_other_forms_and_languages(raw: str, expected: str) -> None:

@@ -13,11 +13,12 @@ from index import service
 from index.embedding import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MIN_SCORE
 from index.store import VectorStore, open_client
-from tests.conftest import SEED_QUESTIONS, SEEDS
+from tests.conftest import SEED_QUESTIONS, SEEDS, SHARED
 
 pytestmark = pytest.mark.slow
 
 QUESTIONS: list[dict[str, Any]] = [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()]
+SMALL_TALK = [line for line in (SHARED / "cases" / "answers" / "small-talk" / "questions.txt").read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module", params=["embedded", "server"])
@@ -58,3 +59,35 @@ def test_out_of_scope_question_gets_no_answer(
     answer = service.ask(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     assert not answer.found
     assert answer.passages == ()
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["gold_contains"]], ids=lambda q: q["id"])
+def test_seed_question_quotes_a_gold_sentence(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: dict[str, Any]
+) -> None:
+    """With the default number of passages, the quoted answer itself holds the gold (and, for dates, the span)."""
+    answer = service.ask(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    quoted = " ".join(q.text for q in answer.quotes)
+    assert any(gold in quoted for gold in question["gold_contains"]), quoted
+    assert any(gold in (q.span_text or "") for q in answer.quotes for gold in question["gold_contains"]), answer.quotes
+    assert {q.passage for q in answer.quotes} <= set(range(len(answer.passages)))
+
+
+def test_when_question_quotes_the_date_resolved_and_the_missing_date(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    answer = service.ask("When is the Budapest meeting?", real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    (dated,) = [q for q in answer.quotes if q.span_text == "innerhalb von zwei Wochen"]
+    assert [(n.published, n.relation, n.resolved) for n in dated.times] == [("2025-10-16", "by", "2025-10-30")]
+    assert any(q.undecided and "keinen Termin" in q.text for q in answer.quotes)
+
+
+@pytest.mark.parametrize("question", SMALL_TALK)
+def test_small_talk_and_questions_the_article_does_not_answer_are_refused(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str
+) -> None:
+    answer = service.ask(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    if answer.found:  # "Who is the president of Russia?" may be answered, but only with a sentence that says it
+        assert any("Putin" in q.text and "russisch" in q.text.lower() for q in answer.quotes), answer.quotes
+    else:
+        assert answer.holdings is not None and answer.holdings.sources[0][1] == 1
