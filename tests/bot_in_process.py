@@ -26,6 +26,10 @@ from index.subscription_db import SubscriptionDB
 from tests.bot_process import TOKEN
 from tests.fake_telegram import FakeTelegram, serve
 
+# Over the seed article with the weightless embedder, which finds passages by shared words only: a
+# question in the article's own words ("amerikanische Delegation leiten"), answered in German.
+ANSWERABLE = "Wer wird die amerikanische Delegation leiten?"
+
 
 @dataclass
 class InProcessBot:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from index.subscription_db import ChatQuestion, Subscription
-from tests.bot_in_process import running_app
+from tests.bot_in_process import ANSWERABLE, running_app
 from tests.conftest import SEEDS
 from tests.fake_telegram import BOT_USERNAME
 from tests.fakes import HashingEmbedder
@@ -22,10 +22,10 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
     async with running_app(
         tmp_path, model_cache, fake_embedder, [str(SEEDS)], allowed_chats=[FRIEND, OUR_GROUP], min_score=-1.0
     ) as bot:
-        (answer,) = await bot.say(FRIEND, FRIEND, "Who will lead the American delegation?")
-        assert answer["text"].startswith("Answer")
+        (answer,) = await bot.say(FRIEND, FRIEND, ANSWERABLE)
+        assert answer["text"].startswith("Antwort")
 
-        (refused,) = await bot.say(STRANGER, STRANGER, "Who will lead the American delegation?")
+        (refused,) = await bot.say(STRANGER, STRANGER, ANSWERABLE)
         assert refused["text"].startswith("Sorry, this bot is only open to some users and chats")
         assert str(STRANGER) in refused["text"]
         (refused_again,) = await bot.say(STRANGER, STRANGER, "/subscribe Zölle")
@@ -37,12 +37,12 @@ async def test_only_allowed_users_and_chats_are_served(tmp_path: Path, model_cac
         await bot.settled()  # the chatter, handled concurrently, is done too
         assert len(bot.telegram.sent_to(OTHER_GROUP)) == 1
 
-        (in_our_group,) = await bot.say(OUR_GROUP, STRANGER, "/ask Who will lead the American delegation?")
-        assert in_our_group["text"].startswith("Answer")  # the chat is allowed, whoever asks
+        (in_our_group,) = await bot.say(OUR_GROUP, STRANGER, f"/ask {ANSWERABLE}")
+        assert in_our_group["text"].startswith("Antwort")  # the chat is allowed, whoever asks
 
-        asked = bot.telegram.inline(STRANGER, "Who will lead the American delegation?")
+        asked = bot.telegram.inline(STRANGER, ANSWERABLE)
         assert (await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked)))["results"] == []
-        asked = bot.telegram.inline(FRIEND, "Who will lead the American delegation?")
+        asked = bot.telegram.inline(FRIEND, ANSWERABLE)
         offered = await bot.wait_for(lambda: bot.telegram.inline_answers.get(asked))
         assert offered["results"] != []
         assert offered["is_personal"] is True  # Telegram must not hand the friend's cached results to a stranger
@@ -68,8 +68,8 @@ async def test_an_admin_off_the_list_is_still_served(tmp_path: Path, model_cache
     async with running_app(
         tmp_path, model_cache, fake_embedder, [str(SEEDS)], allowed_chats=[FRIEND], admin_ids=[admin], min_score=-1.0
     ) as bot:
-        (answer,) = await bot.say(admin, admin, "Who will lead the American delegation?")
-        assert answer["text"].startswith("Answer")
+        (answer,) = await bot.say(admin, admin, ANSWERABLE)
+        assert answer["text"].startswith("Antwort")
         (stats,) = await bot.say(admin, admin, "/stats")
         assert "only open to some users" not in stats["text"]
 
@@ -79,7 +79,7 @@ async def test_a_shorter_list_ends_the_subscriptions_and_state_it_no_longer_allo
 ) -> None:
     async with running_app(tmp_path, model_cache, fake_embedder, [str(SEEDS)], min_score=-1.0) as bot:  # open to everyone
         for user in (FRIEND, STRANGER):
-            await bot.say(user, user, "Who will lead the American delegation?")
+            await bot.say(user, user, ANSWERABLE)
             (done,) = await bot.say(user, user, "/subscribe Zölle")
             assert done["text"].startswith("✓")
         (strangers,) = bot.db.active(STRANGER)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_in_process import running_app
+from tests.bot_in_process import ANSWERABLE, running_app
 from tests.conftest import SEEDS
 from tests.fake_llm import FakeLLM, Reply, serve_llm
 from tests.fakes import HashingEmbedder
@@ -25,7 +25,7 @@ async def test_written_answers_are_counted_and_logged_like_extractive_ones(
             tmp_path, model_cache, fake_embedder, [str(SEEDS)], min_score=-1.0, admin_ids=[ADMIN],
             llm_url=llm_url, llm_model="fake-model",
         ) as bot:  # fmt: skip
-            await bot.say(ADMIN, ADMIN, "Who will lead the American delegation?")
+            await bot.say(ADMIN, ADMIN, ANSWERABLE)
             await bot.wait_for(lambda: "Marco Rubio leads it" in bot.telegram.sent_to(ADMIN)[-1]["text"])
             await bot.wait_for(lambda: bot.state.questions.today()[0])  # counted once the answer is finished
             (stats,) = await bot.say(ADMIN, ADMIN, "/stats")
