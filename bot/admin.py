@@ -21,7 +21,7 @@ from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
 from bot.chat import BotState, Context, problem_text, reply, topic_of, user_language
 from bot.texts import text
-from index import service
+from index.ingest import indexing
 from index.ingest import loading
 from index.ingest import rebuild
 from index.errors import NewsbotError, ReindexRunning
@@ -177,7 +177,7 @@ async def ingest_command(update: Update, context: Context) -> None:
     services = context.newsbot.services
     await reply(update, context, text("ingest_started", language, source=escape(source)))
     try:
-        report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store)
+        report = await asyncio.to_thread(indexing.ingest, [source], services.embedder, services.store)
     except NewsbotError as error:
         await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(str(error))))
         return
@@ -198,7 +198,7 @@ async def forget_command(update: Update, context: Context) -> None:
         return
     store = context.newsbot.services.store
     try:
-        removed = await asyncio.to_thread(service.forget, source, store)
+        removed = await asyncio.to_thread(indexing.forget, source, store)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return

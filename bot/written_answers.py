@@ -72,7 +72,7 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
     async with typing(context, chat.id, thread_id):
         history = await _history(context, chat.id, thread_id)
         asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
-        answer = await asyncio.to_thread(services.ask, asked)
+        answer = await asyncio.to_thread(services.answer, asked)
     if not answer.found:
         await reply(update, context, formatting.answer_messages(answer, shown=0))
         return answer

@@ -10,7 +10,8 @@ from pathlib import Path
 from filelock import FileLock
 
 from index import service
-from index.domain import Answer
+from index.domain import Answer, Passage
+from index.retrieval.search import Asked, read_question, retrieve
 from index.embedding import by_name
 from index.embedding.embedder import CachedEmbedder, Embedder
 from index.errors import StoreUnavailable
@@ -56,13 +57,14 @@ class Services:
                 self._others[built_with] = build_cached_embedder(self.settings.model_copy(update={"embedding_model": built_with}))
             return self._others[built_with]
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer with the configured limits and the model that built the serving index.
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        """The question's answer with the configured limits, from the model that built the serving index.
 
-        Questions go before background embedding (see index.embedding.priority).
+        Questions go before background embedding (see index.embedding.priority). Raises what
+        index.service.answer_question raises.
         """
         with PRIORITY.foreground():
-            return service.ask(
+            return service.answer_question(
                 question,
                 self.query_embedder(),
                 self.store,
@@ -71,6 +73,16 @@ class Services:
                 max_chars=self.settings.max_question_chars,
                 keywords=self.keywords,
             )
+
+    def passages(self, question: str, depth: int) -> tuple[Asked, tuple[Passage, ...]]:
+        """The question as read and its `depth` best passages, without choosing quotes ("More passages").
+
+        Raises QuestionError for an unusable question and the store's errors (index.errors).
+        """
+        with PRIORITY.foreground():
+            asked = read_question(question, self.settings.max_question_chars)
+            retrieved = retrieve(asked, self.query_embedder(), self.store, depth=depth, keywords=self.keywords)
+        return asked, retrieved.passages
 
     def model_change(self) -> tuple[str, str] | None:
         """(built with, configured) when the configured model is not the index's."""

@@ -57,13 +57,13 @@ def main() -> None:
         try:
             services.embedder.embed_query("warm up")
             first = rebuild.reindex(settings.sources, services.embedder, services.store, keywords_dir=services.keywords_dir, grace=0)
-            services.ask(asked[0])  # keyword statistics loaded
+            services.answer(asked[0])  # keyword statistics loaded
 
             baseline = []
             expected = {}
             for question in asked * 2:  # at the same pace as during the reindex
                 started = time.perf_counter()
-                expected[question] = services.ask(question).found
+                expected[question] = services.answer(question).found
                 baseline.append(time.perf_counter() - started)
                 time.sleep(max(0.0, args.interval - (time.perf_counter() - started)))
 
@@ -79,7 +79,7 @@ def main() -> None:
             while worker.is_alive():
                 question = asked[index % len(asked)]
                 started = time.perf_counter()
-                answer = services.ask(question)
+                answer = services.answer(question)
                 during.append(time.perf_counter() - started)
                 differing += answer.found != expected[question]
                 index += 1

@@ -8,7 +8,7 @@ question becomes unanswerable when the five passages of its article are taken ou
 For each threshold it prints the share of answerable questions still answered and of
 unanswerable ones refused, per question language, on the cross-language scale that
 index.answers.extractive uses (same-language scores lowered by SAME_LANGUAGE_OFFSET); a second
-table adds the other refusals of index.service.ask: small talk, and questions whose
+table adds the other refusals of index.service.answer_question: small talk, and questions whose
 top three passages lack the question's names or content words (answering.lacks_focus).
 """
 

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
+from index.ingest import indexing
 from index import bootstrap, health_check, service
 from index.quality import benchmark
 from index.quality import evaluation
@@ -120,7 +121,7 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
         try:
-            report = service.ingest(list(sources), built.embedder, built.store, progress=bar)
+            report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
             bar.close()
     click.echo(output.ingest_text(report, time.perf_counter() - started))
@@ -140,7 +141,7 @@ def ask(settings: Settings, question: str, k: int | None, as_json: bool, use_llm
         fail("set NEWSBOT_LLM_URL (and NEWSBOT_LLM_MODEL) to use --llm; see README, 'Written answers'", EXIT_USAGE)
     with services(settings, write=False) as built:
         warn_model_change(built)
-        answer = built.ask(question, k)
+        answer = built.answer(question, k)
         if use_llm and built.llm is not None and answer.found:
             write_out(answer, built.llm, as_json)
             return
@@ -269,7 +270,7 @@ def sources(settings: Settings, as_json: bool) -> None:
 def forget(settings: Settings, source: str) -> None:
     """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
     with services(settings, write=True) as built:
-        removed = service.forget(source, built.store)
+        removed = indexing.forget(source, built.store)
     if not removed:
         fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
     click.echo(f"Removed {removed} paragraphs from {source}.")

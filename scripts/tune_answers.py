@@ -4,7 +4,7 @@
     .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad report.json   # halves of a `newsbot eval --json` report
 
 The passages are indexed once into a temporary store; every variant answers the
-questions with the same `service.ask` users get, with the weights in
+questions with the same `service.answer_question` users get, with the weights in
 index.answers.extractive set to the variant's values. Embeddings are cached in memory
 across variants (a question and its sentences are embedded once), so a variant
 costs the retrieval and the sentence choice only. The numbers go to docs/retrieval.md.
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index import service
+from index.ingest import indexing
 from index.answers import extractive
 from index.quality import evaluation
 from index.bootstrap import build_embedder
@@ -77,7 +77,7 @@ def main(directory: str, only_half: str = "A") -> None:
     with tempfile.TemporaryDirectory(prefix="newsbot-tune-") as workdir:
         store = VectorStore(lambda: open_client(None, Path(workdir) / "chroma"), "tune", embedder.name)
         articles = [Article(source=p["id"], title="", paragraphs=(p["text"],), language="de") for p in passages]
-        service.index_articles(articles, embedder, store, IngestReport())
+        indexing.index_articles(articles, embedder, store, IngestReport())
         keywords = KeywordIndex(store, None)
         print(f"{len(asked)} questions of half {only_half}; answer hit / span hit / Recall@1 per half and language")
         print("| variant | half | en R@1 | en answer hit | en span hit | de R@1 | de answer hit | de span hit |")

@@ -19,6 +19,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.chat import BotState
+from index.ingest import indexing
 from index import bootstrap
 from index.embedding.embedder import Embedder
 from index.settings import Settings
@@ -79,9 +80,8 @@ async def running_app(
         db.migrate()
         try:
             if sources:
-                from index import service
 
-                service.ingest(sources, embedder, services.store)
+                indexing.ingest(sources, embedder, services.store)
             app = build_application(services, db)
             async with app:
                 assert app.post_init is not None and app.updater is not None

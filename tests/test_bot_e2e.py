@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from index import bootstrap, service
+from index.ingest import indexing
+from index import bootstrap
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
 from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
@@ -294,7 +295,7 @@ def test_store_down_then_empty_then_ready(tmp_path: Path, model_cache: Path, rea
                 assert "The index is not ready yet" in empty["text"]
                 settings = Settings(_env_file=None, data_dir=tmp_path / "data", chroma_url=chroma_url, models_dir=model_cache)  # type: ignore[call-arg]
                 built = bootstrap.build(settings, write=True, embedder=real_embedder)
-                service.ingest([str(SEEDS)], real_embedder, built.store)
+                indexing.ingest([str(SEEDS)], real_embedder, built.store)
                 built.close()
                 (ready,) = ask_private(fake, chat, "Who will lead the American delegation?")
                 assert "Marco Rubio" in ready["text"]

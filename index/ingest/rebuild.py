@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from index import service
+from index.ingest import indexing
 from index.ingest import loading
 from index.ingest.articles import Collected
 from index.domain import IngestReport
@@ -109,7 +109,7 @@ def reindex(
 
     try:
         with PRIORITY.background():  # questions asked meanwhile go first
-            service.index_articles(articles, embedder, generation, report, advance)
+            indexing.index_articles(articles, embedder, generation, report, advance)
         progress.phase = "switching"
         KeywordIndex(generation, keywords_dir).stats()  # ready before the first question needs it
         replaced = store.activate(generation, build_seconds=progress.elapsed)

@@ -1,8 +1,8 @@
 """Speed, measured as ratios against baselines timed in the same run (these machines are noisy).
 
-- ingest: `service.index_articles` (split, embed, store) against a bare
+- ingest: `indexing.index_articles` (split, embed, store) against a bare
   `model.encode` of the same paragraphs;
-- question latency at 10k paragraphs: `service.ask` (encode, one store call,
+- question latency at 10k paragraphs: `service.answer_question` (encode, one store call,
   keyword rerank, answer sentences) and retrieval alone, against a query encode
   plus an exact numpy top-k over the same vectors;
 - the store at growing sizes (synthetic clustered vectors): Chroma's top-10
@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from index.ingest import indexing
+from index.retrieval import search
 from index import service
-from index.retrieval import language
 from index.domain import Article, Chunk, IngestReport
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.store.keyword_index import KeywordIndex
@@ -120,7 +121,7 @@ def bench_ingest(articles: Sequence[Article], embedder: SentenceTransformerEmbed
         lambda: model.encode(texts, prompt=prompt or None, batch_size=embedder.batch_size, normalize_embeddings=True)
     )
     store = VectorStore(lambda: open_client(None, workdir / "ingest"), "bench-ingest", embedder.name)
-    ours = timed(lambda: service.index_articles(articles, embedder, store, IngestReport()))
+    ours = timed(lambda: indexing.index_articles(articles, embedder, store, IngestReport()))
     store.close()
     return {
         "paragraphs": len(texts),
@@ -150,7 +151,7 @@ def bench_questions(
         if sum(len(a.paragraphs) for a in needed) >= size:
             break
         needed.append(article)
-    service.index_articles(needed, embedder, store, report)
+    indexing.index_articles(needed, embedder, store, report)
     real = report.chunks_added
     rng = np.random.default_rng(7)
     padding = max(0, size - real)
@@ -168,7 +169,7 @@ def bench_questions(
     keywords.stats()
     time.sleep(10)  # let Chroma finish compacting the writes before anything is timed
     for question in questions[:5]:  # warm up every path
-        service.ask(question, embedder, store, k=5, min_score=-1, keywords=keywords)
+        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords)
     recalls = []
     for question in questions:  # the store's recall on real embeddings, against exact search
         query = embedder.embed_query(question)
@@ -183,13 +184,11 @@ def bench_questions(
         top = np.argpartition(-scores, 10)[:10]
         top[np.argsort(-scores[top])]
 
-    def retrieval(question: str) -> None:
-        query = embedder.embed_query(question)
-        hits = store.query(query, service.CANDIDATES)
-        service.keyword_bonuses(question, language.detect(question), [p.chunk for p, _ in hits], keywords.stats())
+    def retrieval(question: str) -> None:  # the product's retrieval half, no quotes
+        search.retrieve(search.read_question(question, 1000), embedder, store, depth=5, keywords=keywords)
 
     def full(question: str) -> None:
-        service.ask(question, embedder, store, k=5, min_score=-1, keywords=keywords)
+        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords)
 
     timings: dict[str, list[float]] = {"baseline": [], "retrieval": [], "answer": []}
     for question in questions:  # interleaved, so that noise hits all three alike

@@ -4,7 +4,7 @@ Two kinds of evaluation directory:
 - XQuAD style: `passages.jsonl` (id, title, text) and `questions.jsonl` (id, lang,
   question, passage_id, answers). The passages are indexed into a fresh temporary
   store (titles are not used: XQuAD's are English page names and would leak English
-  words into German passages); each question is answered by `service.ask` and the
+  words into German passages); each question is answered by `service.answer_question` and the
   rank of its gold passage and whether the quoted answer holds a gold answer string
   are recorded, per question language and answer type (index.retrieval.questions), with
   the span hit (a marked answer span holds a gold string) and the share of
@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from index.ingest import indexing
 from index import service
 from index.answers import extractive
 from index.retrieval import language
@@ -124,7 +125,7 @@ def _passage_eval(
 ) -> dict[str, Any]:
     passages = read_jsonl(directory / "passages.jsonl")
     articles = [Article(source=p["id"], title="", paragraphs=(p["text"],), language="de") for p in passages]
-    service.index_articles(articles, embedder, store, IngestReport())
+    indexing.index_articles(articles, embedder, store, IngestReport())
     rows = question_rows(questions, embedder, store, keywords, progress)
     report: dict[str, Any] = summarize(rows)
     report["n_passages"] = len(passages)
@@ -139,11 +140,11 @@ def question_rows(
     keywords: KeywordIndex | None,
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
-    """Each question answered by `service.ask`: its language, answer type, gold rank, answer and span hit."""
+    """Each question answered by `service.answer_question`: its language, answer type, gold rank, answer and span hit."""
     rows = []
     for number, question in enumerate(questions, start=1):
         # min_score -1: rank everything; the threshold is not what this measures.
-        answer = service.ask(question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False)
+        answer = service.answer_question(question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False)
         gold = question.get("answers", [])
         analysis = analyze(answer.question, language.detect(answer.question))
         rows.append(
@@ -196,10 +197,10 @@ def _seed_eval(
     min_score: float,
     progress: Progress | None,
 ) -> dict[str, Any]:
-    ingest = service.ingest(list(sources), embedder, store)
+    ingest = indexing.ingest(list(sources), embedder, store)
     rows = []
     for number, question in enumerate(questions, start=1):
-        answer = service.ask(question["question"], embedder, store, k=k, min_score=min_score, keywords=keywords)
+        answer = service.answer_question(question["question"], embedder, store, k=k, min_score=min_score, keywords=keywords)
         gold = question.get("gold_contains") or []
         rows.append(
             {

@@ -30,9 +30,13 @@ def detect(text: str, default: str | None = None, min_confidence: float = 0.5) -
 
 
 def reply_language(text: str) -> str:
-    """The language the bot answers in: the question's if it speaks it, else English."""
-    language = detect(text, default="en")
-    return language if language in REPLY_LANGUAGES else "en"
+    """The language the bot answers `text` in: the question's if it speaks it, else English."""
+    return reply_language_for(detect(text))
+
+
+def reply_language_for(detected: str | None) -> str:
+    """The one rule for the bot's own words: the detected language if the bot speaks it, else English."""
+    return detected if detected in REPLY_LANGUAGES else "en"
 
 
 def closest(text: str, candidates: tuple[str, ...] = REPLY_LANGUAGES) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import feedparser
 import httpx
 
-from index import service
+from index.ingest import indexing
 from index.ingest import loading
 from index.domain import Article, IngestReport
 from index.embedding.embedder import Embedder
@@ -129,7 +129,7 @@ def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: Subsc
         articles = [a for a in articles if not (a.partial and a.id in known)]
         report = IngestReport(articles=len(articles))
         with PRIORITY.background():
-            service.index_articles(articles, embedder, store, report)
+            indexing.index_articles(articles, embedder, store, report)
     except NewsbotError as error:  # the feed is read again next time
         log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
         return []
