@@ -149,8 +149,8 @@ def clean_up_unfinished(services: Services) -> list[str]:
     """
     try:
         if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
-            return services.store.cleanup(stale_after=0.0)
-        return services.store.cleanup()
+            return services.store.generations.cleanup(stale_after=0.0)
+        return services.store.generations.cleanup()
     except StoreUnavailable as error:
         log.warning("unfinished index generations not cleaned up: %s", error)
         return []

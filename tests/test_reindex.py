@@ -58,7 +58,7 @@ def test_reindex_switches_to_the_new_index_and_drops_the_old(
     assert (report.articles, report.paragraphs, report.replaced) == (1, 2, first)
     assert progress.phase == "done" and progress.chunks_done == progress.chunks_total == 2
     assert store.serving_name() == report.generation != first
-    assert set(store.generations()) == {report.generation}
+    assert set(store.generations.all()) == {report.generation}
     answer = service.answer_question("Zölle Stahl Januar", fake_embedder, store, k=2, min_score=0.1)
     assert answer.found and "Stahl" in answer.passages[0].chunk.text
     assert all("Rubio" not in p.chunk.text for p in answer.passages)
@@ -84,7 +84,7 @@ def test_a_failed_reindex_leaves_the_old_index_serving(
     assert dying.embedded  # it died after writing a batch into the new generation
 
     assert store.serving_name() == serving
-    assert set(store.generations()) == {serving}  # the half-built one is gone
+    assert set(store.generations.all()) == {serving}  # the half-built one is gone
     assert service.answer_question("Wer leitet die Delegation? Rubio", fake_embedder, store, k=1, min_score=0.1).found
 
 
@@ -97,9 +97,9 @@ def test_an_abandoned_generation_is_cleaned_up_and_a_live_one_refuses_a_second_r
 
     with pytest.raises(ReindexRunning, match="already rebuilding"):
         rebuild.reindex([str(tmp_path / "old.txt")], fake_embedder, store, grace=0)
-    assert store.cleanup() == []  # its builder may still be alive: kept
-    assert store.cleanup(stale_after=0) == [building.serving_name()]
-    assert set(store.generations()) == {serving}
+    assert store.generations.cleanup() == []  # its builder may still be alive: kept
+    assert store.generations.cleanup(stale_after=0) == [building.serving_name()]
+    assert set(store.generations.all()) == {serving}
     assert rebuild.reindex([str(tmp_path / "old.txt")], fake_embedder, store, grace=0).articles == 1
 
 
@@ -212,6 +212,6 @@ def test_an_index_from_before_generations_serves_until_the_first_reindex(
     assert store.serving_name() == store.base
     assert service.answer_question("Rubio Delegation", fake_embedder, store, k=1, min_score=0.1).found
     rebuild.reindex([str(article(tmp_path / "new.txt", "Zölle", NEW))], fake_embedder, store, grace=0)
-    assert store.base not in store.generations()
+    assert store.base not in store.generations.all()
     with pytest.raises(NotFoundError):
         store._client.get_collection(store.base)

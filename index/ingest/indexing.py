@@ -48,7 +48,7 @@ def ingest(
     index_articles(list(articles.values()), embedder, store, report, progress)
     read = [spec for spec in sources if any(a.origin == spec for a in articles.values())]
     if read:  # a later reindex reads them again
-        store.set_extra_sources([*store.extra_sources(), *read])
+        store.added_sources.add(read)
     return report
 
 
@@ -142,7 +142,5 @@ def _store_batch(
 def forget(source: str, store: VectorStore) -> int:
     """Remove a source's paragraphs and stop reading it on reindex; how many paragraphs went."""
     removed = store.forget(source)
-    extra = store.extra_sources()
-    if source in extra:
-        store.set_extra_sources([s for s in extra if s != source])
+    store.added_sources.remove(source)
     return removed

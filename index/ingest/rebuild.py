@@ -76,7 +76,7 @@ class ReindexReport:
 
 def sources_to_read(configured: Sequence[str], store: VectorStore) -> list[str]:
     """The configured sources, then what was ingested later by hand, each once."""
-    return list(dict.fromkeys([*configured, *store.extra_sources()]))
+    return list(dict.fromkeys([*configured, *store.added_sources.all()]))
 
 
 def reindex(
@@ -91,7 +91,7 @@ def reindex(
 ) -> ReindexReport:
     """Build a new generation from `sources` with `embedder`, then make it serve."""
     progress = progress or ReindexProgress()
-    running = store.building()
+    running = store.generations.building()
     if running is not None:
         raise ReindexRunning(f"another process is already rebuilding the index ({running}); wait for it to finish")
     collected = _read(sources, client, progress)
@@ -116,7 +116,7 @@ def reindex(
     except BaseException:
         progress.phase = "failed"
         with contextlib.suppress(Exception):
-            store.drop(str(generation.serving_name()))
+            store.generations.drop(str(generation.serving_name()))
         raise
     finally:
         generation.close()
@@ -153,7 +153,7 @@ def _drop_later(store: VectorStore, name: str, grace: float) -> None:
     def drop() -> None:
         time.sleep(grace)
         try:
-            store.drop(name)
+            store.generations.drop(name)
         except Exception as error:  # the next start's cleanup will try again
             log.warning("could not drop the replaced index generation %s: %s", name, error)
 

@@ -1,98 +1,47 @@
-"""Paragraph vectors in Chroma, embedded (a folder) or a `chroma run` server.
+"""Paragraph chunks and their vectors in Chroma: writes, reads and what the index holds.
 
-Newsbot always passes its own embeddings: Chroma's default embedding function
-(which would download an ONNX model) is never used, and telemetry is off.
-The index is a *generation*: one collection named `BASE.gYYYYMMDDTHHMMSS-xxxx`
-that records the embedding model and dimension that built it. A pointer
-collection `BASE.current` (no records, only metadata) names the generation that
-serves. A reindex builds a new generation beside the serving one and then moves
-the pointer in one metadata write, so questions never see a half-built index;
-every process re-reads the pointer within `POINTER_TTL` seconds. A generation
-whose builder died (no heartbeat for `STALE_AFTER` seconds) is dropped by the
-next `cleanup()`. An index from before generations (a collection named BASE
-and no pointer) keeps serving until the first reindex.
+A VectorStore reads and writes the serving generation of one index (or, pinned, the generation
+a reindex is building). Its parts:
+
+    index.store.connection      the Chroma client and its failures as Newsbot's errors
+    index.store.generations     which collection serves; building, switching, dropping generations
+    index.store.added_sources   sources added from the chat that a reindex reads again
+    index.store.counts          per-source counts kept at every write, for stats without a scan
+    index.store.chunk_records   a chunk as a Chroma record (metadata checked on the way in)
+
+Scores: Chroma's cosine distance d is returned as the cosine similarity 1 − d (−1..1; unit
+vectors from e5 models give about 0.7..0.9 for related text). Every method may raise
+StoreUnavailable (server down) and, where it reads, IndexEmpty (nothing indexed yet).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-import httpx
 import numpy as np
 
-from index.store.chunk_records import chunk_from_record, chunk_metadata, origin_of
 from index.domain import Chunk, Passage
-from index.errors import IndexEmpty, ModelMismatch, StoreError, StoreUnavailable
+from index.errors import IndexEmpty, ModelMismatch
+from index.store import counts as counting
+from index.store.added_sources import AddedSources
+from index.store.chunk_records import chunk_from_record, chunk_metadata
+from index.store.connection import Connection, now_stamp, open_client
+from index.store.counts import IndexCounts
+from index.store.generations import HNSW_CONFIGURATION, STALE_AFTER, Generations
+
+__all__ = ["HNSW_CONFIGURATION", "STALE_AFTER", "IndexInfo", "SourceInfo", "StoredArticle", "VectorStore", "open_client"]
 
 log = logging.getLogger(__name__)
 
-# Chroma's HNSW: cosine space; ef_search only takes effect when set at creation.
-HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 # Large write batches stall queries in the same process; stay well below Chroma's limit.
 WRITE_BATCH = 1000
 # How long a process trusts its idea of which generation serves.
 POINTER_TTL = 5.0
-# A generation being built writes at least every batch; silent this long, its builder is gone.
-STALE_AFTER = 600.0
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _age_seconds(stamp: object) -> float:
-    """Seconds since an ISO time stamp (infinite when there is none)."""
-    if not isinstance(stamp, str):
-        return float("inf")
-    try:
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds()
-    except ValueError:
-        return float("inf")
-
-
-def _quiet_chroma_logs() -> None:
-    for name in ("chromadb.telemetry", "chromadb.telemetry.product.posthog"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-def open_client(chroma_url: str | None, chroma_dir: Path) -> Any:
-    """A Chroma client: HTTP when `chroma_url` is set, else persistent under `chroma_dir`."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    _quiet_chroma_logs()
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if not chroma_url:
-        chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
-    url = urlparse(chroma_url)
-    if url.scheme not in {"http", "https"} or not url.hostname:
-        raise StoreError(f"NEWSBOT_CHROMA_URL must look like http://host:8000, not {chroma_url!r}")
-    port = url.port or (443 if url.scheme == "https" else 8000)
-    try:
-        return chromadb.HttpClient(
-            host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
-        )
-    except Exception as exc:
-        raise StoreUnavailable(
-            f"the Chroma server at {chroma_url} is not reachable ({_reason(exc)}); "
-            "start it with `chroma run --path DIR` or check NEWSBOT_CHROMA_URL"
-        ) from exc
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]
 
 
 @dataclass(frozen=True)
@@ -125,6 +74,7 @@ class SourceInfo:
     articles: int
     paragraphs: int
     last_indexed: str | None
+    newest_published: str | None = None  # the newest publication date among its articles (ISO)
 
 
 class VectorStore:
@@ -145,85 +95,34 @@ class VectorStore:
         `collection` is the index's base name; `pinned` fixes the store to one generation
         (the one a reindex is building) instead of following the pointer.
         """
-        self._connect = connect
-        self._connection: Any = None
+        self.connection = Connection(connect, remote=remote)
         self.base = collection
         self.model_name = model_name
-        self._remote = remote
+        self.generations = Generations(self.connection, collection)
+        self.added_sources = AddedSources(self.generations)
         self._pinned = pinned
         self._collection: Any = None
         self._resolved_at = float("-inf")
         self.local_changes = 0  # writes by this process; lets caches notice them for free
 
     @property
-    def pointer_name(self) -> str:
-        return f"{self.base}.current"
-
-    @property
-    def generation_prefix(self) -> str:
-        return f"{self.base}.g"
-
-    @property
     def _client(self) -> Any:
-        if self._connection is None:
-            self._connection = self._connect()
-        return self._connection
+        return self.connection.client
 
     def close(self) -> None:
-        """Release the client's connections (HTTP) or files (embedded)."""
+        """Release the client's connections (HTTP) or files (embedded); a pinned store shares its parent's."""
         self._collection = None
-        close = getattr(self._connection, "close", None)
-        self._connection = None
-        if close is not None and self._pinned is None:
-            close()
+        if self._pinned is None:
+            self.connection.close()
 
-    # --- errors ----------------------------------------------------------
+    def _guard(self) -> Any:
+        return self.connection.guard(on_failure=self._forget)
 
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn transport failures into StoreUnavailable, with a hint of what to do."""
-        try:
-            yield
-        except (StoreError, ModelMismatch):
-            raise
-        except (httpx.HTTPError, ConnectionError, OSError) as exc:
-            self._collection = None
-            if self._remote:
-                self._connection = None
-            raise StoreUnavailable(
-                f"the vector store is unavailable ({_reason(exc)}); try again in a moment"
-            ) from exc
-        except Exception as exc:
-            from chromadb.errors import ChromaError, NotFoundError
-
-            if isinstance(exc, NotFoundError):
-                self._collection = None
-                raise IndexEmpty("the index is empty: ingest some articles first") from exc
-            if isinstance(exc, ChromaError) and self._remote:
-                self._collection = None
-                self._connection = None
-                raise StoreUnavailable(f"the Chroma server failed ({_reason(exc)}); try again") from exc
-            raise
-
-    # --- the collection --------------------------------------------------------
-
-    def _pointer(self) -> dict[str, Any] | None:
-        """The pointer's metadata, or None when no generation was ever activated."""
-        from chromadb.errors import NotFoundError
-
-        with self._guard():
-            try:
-                pointer = self._client.get_collection(self.pointer_name, embedding_function=None)
-            except NotFoundError:
-                return None
-        return dict(pointer.metadata or {})
+    # --- the serving collection ----------------------------------------------------
 
     def serving_name(self) -> str:
-        """The collection that answers questions now."""
-        if self._pinned is not None:
-            return self._pinned
-        pointer = self._pointer()
-        return str(pointer["active"]) if pointer and pointer.get("active") else self.base
+        """The collection that answers questions now (the pinned one for a generation being built)."""
+        return self._pinned if self._pinned is not None else self.generations.serving()
 
     def _existing(self) -> Any:
         """The serving collection; IndexEmpty if there is none."""
@@ -293,109 +192,35 @@ class VectorStore:
         self._check_model(collection)
         stored = (collection.metadata or {}).get("dimension")
         if stored is not None and int(stored) != dimension:
-            raise ModelMismatch(
-                f"the index holds {stored}-dimensional vectors but the model makes {dimension}: reindex"
-            )
+            raise ModelMismatch(f"the index holds {stored}-dimensional vectors but the model makes {dimension}: reindex")
         return collection
 
     # --- generations -----------------------------------------------------------
 
     def new_generation(self, dimension: int) -> VectorStore:
-        """An empty generation for this store's model, pinned, not serving yet."""
-        name = f"{self.generation_prefix}{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        """An empty generation for this store's model, pinned, not serving yet (see index.store.generations)."""
+        name = self.generations.create(self.model_name, dimension)
         with self._guard():
-            self._client.create_collection(
-                name,
-                configuration={"hnsw": HNSW_CONFIGURATION},
-                metadata={
-                    "embedding_model": self.model_name,
-                    "dimension": dimension,
-                    "building": True,
-                    "started": _now(),
-                    "updated": _now(),
-                    "revision": uuid.uuid4().hex,
-                },
-                embedding_function=None,
-            )
-        return VectorStore(lambda: self._client, self.base, self.model_name, remote=self._remote, pinned=name)
+            created = self._client.get_collection(name, embedding_function=None)
+            created.modify(metadata={**(created.metadata or {}), counting.KEY: IndexCounts().to_json()})
+        connection = self.connection
+        return VectorStore(lambda: connection.client, self.base, self.model_name, remote=connection.remote, pinned=name)
 
     def activate(self, generation: VectorStore, build_seconds: float | None = None) -> str | None:
         """Make `generation` serve (one metadata write); the name of the one it replaces."""
         if generation._pinned is None:
             raise ValueError("activate a generation from new_generation()")
-        with self._guard():
-            built = self._client.get_collection(generation._pinned, embedding_function=None)
-            metadata = dict(built.metadata or {})
-            metadata["building"] = False
-            metadata["built"] = _now()
-            if build_seconds is not None:
-                metadata["build_seconds"] = round(build_seconds, 1)
-            built.modify(metadata=metadata)
-        pointer = self._pointer() or {}
-        previous = str(pointer.get("active") or self.base)
-        pointer.update(active=generation._pinned, switched=_now())
-        with self._guard():
-            self._client.get_or_create_collection(self.pointer_name, embedding_function=None).modify(metadata=pointer)
+        previous = self.generations.switch_to(generation._pinned, build_seconds)
         self._forget()
         self.local_changes += 1
-        return previous if previous != generation._pinned else None
+        return previous
 
-    def generations(self) -> dict[str, dict[str, Any]]:
-        """Every generation of this index (and a pre-generation collection), with its metadata."""
-        with self._guard():
-            collections = self._client.list_collections()
-        return {
-            c.name: dict(c.metadata or {})
-            for c in collections
-            if c.name.startswith(self.generation_prefix) or c.name == self.base
-        }
-
-    def building(self) -> str | None:
-        """A generation another builder is still writing (recent heartbeat), if any."""
-        serving = self.serving_name()
-        for name, metadata in self.generations().items():
-            if name != serving and metadata.get("building") and _age_seconds(metadata.get("updated")) < STALE_AFTER:
-                return name
-        return None
-
-    def drop(self, name: str) -> None:
-        """Delete one collection of this index (never the serving one)."""
-        from chromadb.errors import NotFoundError
-
-        if not (name.startswith(self.generation_prefix) or name == self.base):
-            raise ValueError(f"{name} is not part of the index {self.base}")
-        if name == self.serving_name():
-            raise ValueError(f"{name} is serving; activate another generation first")
-        with self._guard(), contextlib.suppress(NotFoundError):
-            self._client.delete_collection(name)
-
-    def cleanup(self, stale_after: float = STALE_AFTER) -> list[str]:
-        """Drop generations that do not serve and whose builder is gone; their names."""
-        serving = self.serving_name()
-        dropped = []
-        for name, metadata in self.generations().items():
-            if name == serving:
-                continue
-            if metadata.get("building") and _age_seconds(metadata.get("updated")) < stale_after:
-                continue  # someone is building it right now
-            self.drop(name)
-            dropped.append(name)
-        if dropped:
-            log.info("dropped unfinished or replaced index generations: %s", ", ".join(dropped))
-        return dropped
-
-    # --- extra sources ------------------------------------------------------------
-
-    def extra_sources(self) -> list[str]:
-        """Sources added from the chat (/ingest) that a reindex must read again."""
-        pointer = self._pointer() or {}
-        return list(json.loads(str(pointer.get("extra_sources", "[]"))))
-
-    def set_extra_sources(self, sources: Sequence[str]) -> None:
-        pointer = self._pointer() or {}
-        pointer["extra_sources"] = json.dumps(list(dict.fromkeys(sources)))
-        with self._guard():
-            self._client.get_or_create_collection(self.pointer_name, embedding_function=None).modify(metadata=pointer)
+    def reset(self) -> bool:
+        """Drop the whole index, every generation and the pointer; True if there was anything."""
+        self._forget()
+        existed = self.generations.reset()
+        self.local_changes += 1
+        return existed
 
     # --- writing -----------------------------------------------------------------
 
@@ -419,6 +244,9 @@ class VectorStore:
             collection = self._existing()
         except IndexEmpty:
             return {}
+        return self._article_chunk_ids(collection, article_ids)
+
+    def _article_chunk_ids(self, collection: Any, article_ids: Sequence[str]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         with self._guard():
             for start in range(0, len(article_ids), 100):
@@ -429,16 +257,22 @@ class VectorStore:
         return found
 
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Store chunks with their vectors (same id = replaced, never duplicated)."""
+        """Store chunks with their vectors, shape (len(chunks), dim); same id = replaced, never duplicated.
+
+        Raises ValueError for a chunk whose metadata the store would not accept (see
+        index.store.chunk_records), ModelMismatch for vectors of another model or dimension.
+        """
         if not chunks:
             return
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk")
         collection = self._for_writing(int(vectors.shape[1]))
         metadatas = [chunk_metadata(c) for c in chunks]
-        indexed = _now()
+        indexed = now_stamp()
         for meta in metadatas:
             meta["indexed"] = indexed
+        stored_before = self._stored(collection, [c.id for c in chunks])
+        articles_before = self._article_chunk_ids(collection, sorted({c.article_id for c in chunks}))
         with self._guard():
             for start in range(0, len(chunks), WRITE_BATCH):
                 batch = chunks[start : start + WRITE_BATCH]
@@ -448,25 +282,47 @@ class VectorStore:
                     documents=[c.text for c in batch],
                     metadatas=metadatas[start : start + WRITE_BATCH],
                 )
-            self._touch(collection)
+            new_records = [m for c, m in zip(chunks, metadatas, strict=True) if c.id not in stored_before]
+            new_articles = {c.article_id for c in chunks} - set(articles_before)
+            self._record_write(collection, lambda counts: counting.added(counts, new_records, new_articles))
 
     def delete(self, ids: Sequence[str]) -> None:
+        """Delete chunks by id (unknown ids are ignored)."""
         if not ids:
             return
         collection = self._existing()
         self._check_model(collection)
+        old = self._stored(collection, ids)
         with self._guard():
             for start in range(0, len(ids), WRITE_BATCH):
                 collection.delete(ids=list(ids[start : start + WRITE_BATCH]))
-            self._touch(collection)
+        affected = sorted({str(meta.get("article_id", "")) for meta in old.values()})
+        gone = set(affected) - set(self._article_chunk_ids(collection, affected))
+        with self._guard():
+            self._record_write(collection, lambda counts: counting.removed(counts, old.values(), gone))
 
-    def _touch(self, collection: Any) -> None:
-        """Record a write: a new revision tells every process's caches to rebuild."""
+    def _stored(self, collection: Any, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The metadata of those of `ids` that are stored."""
+        found: dict[str, dict[str, Any]] = {}
+        with self._guard():
+            for start in range(0, len(ids), WRITE_BATCH):
+                result = collection.get(ids=list(ids[start : start + WRITE_BATCH]), include=["metadatas"])
+                found.update(zip(result["ids"], [dict(m or {}) for m in result["metadatas"] or []], strict=True))
+        return found
+
+    def _record_write(self, collection: Any, change: Callable[[IndexCounts], None]) -> None:
+        """Record a write: counts changed, a new revision tells every process's caches to rebuild."""
         self.local_changes += 1
-        metadata = dict(collection.metadata or {})
-        metadata["updated"] = _now()  # also the heartbeat of a generation being built
+        fresh = self._client.get_collection(collection.name, embedding_function=None)  # another process may have written
+        metadata = dict(fresh.metadata or {})
+        kept = IndexCounts.from_metadata(metadata)
+        if kept is not None:  # an index without counts is tallied once, when they are first asked for
+            change(kept)
+            metadata[counting.KEY] = kept.to_json()
+        metadata["updated"] = now_stamp()  # also the heartbeat of a generation being built
         metadata["revision"] = uuid.uuid4().hex
-        collection.modify(metadata=metadata)
+        fresh.modify(metadata=metadata)
+        self._collection = fresh if self._collection is not None and self._collection.name == fresh.name else self._collection
 
     def revision(self) -> str | None:
         """An id that changes with every write to the collection (None when there is none)."""
@@ -494,25 +350,8 @@ class VectorStore:
                 yield chunk.text, chunk.language
 
     def vectors(self) -> np.ndarray:
-        """Every stored vector, in storage order (for exact-search baselines)."""
+        """Every stored vector, in storage order, shape (n, dim) (for exact-search baselines)."""
         return np.vstack([np.asarray(r["embeddings"], dtype=np.float32) for r in self.pages(["embeddings"], 5000)])
-
-    def reset(self) -> bool:
-        """Drop the whole index, every generation and the pointer; True if there was anything."""
-        from chromadb.errors import NotFoundError
-
-        names = [*self.generations(), self.pointer_name]
-        self._forget()
-        existed = False
-        for name in names:
-            with self._guard():
-                try:
-                    self._client.delete_collection(name)
-                    existed = existed or name != self.pointer_name
-                except NotFoundError:
-                    pass
-        self.local_changes += 1
-        return existed
 
     # --- reading -----------------------------------------------------------------
 
@@ -572,31 +411,52 @@ class VectorStore:
             return None
         return chunk_from_record(result["documents"][0], result["metadatas"][0])
 
+    # --- what the index holds ------------------------------------------------------
+
+    def counts(self) -> IndexCounts:
+        """Per-source counts and the newest articles, kept at every write (no scan).
+
+        An index without kept counts (written by an older version) or whose newest-articles list
+        lost an article is counted once by a full scan, and the result kept.
+        """
+        try:
+            collection = self._existing()
+        except IndexEmpty:
+            return IndexCounts()
+        kept = IndexCounts.from_metadata(collection.metadata or {})
+        if kept is not None and kept.complete:
+            return kept
+        self._forget()
+        collection = self._existing()
+        kept = IndexCounts.from_metadata(collection.metadata or {})  # maybe counted by another process meanwhile
+        if kept is not None and kept.complete:
+            return kept
+        tallied = counting.tally(meta for page in self.pages(["metadatas"]) for meta in page["metadatas"] or [])
+        with self._guard():
+            fresh = self._client.get_collection(collection.name, embedding_function=None)
+            fresh.modify(metadata={**(fresh.metadata or {}), counting.KEY: tallied.to_json()})
+        log.info("counted the index %s once by a full scan: %d paragraphs", collection.name, tallied.paragraphs)
+        return tallied
+
     def info(self) -> IndexInfo:
+        """What the serving index says about itself (zeros when there is none)."""
         try:
             collection = self._existing()
         except IndexEmpty:
             return IndexInfo(0, 0, None, None, None)
-        articles: set[str] = set()
-        origins: set[str] = set()
-        count = 0
-        for page in self.pages(["metadatas"]):
-            count += len(page["ids"])
-            for record in page["metadatas"] or []:
-                articles.add(str(record["article_id"]))
-                origins.add(origin_of(record))
-        meta = collection.metadata or {}
+        counts = self.counts()
+        meta = self._existing().metadata or collection.metadata or {}
         dimension = meta.get("dimension")
         build_seconds = meta.get("build_seconds")
         return IndexInfo(
-            chunks=count,
-            articles=len(articles),
+            chunks=counts.paragraphs,
+            articles=counts.articles,
             embedding_model=meta.get("embedding_model"),
             dimension=int(dimension) if dimension is not None else None,
             updated=meta.get("updated"),
             built=meta.get("built"),
             build_seconds=float(build_seconds) if build_seconds is not None else None,
-            sources=len(origins),
+            sources=len(counts.sources),
         )
 
     def sources(self) -> list[SourceInfo]:
@@ -604,31 +464,14 @@ class VectorStore:
         return self.overview(0)[0]
 
     def overview(self, newest: int) -> tuple[list[SourceInfo], list[tuple[str, str | None]]]:
-        """The sources (see sources()) and the `newest` articles as (title, date), newest first, in one pass.
+        """The sources (see sources()) and the `newest` articles as (title, date), newest first (at most counts.NEWEST).
 
         Articles are ordered by their date, those without one by when they were indexed.
         """
-        try:
-            pages = list(self.pages(["metadatas"]))
-        except IndexEmpty:
-            return [], []
-        articles: dict[str, set[str]] = {}
-        paragraphs: dict[str, int] = {}
-        last: dict[str, str] = {}
-        titles: dict[str, tuple[str, str, str | None]] = {}  # article id: (sort key, title, date)
-        for page in pages:
-            for meta in page["metadatas"] or []:
-                origin = origin_of(meta)
-                article = str(meta["article_id"])
-                articles.setdefault(origin, set()).add(article)
-                paragraphs[origin] = paragraphs.get(origin, 0) + 1
-                stamp = str(meta.get("indexed", ""))
-                last[origin] = max(last.get(origin, ""), stamp)
-                published = meta.get("published")
-                titles.setdefault(article, (str(published or stamp), str(meta.get("title") or meta.get("source", "")), published))
-        found = [SourceInfo(o, len(a), paragraphs[o], last[o] or None) for o, a in articles.items()]
-        latest = sorted(titles.values(), reverse=True)[:newest]
-        return sorted(found, key=lambda s: (-s.articles, s.origin)), [(title, date) for _, title, date in latest]
+        counts = self.counts()
+        found = [SourceInfo(o, s.articles, s.paragraphs, s.last_indexed, s.newest_published) for o, s in counts.sources.items()]
+        latest = [(title, date) for _, title, date, _ in counts.newest[:newest]]
+        return sorted(found, key=lambda s: (-s.articles, s.origin)), latest
 
     def forget(self, source: str) -> int:
         """Delete every paragraph from `source` (an origin, an article's source or URL); how many."""
