@@ -1,4 +1,10 @@
-"""The one place that chooses real implementations: settings in, embedder and store out."""
+"""The composition root: settings in, everything a process works with out.
+
+`build(settings)` gives Services: the embedder (chosen by name, index.embedding.by_name; loaded on
+first use), the store, the keyword statistics, the language model client when configured, and
+the subscription database (opened and migrated on first use). The CLI, the bot, the evaluation,
+the benchmarks and the tests all build their parts here.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from index.answers.llm import LLMClient
 from index.embedding.priority import PRIORITY
 from index.store.locking import acquire_data_dir
 from index.settings import Settings
+from index.subscriptions.database import SubscriptionDB
 from index.store.vector_store import VectorStore, open_client
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,8 @@ class Services:
     keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
     llm: LLMClient | None = None  # set when NEWSBOT_LLM_URL is: written answers
+    _database: SubscriptionDB | None = field(default=None, repr=False)
+    _database_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _others: dict[str, Embedder] = field(default_factory=dict, repr=False)
     _others_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -89,13 +98,40 @@ class Services:
         built_with = self.store.built_with()
         return (built_with, self.embedder.name) if built_with and built_with != self.embedder.name else None
 
+    @property
+    def database(self) -> SubscriptionDB:
+        """The subscription database (NEWSBOT_DATABASE_URL), migrated to the newest schema and holding
+        NEWSBOT_FEEDS, opened on first use. Raises DatabaseUnavailable when it cannot be reached."""
+        with self._database_lock:
+            if self._database is None:
+                self._database = open_database(self.settings)
+            return self._database
+
     def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None
         self.store.close()
         if self.llm is not None:
             self.llm.close()
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+
+def open_database(settings: Settings) -> SubscriptionDB:
+    """The subscription database migrated to the newest schema, NEWSBOT_FEEDS added where new.
+
+    Raises DatabaseUnavailable when it cannot be reached.
+    """
+    database = SubscriptionDB(settings.database)
+    try:
+        database.migrate()
+        database.seed_feeds(settings.feeds)
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 def build_embedder(settings: Settings) -> Embedder:

@@ -396,10 +396,11 @@ def bench(
 @contextmanager
 def feed_db(settings: Settings) -> Iterator[SubscriptionDB]:
     """The database that holds the feed list (migrated, NEWSBOT_FEEDS added where new); exit 3 when it is down."""
-    db = SubscriptionDB(settings.database)
     try:
-        db.migrate()
-        db.seed_feeds(settings.feeds)
+        db = bootstrap.open_database(settings)
+    except NewsbotError as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    try:
         yield db
     except NewsbotError as error:
         fail(str(error), EXIT_UNAVAILABLE)
@@ -501,16 +502,13 @@ def serve(settings: Settings) -> None:
     log_setup.configure(token)
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
-        db = SubscriptionDB(settings.database)
         try:
-            db.migrate()
+            db = built.database
             if not db.shared and (released := db.release_claims()):
                 logging.getLogger("newsbot").info("%d subscription posts of a stopped run queued again", released)
-            app.run(built, db)
+            app.run(built)
         except InvalidToken:  # its message quotes the token: say it in our words instead
             fail("Telegram rejected NEWSBOT_TELEGRAM_TOKEN: copy the token again from @BotFather", EXIT_USAGE)
-        finally:
-            db.close()
 
 
 def main() -> None:

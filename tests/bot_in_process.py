@@ -76,13 +76,11 @@ async def running_app(
             telegram_token=TOKEN, telegram_api_url=api_url, **values,
         )  # fmt: skip
         services = bootstrap.build(settings, write=True, embedder=embedder)
-        db = SubscriptionDB(settings.database)
-        db.migrate()
+        db = services.database
         try:
             if sources:
-
                 indexing.ingest(sources, embedder, services.store)
-            app = build_application(services, db)
+            app = build_application(services)
             async with app:
                 assert app.post_init is not None and app.updater is not None
                 await app.post_init(app)
@@ -98,4 +96,3 @@ async def running_app(
                 if thread.name == "warm-up":
                     thread.join(timeout=60)
             services.close()
-            db.close()
