@@ -89,7 +89,7 @@ def write_answer(answer: Answer, llm: LLMClient, on_text: Callable[[str], None] 
 
     Raises LLMError when the model fails, is too slow or says nothing.
     """
-    messages = written.answer_messages(answer.question, answer.passages, answer.language)
+    messages = written.prompt_messages(answer.question, answer.passages, answer.language)
     shown = written.CitationFilter(len(answer.passages))
     raw = ""
     for piece in llm.stream(messages):

@@ -50,7 +50,7 @@ def passage_list(passages: Sequence[Passage]) -> str:
     return "\n\n".join(lines)
 
 
-def answer_messages(question: str, passages: Sequence[Passage], language: str) -> list[dict[str, str]]:
+def prompt_messages(question: str, passages: Sequence[Passage], language: str) -> list[dict[str, str]]:
     """Chat-completion messages asking for an answer from `passages` in `language`."""
     name = LANGUAGE_NAMES.get(language, "the language of the question")
     return [

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -314,13 +315,24 @@ def _peak_mb() -> float:
 
 
 def write_report(results: Results, folder: Path, command: str) -> Path:
-    """docs/benchmarks.md with the tables, and two PNG plots beside it."""
+    """docs/benchmarks.md with the tables, and two PNG plots beside it (with the `plots` extra installed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _plot(results, folder)
+    except ImportError:
+        print("no plots: install them with pip install -e '.[plots]'", file=sys.stderr)
+    path = folder / "benchmarks.md"
+    path.write_text(render_markdown(results, command), encoding="utf-8")
+    return path
+
+
+def _plot(results: Results, folder: Path) -> None:
+    """latency_vs_size.png and recall_vs_speed.png; ImportError without matplotlib (the `plots` extra)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
     if results.scale:
         figure, axis = plt.subplots(figsize=(6, 4))
         sizes = [s["vectors"] for s in results.scale]
@@ -349,9 +361,6 @@ def write_report(results: Results, folder: Path, command: str) -> Path:
         figure.tight_layout()
         figure.savefig(folder / "recall_vs_speed.png", dpi=120)
         plt.close(figure)
-    path = folder / "benchmarks.md"
-    path.write_text(render_markdown(results, command), encoding="utf-8")
-    return path
 
 
 def render_markdown(results: Results, command: str) -> str:

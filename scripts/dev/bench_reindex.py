@@ -1,6 +1,6 @@
 """Reindex time of the seed plus the shared German news corpus, and answer times during a reindex.
 
-    .venv/bin/python -m scripts.bench_reindex [--corpus ../shared/corpus/derstandard.jsonl] [--questions 40]
+    .venv/bin/python -m scripts.dev.bench_reindex [--corpus ../shared/corpus/derstandard.jsonl] [--questions 40]
 
 Builds the index once from empty (timed), asks questions with nothing else running (the
 baseline), then rebuilds it while users keep asking: the same questions, one every

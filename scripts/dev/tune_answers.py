@@ -1,7 +1,7 @@
-"""Tune the answer-type evidence on XQuAD half A (split by article, as scripts/tune_retrieval.py) and report both halves.
+"""Tune the answer-type evidence on XQuAD half A (split by article, as scripts/dev/tune_retrieval.py) and report both halves.
 
-    .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad [A|B|AB]
-    .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad report.json   # halves of a `newsbot eval --json` report
+    .venv/bin/python -m scripts.dev.tune_answers ../shared/eval/xquad [A|B|AB]
+    .venv/bin/python -m scripts.dev.tune_answers ../shared/eval/xquad report.json   # halves of a `newsbot eval --json` report
 
 The passages are indexed once into a temporary store; every variant answers the
 questions with the same `service.answer_question` users get, with the weights in

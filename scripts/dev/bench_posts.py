@@ -1,6 +1,6 @@
 """Subscription posts per second to 100 chats, through the fake Bot API and its flood limit.
 
-    .venv/bin/python -m scripts.bench_posts [--chats 100] [--posts-per-chat 3]
+    .venv/bin/python -m scripts.dev.bench_posts [--chats 100] [--posts-per-chat 3]
 
 Queues posts in a real (SQLite) subscription database and sends them with
 bot.delivery through a bot configured as Newsbot's (AIORateLimiter), against

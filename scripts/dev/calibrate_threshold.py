@@ -1,6 +1,6 @@
 """Calibrate NEWSBOT_MIN_SCORE: how many answerable questions keep an answer, how many others are refused.
 
-    .venv/bin/python -m scripts.calibrate_threshold ../shared/eval/xquad ../shared/corpus/derstandard.jsonl
+    .venv/bin/python -m scripts.dev.calibrate_threshold ../shared/eval/xquad ../shared/corpus/derstandard.jsonl
 
 The index is XQuAD's 240 German passages plus paragraphs of the German news corpus.
 An answerable question is an XQuAD question with its article in the index; the same

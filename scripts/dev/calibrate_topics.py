@@ -1,6 +1,6 @@
 """How the subscription threshold was chosen: broad topics against the corpus's categories.
 
-    .venv/bin/python -m scripts.calibrate_topics [--articles 300]
+    .venv/bin/python -m scripts.dev.calibrate_topics [--articles 300]
 
 For each topic (German and English wordings of a corpus category), an article
 "matches" when its best paragraph reaches the threshold. Recall = share of the

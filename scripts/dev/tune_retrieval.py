@@ -1,6 +1,6 @@
 """Tune the keyword weight on one half of XQuAD (split by article) and report both halves.
 
-    .venv/bin/python -m scripts.tune_retrieval ../shared/eval/xquad
+    .venv/bin/python -m scripts.dev.tune_retrieval ../shared/eval/xquad
 
 Embeddings are computed once with the configured model and cached next to the
 data directory, so trying weights takes seconds. The numbers go to docs/retrieval.md.

