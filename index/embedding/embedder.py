@@ -33,21 +33,38 @@ BACKGROUND_SLICE = 4
 
 
 class Embedder(Protocol):
-    """Embeds questions and passages; `name` is recorded in the index it builds."""
+    """Embeds questions and passages into one vector space (see index.embedding.by_name for the choices).
+
+    `name` is recorded in the index it builds: a question must be embedded by the model that
+    built the index it searches. Vectors are float32 and unit length, so a dot product is the
+    cosine similarity (−1..1). Loading the model happens on the first call that needs it and
+    raises ModelError (index.errors) when it cannot be loaded.
+    """
 
     name: str
 
     @property
-    def dimension(self) -> int: ...
+    def dimension(self) -> int:
+        """Length of every vector (384 for the bundled multilingual-e5-small)."""
+        ...
 
     @property
-    def max_tokens(self) -> int: ...
+    def max_tokens(self) -> int:
+        """Tokens of one passage the model reads; the splitter keeps chunks within it."""
+        ...
 
-    def count_tokens(self, text: str) -> int: ...
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes in the model's tokenizer (without prompt and special tokens)."""
+        ...
 
-    def embed_query(self, text: str) -> np.ndarray: ...
+    def embed_query(self, text: str) -> np.ndarray:
+        """A question's vector, shape (dimension,), with the model's query prompt ("query: " for e5)."""
+        ...
 
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Passages' vectors, shape (len(texts), dimension), with the passage prompt; yields the CPU
+        to questions between slices when called from background work (index.embedding.priority)."""
+        ...
 
 
 def e5_style(name: str) -> bool:

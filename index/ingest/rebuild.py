@@ -89,7 +89,17 @@ def reindex(
     client: httpx.Client | None = None,
     grace: float = DROP_GRACE_SECONDS,
 ) -> ReindexReport:
-    """Build a new generation from `sources` with `embedder`, then make it serve."""
+    """Build a new generation from `sources` with `embedder`, then make it serve.
+
+    `sources` are file or folder paths, page and feed URLs (index.ingest.loading). The old
+    generation keeps answering until the new one is complete; then the pointer moves in one write
+    and the old generation is dropped after `grace` seconds (readers that still hold it finish).
+    Keyword statistics are computed into `keywords_dir` before the switch. `progress` is updated
+    as it goes (articles read, paragraphs embedded). Unreadable sources are reported in the
+    result, not raised. Raises ReindexRunning when another process is building a generation,
+    NothingToIndex when no source gave an article,
+    StoreUnavailable when the store fails (the half-built generation is dropped, the old one serves).
+    """
     progress = progress or ReindexProgress()
     running = store.generations.building()
     if running is not None:
