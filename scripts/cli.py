@@ -124,6 +124,7 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
             report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
             bar.close()
+        built.keywords.stats()  # kept on disk for this revision: the next process loads them, not rebuilds
     click.echo(output.ingest_text(report, time.perf_counter() - started))
     if report.articles == 0:
         sys.exit(EXIT_USAGE)
@@ -271,6 +272,7 @@ def forget(settings: Settings, source: str) -> None:
     """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
     with services(settings, write=True) as built:
         removed = indexing.forget(source, built.store)
+        built.keywords.stats()  # as after ingest
     if not removed:
         fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
     click.echo(f"Removed {removed} paragraphs from {source}.")
