@@ -293,7 +293,7 @@ def run(
 # --- the report ----------------------------------------------------------------------------------
 
 # Measured by `python -m scripts.dev.bench_reindex` (too long to run inside `newsbot bench`); see docs/operations.md.
-REINDEX_P95_AFTER = "see docs/operations.md"
+REINDEX_P95_AFTER = "not re-measured yet"
 
 
 def _largest(results: Any) -> dict[str, float] | None:
