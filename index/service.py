@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
-from index import answering, language, loading, questions, written
+from index import answering, language, loading, questions, sentence_vectors, written
 from index.articles import Collected
 from index.chunk_records import chunk_metadata
 from index.domain import Answer, Article, Chunk, IndexHoldings, IngestReport, Passage, Quote
@@ -24,6 +24,7 @@ from index.keyword_index import KeywordIndex
 from index.llm import LLMClient, LLMError
 from index.keywords import TermStats, keyword_bonus
 from index.errors import NewsbotError, QuestionError
+from index.sentence_vectors import SentenceVectors
 from index.splitting import chunk_article
 from index.store import VectorStore
 
@@ -97,7 +98,8 @@ def ask(
     # Answer sentences may come from a few passages beyond the k shown; they are then shown too.
     pool = tuple(hits[i][0] for i in order[: max(k, pool_size)])
     candidates = answering.candidate_sentences(pool, analysis)
-    similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
+    stored = store.sentence_vectors(sorted({pool[c.passage].chunk.id for c in candidates}))
+    similarities = sentence_vectors.similarities(query, candidates, pool, stored, [hits[i][1] for i in order], embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
     sentence_bonus = answering.SENTENCE_KEYWORD_SHARE * np.asarray(keyword_bonuses(text, question_language, sentences, stats), dtype=np.float32)
     sentence_bonus += np.asarray(answering.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
@@ -138,22 +140,6 @@ def keyword_bonuses(
         return [0.0] * len(documents)
     pairs = [(d.text, d.language) if isinstance(d, Chunk) else d for d in documents]
     return keyword_bonus(question, question_language, pairs, stats)
-
-
-def _similarities(
-    query: np.ndarray,
-    candidates: Sequence[answering.Candidate],
-    passage_vectors: Sequence[np.ndarray],
-    embedder: Embedder,
-) -> np.ndarray:
-    """Cosine of each candidate to the question; a whole-passage candidate reuses its stored vector."""
-    to_embed = [c.text for c in candidates if not c.whole_passage]
-    embedded = iter(embedder.embed_passages(to_embed)) if to_embed else iter(())
-    vectors = [passage_vectors[c.passage] if c.whole_passage else next(embedded) for c in candidates]
-    if not vectors:
-        return np.zeros(0, dtype=np.float32)
-    similarities: np.ndarray = np.stack(vectors) @ query
-    return similarities
 
 
 def ingest(
@@ -257,11 +243,14 @@ def _store_batch(
     new = [c for c in unique if c.id not in existing]
     if new:
         parts = []
+        sentences: list[SentenceVectors | None] | None = []
         for begin in range(0, len(new), PROGRESS_SLICE):
-            parts.append(embedder.embed_passages([c.text for c in new[begin : begin + PROGRESS_SLICE]]))
+            vectors, part_sentences = sentence_vectors.embed_chunks(embedder, new[begin : begin + PROGRESS_SLICE])
+            parts.append(vectors)
+            sentences = None if sentences is None or part_sentences is None else [*sentences, *part_sentences]
             if advance is not None:
                 advance(len(unique) - len(new) + begin + len(parts[-1]))
-        store.upsert(new, np.concatenate(parts))
+        store.upsert(new, np.concatenate(parts), sentences)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)

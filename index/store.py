@@ -32,12 +32,16 @@ import numpy as np
 
 from index.chunk_records import chunk_from_record, chunk_metadata, origin_of
 from index.domain import Chunk, Passage
+from index.sentence_vectors import SentenceVectors
 from index.errors import IndexEmpty, ModelMismatch, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 # Chroma's HNSW: cosine space; ef_search only takes effect when set at creation.
 HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
+# Sentence vectors (index.sentence_vectors) live in a side collection per generation, read by id only,
+# so its vector index (of the paragraph vectors, which Chroma requires) is built as cheaply as allowed.
+SIDE_HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 8, "ef_search": 8, "max_neighbors": 4}
 # Large write batches stall queries in the same process; stay well below Chroma's limit.
 WRITE_BATCH = 1000
 # How long a process trusts its idea of which generation serves.
@@ -152,6 +156,7 @@ class VectorStore:
         self._remote = remote
         self._pinned = pinned
         self._collection: Any = None
+        self._side: Any = None  # the serving generation's side collection of sentence vectors, once looked up
         self._resolved_at = float("-inf")
         self.local_changes = 0  # writes by this process; lets caches notice them for free
 
@@ -172,6 +177,7 @@ class VectorStore:
     def close(self) -> None:
         """Release the client's connections (HTTP) or files (embedded)."""
         self._collection = None
+        self._side = None
         close = getattr(self._connection, "close", None)
         self._connection = None
         if close is not None and self._pinned is None:
@@ -188,6 +194,7 @@ class VectorStore:
             raise
         except (httpx.HTTPError, ConnectionError, OSError) as exc:
             self._collection = None
+            self._side = None
             if self._remote:
                 self._connection = None
             raise StoreUnavailable(
@@ -198,9 +205,11 @@ class VectorStore:
 
             if isinstance(exc, NotFoundError):
                 self._collection = None
+                self._side = None
                 raise IndexEmpty("the index is empty: ingest some articles first") from exc
             if isinstance(exc, ChromaError) and self._remote:
                 self._collection = None
+                self._side = None
                 self._connection = None
                 raise StoreUnavailable(f"the Chroma server failed ({_reason(exc)}); try again") from exc
             raise
@@ -241,6 +250,7 @@ class VectorStore:
                 collection = self._client.get_collection(name, embedding_function=None)
             except NotFoundError as exc:
                 self._collection = None
+                self._side = None
                 raise IndexEmpty("the index is empty: ingest some articles first") from exc
         self._collection = collection
         self._resolved_at = time.monotonic()
@@ -249,6 +259,7 @@ class VectorStore:
     def _forget(self) -> None:
         """Look the serving collection up again on next use (it may have been replaced)."""
         self._collection = None
+        self._side = None
         self._resolved_at = float("-inf")
 
     def _read(self, operation: Callable[[Any], Any]) -> Any:
@@ -359,15 +370,16 @@ class VectorStore:
         return None
 
     def drop(self, name: str) -> None:
-        """Delete one collection of this index (never the serving one)."""
+        """Delete one collection of this index (never the serving one), with its sentence vectors."""
         from chromadb.errors import NotFoundError
 
         if not (name.startswith(self.generation_prefix) or name == self.base):
             raise ValueError(f"{name} is not part of the index {self.base}")
         if name == self.serving_name():
             raise ValueError(f"{name} is serving; activate another generation first")
-        with self._guard(), contextlib.suppress(NotFoundError):
-            self._client.delete_collection(name)
+        for collection in (name, self.sentences_name(name)):
+            with self._guard(), contextlib.suppress(NotFoundError):
+                self._client.delete_collection(collection)
 
     def cleanup(self, stale_after: float = STALE_AFTER) -> list[str]:
         """Drop generations that do not serve and whose builder is gone; their names."""
@@ -428,11 +440,14 @@ class VectorStore:
                     found.setdefault(str(meta["article_id"]), set()).add(chunk_id)
         return found
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Store chunks with their vectors (same id = replaced, never duplicated)."""
+    def upsert(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, sentences: Sequence[SentenceVectors | None] | None = None
+    ) -> None:
+        """Store chunks with their vectors (same id = replaced, never duplicated), and with their
+        sentence vectors where given (one entry per chunk, None for none) in the generation's side collection."""
         if not chunks:
             return
-        if len(chunks) != len(vectors):
+        if len(chunks) != len(vectors) or (sentences is not None and len(sentences) != len(chunks)):
             raise ValueError("one vector per chunk")
         collection = self._for_writing(int(vectors.shape[1]))
         metadatas = [chunk_metadata(c) for c in chunks]
@@ -448,7 +463,69 @@ class VectorStore:
                     documents=[c.text for c in batch],
                     metadatas=metadatas[start : start + WRITE_BATCH],
                 )
+            if sentences is not None:
+                self._upsert_sentences(collection, chunks, vectors, sentences)
             self._touch(collection)
+
+    # --- sentence vectors (index.sentence_vectors) ------------------------------------
+
+    def sentences_name(self, name: str) -> str:
+        """The side collection with the sentence vectors of generation `name` ("news.g2025…" → "news.sentences.g2025…")."""
+        return f"{self.base}.sentences{name[len(self.base):]}"
+
+    def _sentences_collection(self, collection: Any, create: bool) -> Any:
+        """The side collection of `collection` (None when it has none and `create` is false)."""
+        from chromadb.errors import NotFoundError
+
+        name = self.sentences_name(collection.name)
+        if self._side is not None and self._side.name == name:
+            return self._side
+        try:
+            if create:
+                side = self._client.get_or_create_collection(
+                    name, configuration={"hnsw": SIDE_HNSW_CONFIGURATION}, embedding_function=None
+                )
+            else:
+                side = self._client.get_collection(name, embedding_function=None)
+        except NotFoundError:
+            return None
+        self._side = side
+        return side
+
+    def _upsert_sentences(
+        self, collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray, sentences: Sequence[SentenceVectors | None]
+    ) -> None:
+        rows = [(c.id, v, s.encode()) for c, v, s in zip(chunks, vectors, sentences, strict=True) if s is not None]
+        if not rows:
+            return
+        side = self._sentences_collection(collection, create=True)
+        for start in range(0, len(rows), WRITE_BATCH):
+            batch = rows[start : start + WRITE_BATCH]
+            side.upsert(
+                ids=[r[0] for r in batch],
+                embeddings=np.stack([r[1] for r in batch]),
+                metadatas=[{"sentences": r[2]} for r in batch],
+            )
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these chunks of the serving generation (those it has)."""
+        if not chunk_ids:
+            return {}
+
+        def run(collection: Any) -> dict[str, SentenceVectors]:
+            side = self._sentences_collection(collection, create=False)
+            if side is None:  # an index built before sentence vectors
+                return {}
+            result = side.get(ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
+            found = {}
+            for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
+                decoded = SentenceVectors.decode((meta or {}).get("sentences"))
+                if decoded is not None:
+                    found[chunk_id] = decoded
+            return found
+
+        found: dict[str, SentenceVectors] = self._read(run)
+        return found
 
     def delete(self, ids: Sequence[str]) -> None:
         if not ids:
@@ -456,8 +533,11 @@ class VectorStore:
         collection = self._existing()
         self._check_model(collection)
         with self._guard():
+            side = self._sentences_collection(collection, create=False)
             for start in range(0, len(ids), WRITE_BATCH):
                 collection.delete(ids=list(ids[start : start + WRITE_BATCH]))
+                if side is not None:
+                    side.delete(ids=list(ids[start : start + WRITE_BATCH]))
             self._touch(collection)
 
     def _touch(self, collection: Any) -> None:
@@ -501,14 +581,15 @@ class VectorStore:
         """Drop the whole index, every generation and the pointer; True if there was anything."""
         from chromadb.errors import NotFoundError
 
-        names = [*self.generations(), self.pointer_name]
+        generations = list(self.generations())
+        names = [*generations, self.pointer_name, *(self.sentences_name(name) for name in generations)]
         self._forget()
         existed = False
         for name in names:
             with self._guard():
                 try:
                     self._client.delete_collection(name)
-                    existed = existed or name != self.pointer_name
+                    existed = existed or name in generations
                 except NotFoundError:
                     pass
         self.local_changes += 1
