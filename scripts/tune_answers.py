@@ -116,10 +116,10 @@ def main(directory: str, only_half: str = "A") -> None:
         for label, changes, base in variants:
             apply(changes, base)
             rows = evaluation.question_rows(asked, embedder, store, keywords)
-            for half in wanted:
-                report = evaluation.summarize([r for r in rows if part[r["passage_id"]] == half])
+            for half in [*wanted, *([2] if len(wanted) > 1 else [])]:  # 2: both halves
+                report = evaluation.summarize([r for r in rows if part[r["passage_id"]] == half or half == 2])
                 cells = [f"{report[lang][m]:.3f}" for lang in ("en", "de") for m in ("recall@1", "answer_hit", "span_hit")]
-                print(f"| {label} | {'AB'[half]} | " + " | ".join(cells) + " |", flush=True)
+                print(f"| {label} | {('A', 'B', 'all')[half]} | " + " | ".join(cells) + " |", flush=True)
             cached_queries(embedder, save=True)
         store.close()
 
