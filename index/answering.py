@@ -29,6 +29,7 @@ EXTRA_PASSAGES = 3  # from the passages after them, only sentences with an expre
 MAX_QUOTES = 2
 SECOND_QUOTE_MARGIN = 0.03  # a second sentence is quoted only if nearly as good as the first
 NEIGHBOUR_QUOTES = True  # the second may be the first one's neighbour in the same passage
+ADJACENT_FIRST = False  # a who/where question: a sentence with a name right next to the question's name leads
 SPAN_NEIGHBOUR = False  # a typed question's best sentence without an expression of that type: its neighbour with one is quoted too
 PASSAGE_WEIGHT = 0.5  # how much the passage's own score counts for its sentences
 
@@ -219,6 +220,12 @@ def choose_quotes(
         # the best sentence that does hold an expression of the type asked for (an estimate), if any.
         typed = [i for i in ranked if answer_spans(analysis, candidates[i].text, passages[candidates[i].passage].chunk.language)[0]]
         ranked = typed[:1] + [i for i in ranked if i not in typed[:1]]
+    elif ADJACENT_FIRST and analysis is not None and passages and analysis.type in ("person", "place", "organisation") and analysis.names:
+        # "Who is the president of Russia?": the answer names someone right next to the question's name
+        # ("dem russischen Präsidenten Wladimir Putin"); a sentence that only mentions Russia does not say.
+        stating = [i for i in ranked if candidates[i].passage < ANSWER_PASSAGES and _states(analysis, candidates[i], passages)]
+        if stating and not _states(analysis, candidates[ranked[0]], passages):
+            ranked = stating[:1] + [i for i in ranked if i != stating[0]]
     best = ranked[0]
     chosen = [best]
     if SPAN_NEIGHBOUR and undecided is None and analysis is not None and passages:
@@ -234,6 +241,12 @@ def choose_quotes(
     if undecided is not None and undecided != best:
         quotes.append(_quote(candidates[undecided], scores[undecided], analysis, passages[candidates[undecided].passage], True))
     return tuple(quotes)
+
+
+def _states(analysis: QuestionAnalysis, candidate: Candidate, passages: Sequence[Passage]) -> bool:
+    """Whether the sentence holds an expression of the expected type right next to (ADJACENT_CHARS) the question's focus."""
+    found, positions = answer_spans(analysis, candidate.text, passages[candidate.passage].chunk.language)
+    return any(spans.near(s, positions, ADJACENT_CHARS) for s in found)
 
 
 def _span_neighbour(candidates: Sequence[Candidate], best: int, analysis: QuestionAnalysis, passages: Sequence[Passage]) -> list[int]:

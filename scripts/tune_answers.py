@@ -1,6 +1,6 @@
 """Tune the answer-type evidence on XQuAD half A (split by article, as scripts/tune_retrieval.py) and report both halves.
 
-    .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad [A|B|AB] [--history]
+    .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad [A|B|AB] [--history] [--only=LABEL_PART]
     .venv/bin/python -m scripts.tune_answers ../shared/eval/xquad report.json   # halves of a `newsbot eval --json` report
 
 The passages are indexed once into a temporary store (with their sentence vectors, made
@@ -51,6 +51,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("5 answer passages", {"ANSWER_PASSAGES": 5}),
     ("second quote margin 0.05", {"SECOND_QUOTE_MARGIN": 0.05}),
     ("span in the neighbour sentence quoted too", {"SPAN_NEIGHBOUR": True}),
+    ("who/where: a name right next to the question's name leads", {"ADJACENT_FIRST": True}),
 ]
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("today (no answer type)", {}),
@@ -72,7 +73,9 @@ def halves(passages: Sequence[dict[str, Any]]) -> dict[str, int]:
     return {p["id"]: half[p["title"]] for p in passages}
 
 
-DEFAULTS: dict[str, Any] = {name: getattr(answering, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR"}}
+DEFAULTS: dict[str, Any] = {
+    name: getattr(answering, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR", "ADJACENT_FIRST"}
+}
 
 
 def apply(changes: dict[str, Any], base: dict[str, Any] | None = None) -> None:
@@ -111,7 +114,8 @@ def main(directory: str, only_half: str = "A") -> None:
         variants: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
         if "--history" in sys.argv:
             variants += [(label, changes, None) for label, changes in VARIANTS]
-        variants += [(label, changes, DEFAULTS) for label, changes in STORED]
+        only = [a.removeprefix("--only=") for a in sys.argv if a.startswith("--only=")]
+        variants += [(label, changes, DEFAULTS) for label, changes in STORED if not only or any(o in label for o in only)]
         cached_queries(embedder)
         for label, changes, base in variants:
             apply(changes, base)
