@@ -4,7 +4,7 @@ An answer quotes sentences of the retrieved paragraphs and ranks them by their
 similarity to the question. Embedding those sentences for every question cost
 five times the retrieval itself (docs/benchmarks.md, issue 18). Instead each
 paragraph's sentences are embedded once, at ingest, in the same encode call as
-the paragraphs, stored beside the paragraph (index.store: a side collection per
+the paragraphs, stored beside the paragraph (index.store.vector_store: a side collection per
 index generation) and read back with the retrieved passages. The vectors are the
 ones the answer step made before, so answers do not change.
 
@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from index.splitting import normalize_space, split_sentences
+from index.ingest.splitting import normalize_space, split_sentences
 
 if TYPE_CHECKING:
-    from index.answering import Candidate
+    from index.answers.extractive import Candidate
     from index.domain import Chunk, Passage
-    from index.embedding import Embedder
+    from index.embedding.embedder import Embedder
 
 MIN_SENTENCE_CHARS = 25  # a shorter fragment ("Ja.", "(dpa)") joins the sentence before
 
@@ -117,7 +117,7 @@ def _whole(text: str, spans: Sequence[Span]) -> bool:
 
 @runtime_checkable
 class SentenceEmbedder(Protocol):
-    """An embedder (index.embedding.Embedder) that also makes sentence vectors at ingest."""
+    """An embedder (index.embedding.embedder.Embedder) that also makes sentence vectors at ingest."""
 
     def embed_passages_and_sentences(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]

@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import reindex, service
-from index.answering import candidate_sentences
+from index import service
+from index.ingest import indexing, rebuild
+from index.answers.extractive import candidate_sentences
 from index.domain import Chunk, Passage
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.sentence_vectors import SentenceVectors, answer_sentences, embed_together, sentence_spans
-from index.splitting import normalize_space
-from index.store import VectorStore
+from index.ingest.splitting import normalize_space
+from index.store.vector_store import VectorStore
 from tests.fakes import HashingEmbedder
 
 PARAGRAPH = (
@@ -82,28 +83,28 @@ def test_an_answer_embeds_no_sentence_and_the_vectors_follow_edits_forget_and_re
     tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder
 ) -> None:
     source = write(tmp_path / "gipfel.txt", ARTICLE)
-    service.ingest([str(source)], fake_embedder, store)
+    indexing.ingest([str(source)], fake_embedder, store)
     chunks = store.neighbours(store.query(fake_embedder.embed_query(PARAGRAPH), 1)[0][0].chunk, 5, 5)
     assert len(chunks) == 3 and set(store.sentence_vectors([c.id for c in chunks])) == {c.id for c in chunks}
 
     embedded = len(fake_embedder.embedded)
-    answer = service.ask("Wann will er sich mit Putin treffen?", fake_embedder, store, k=3, min_score=0.0)
+    answer = service.answer_question("Wann will er sich mit Putin treffen?", fake_embedder, store, k=3, min_score=0.0)
     assert answer.found and "innerhalb von zwei Wochen" in answer.quotes[0].text
     assert len(fake_embedder.embedded) == embedded  # every candidate sentence had its stored vector
 
     write(source, [ARTICLE[0], "Die Delegation leitet nun doch Vizepräsident Vance, hieß es am Abend."])
-    service.ingest([str(source)], fake_embedder, store)
+    indexing.ingest([str(source)], fake_embedder, store)
     assert store.sentence_vectors([c.id for c in chunks]).keys() == {chunks[0].id}  # the edited paragraphs' are gone
 
     old = store.serving_name()
-    report = reindex.reindex([str(source)], fake_embedder, store, grace=0)
+    report = rebuild.reindex([str(source)], fake_embedder, store, grace=0)
     assert store.serving_name() == report.generation != old
     fresh = store.neighbours(store.query(fake_embedder.embed_query(PARAGRAPH), 1)[0][0].chunk, 5, 5)
     assert set(store.sentence_vectors([c.id for c in fresh])) == {c.id for c in fresh}
     names = {c.name for c in store._client.list_collections()}
     assert store.sentences_name(report.generation) in names and store.sentences_name(old) not in names
 
-    assert service.forget(str(source), store) == 2
+    assert indexing.forget(str(source), store) == 2
     assert store.sentence_vectors([c.id for c in fresh]) == {}
 
 
