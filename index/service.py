@@ -50,7 +50,7 @@ def answer_question(
     if asked.analysis.small_talk and refuse:
         return quoting.refusal(asked, holdings(store))
     retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords)
-    answer = quoting.quote(retrieved, embedder, k=k, min_score=min_score, refuse=refuse)
+    answer = quoting.quote(retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors)
     return answer if answer.found else dataclasses.replace(answer, holdings=holdings(store))
 
 

@@ -355,6 +355,7 @@ def _ints(value: str) -> list[int]:
 )
 @click.option("--ingest-articles", default=200, show_default=True, help="Articles for the ingest benchmark.")
 @click.option("--question-paragraphs", default=10_000, show_default=True, help="Store size for question latency.")
+@click.option("--real-paragraphs", type=int, default=None, help="At most this many real paragraphs in that store (default: all real).")
 @click.option("--questions", default=40, show_default=True, help="Questions to time.")
 @click.option("--scales", default="10000,100000,1000000", show_default=True, help="Synthetic store sizes.")
 @click.option("--ef", "ef_values", default="16,50,100,200", show_default=True, help="ef_search values to compare.")
@@ -368,6 +369,7 @@ def bench(
     corpus: Path,
     ingest_articles: int,
     question_paragraphs: int,
+    real_paragraphs: int | None,
     questions: int,
     scales: str,
     ef_values: str,
@@ -385,6 +387,7 @@ def bench(
         embedder,
         ingest_articles=ingest_articles,
         question_paragraphs=question_paragraphs,
+        real_paragraphs=real_paragraphs,
         questions=questions,
         scales=_ints(scales),
         ef_values=_ints(ef_values),

@@ -23,14 +23,16 @@ from index.domain import Chunk, IndexHoldings, Passage, Quote
 from index.retrieval.keywords import terms
 from index.retrieval.questions import QuestionAnalysis
 from index.ingest.splitting import shorten, split_sentences
+from index.embedding.sentence_vectors import answer_sentences
 
 ANSWER_PASSAGES = 3  # every sentence of this many top passages is a candidate
 EXTRA_PASSAGES = 3  # from the passages after them, only sentences with an expression of the expected type
 MAX_QUOTES = 2
 SECOND_QUOTE_MARGIN = 0.03  # a second sentence is quoted only if nearly as good as the first
 NEIGHBOUR_QUOTES = True  # the second may be the first one's neighbour in the same passage
+ADJACENT_FIRST = False  # a who/where question: a sentence with a name right next to the question's name leads
+SPAN_NEIGHBOUR = False  # a typed question's best sentence without an expression of that type: its neighbour with one is quoted too
 PASSAGE_WEIGHT = 0.5  # how much the passage's own score counts for its sentences
-MIN_SENTENCE_CHARS = 25
 
 
 # multilingual-e5 scores a question and a passage in the same language about 0.04
@@ -77,32 +79,21 @@ def candidate_sentences(
 ) -> list[Candidate]:
     """Sentences of the top passages, plus typed or "not decided" sentences of the next `extra` passages.
 
-    Very short fragments join the sentence before. Without an analysis (or for an
+    Sentences as index.embedding.sentence_vectors.answer_sentences splits them (so that their vectors
+    made at ingest are found). Without an analysis (or for an
     untyped question) only the top ANSWER_PASSAGES passages are looked at.
     """
     candidates: list[Candidate] = []
     typed = analysis is not None and analysis.type in ("time", "number")
     extra = EXTRA_PASSAGES if extra is None else extra
     for index, passage in enumerate(passages[: ANSWER_PASSAGES + (extra if typed else 0)]):
-        sentences = _join_fragments(split_sentences(passage.chunk.text, passage.chunk.language))
-        if len(sentences) <= 1:
-            sentences = [passage.chunk.text]
+        sentences = answer_sentences(passage.chunk.text, passage.chunk.language)
         if index >= ANSWER_PASSAGES and analysis is not None:
             kind = analysis.type
             sentences = [s for s in sentences if spans.find_spans(s, kind) or spans.undecided(s, kind)]
         whole = sentences == [passage.chunk.text]
         candidates.extend(Candidate(s, index, whole_passage=whole) for s in sentences)
     return candidates
-
-
-def _join_fragments(sentences: list[str]) -> list[str]:
-    joined: list[str] = []
-    for sentence in sentences:
-        if joined and len(sentence) < MIN_SENTENCE_CHARS:
-            joined[-1] = f"{joined[-1]} {sentence}"
-        else:
-            joined.append(sentence)
-    return joined
 
 
 def _focus(analysis: QuestionAnalysis, text: str, language: str | None) -> list[int]:
@@ -230,8 +221,16 @@ def choose_quotes(
         # the best sentence that does hold an expression of the type asked for (an estimate), if any.
         typed = [i for i in ranked if answer_spans(analysis, candidates[i].text, passages[candidates[i].passage].chunk.language)[0]]
         ranked = typed[:1] + [i for i in ranked if i not in typed[:1]]
+    elif ADJACENT_FIRST and analysis is not None and passages and analysis.type in ("person", "place", "organisation") and analysis.names:
+        # "Who is the president of Russia?": the answer names someone right next to the question's name
+        # ("dem russischen Präsidenten Wladimir Putin"); a sentence that only mentions Russia does not say.
+        stating = [i for i in ranked if candidates[i].passage < ANSWER_PASSAGES and _states(analysis, candidates[i], passages)]
+        if stating and not _states(analysis, candidates[ranked[0]], passages):
+            ranked = stating[:1] + [i for i in ranked if i != stating[0]]
     best = ranked[0]
     chosen = [best]
+    if SPAN_NEIGHBOUR and undecided is None and analysis is not None and passages:
+        chosen += _span_neighbour(candidates, best, analysis, passages)
     for i in ranked[1:] if undecided is None else ():
         if len(chosen) >= MAX_QUOTES or scores[best] - scores[i] > SECOND_QUOTE_MARGIN:
             break
@@ -243,6 +242,27 @@ def choose_quotes(
     if undecided is not None and undecided != best:
         quotes.append(_quote(candidates[undecided], scores[undecided], analysis, passages[candidates[undecided].passage], True))
     return tuple(quotes)
+
+
+def _states(analysis: QuestionAnalysis, candidate: Candidate, passages: Sequence[Passage]) -> bool:
+    """Whether the sentence holds an expression of the expected type right next to (ADJACENT_CHARS) the question's focus."""
+    found, positions = answer_spans(analysis, candidate.text, passages[candidate.passage].chunk.language)
+    return any(spans.near(s, positions, ADJACENT_CHARS) for s in found)
+
+
+def _span_neighbour(candidates: Sequence[Candidate], best: int, analysis: QuestionAnalysis, passages: Sequence[Passage]) -> list[int]:
+    """[the sentence after (else before) the best one, in its passage] when that one holds an expression of the
+    expected type and the best one does not (the answer often follows: "Sie trafen sich erneut. Das war 1998.")."""
+    if analysis.type not in TYPED:
+        return []
+    language = passages[candidates[best].passage].chunk.language
+    if answer_spans(analysis, candidates[best].text, language)[0]:
+        return []
+    for i in (best + 1, best - 1):
+        if 0 <= i < len(candidates) and candidates[i].passage == candidates[best].passage:
+            if answer_spans(analysis, candidates[i].text, language)[0]:
+                return [i]
+    return []
 
 
 def _second(best: Candidate, other: Candidate, candidates: Sequence[Candidate]) -> bool:

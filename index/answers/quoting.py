@@ -8,14 +8,16 @@ index.answers.extractive; here its sentence vectors are computed).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from index.embedding import sentence_vectors
 from index.answers import extractive
 from index.domain import Answer, IndexHoldings, Passage, Quote
 from index.embedding.embedder import Embedder
 from index.retrieval.search import Asked, Retrieved, keyword_bonuses
+from index.embedding.sentence_vectors import SentenceVectors
 
 # Passages retrieved so that answer sentences may come from beyond the k shown.
 POOL = extractive.ANSWER_PASSAGES + extractive.EXTRA_PASSAGES
@@ -33,14 +35,17 @@ def quote(
     k: int,
     min_score: float,
     refuse: bool = True,
+    stored: Callable[[Sequence[str]], dict[str, SentenceVectors]] | None = None,
 ) -> Answer:
     """Quote the sentences that answer the question, from the `k` best passages (and a few more).
 
     When even the best passage's cosine is below `min_score` (the scale of Passage.score), or no
     top passage has the question's focus (extractive.lacks_focus), the answer is "not found" with
     no passage shown; `refuse=False` answers the latter anyway (the evaluation measures refusals
-    apart); the caller adds the index's holdings to a refusal. Candidate sentences are embedded here (one batch; a whole-passage candidate reuses its
-    stored vector). Returns an Answer whose quotes point into its passages: the k shown plus any
+    apart); the caller adds the index's holdings to a refusal. Candidate sentences' vectors come
+    from `stored` (chunk ids → their sentence vectors made at ingest, e.g. VectorStore.sentence_vectors);
+    one without (an index built before them) is embedded here, or reuses its passage's vector when it
+    is the whole passage (index.embedding.sentence_vectors.similarities). Returns an Answer whose quotes point into its passages: the k shown plus any
     pool passage a quote comes from, appended.
     """
     asked = retrieved.asked
@@ -50,7 +55,8 @@ def quote(
         return refusal(asked)
     pool = retrieved.passages[: max(k, POOL)]
     candidates = extractive.candidate_sentences(pool, analysis)
-    similarities = _similarities(retrieved.query, candidates, retrieved.vectors, embedder)
+    known = stored(sorted({pool[c.passage].chunk.id for c in candidates})) if stored is not None else {}
+    similarities = sentence_vectors.similarities(retrieved.query, candidates, pool, known, retrieved.vectors, embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
     bonus = extractive.SENTENCE_KEYWORD_SHARE * np.asarray(
         keyword_bonuses(asked.text, asked.language, sentences, retrieved.stats), dtype=np.float32
@@ -73,19 +79,3 @@ def _with_quoted(
             shown.append(passage)
         renumbered.append(dataclasses.replace(quote_, passage=shown.index(passage)))
     return tuple(shown), tuple(renumbered)
-
-
-def _similarities(
-    query: np.ndarray,
-    candidates: Sequence[extractive.Candidate],
-    passage_vectors: Sequence[np.ndarray],
-    embedder: Embedder,
-) -> np.ndarray:
-    """Cosine of each candidate to the question; a whole-passage candidate reuses its stored vector."""
-    to_embed = [c.text for c in candidates if not c.whole_passage]
-    embedded = iter(embedder.embed_passages(to_embed)) if to_embed else iter(())
-    vectors = [passage_vectors[c.passage] if c.whole_passage else next(embedded) for c in candidates]
-    if not vectors:
-        return np.zeros(0, dtype=np.float32)
-    similarities: np.ndarray = np.stack(vectors) @ query
-    return similarities

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from index.embedding import sentence_vectors
 from index.embedding import bundled_model
 from index.errors import ModelError
 from index.embedding.priority import PRIORITY
@@ -141,6 +142,14 @@ class SentenceTransformerEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), query=False)
 
+    def embed_passages_and_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Paragraph vectors, as `embed_passages` makes them, and each paragraph's sentences' vectors
+        (character `spans` into its text), each sentence embedded on its own, all in one encode call
+        (sorted by length, so little padding); a sentence that is the whole paragraph reuses its vector."""
+        return sentence_vectors.embed_together(self.embed_passages, texts, spans)
+
     def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
         model = self.model  # loads the model, and with it the prompts, before they are read
         prompt = self._query_prompt if query else self._passage_prompt
@@ -216,3 +225,11 @@ class CachedEmbedder:
         if not texts:
             return self.inner.embed_passages([])
         return np.stack([found[t] for t in texts])
+
+    def embed_passages_and_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The inner embedder's (not cached: every paragraph embedded at ingest is new)."""
+        if not isinstance(self.inner, sentence_vectors.SentenceEmbedder):
+            raise TypeError(f"{self.inner.name} makes no sentence vectors")
+        return self.inner.embed_passages_and_sentences(texts, spans)

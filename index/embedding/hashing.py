@@ -56,3 +56,11 @@ class HashingEmbedder:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
         return np.stack([self._vector(t) for t in texts])
+
+    def embed_passages_and_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Paragraph vectors and, for each paragraph, its sentences' (index.embedding.sentence_vectors.embed_together)."""
+        from index.embedding.sentence_vectors import embed_together
+
+        return embed_together(self.embed_passages, texts, spans)

@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
+from index.embedding import sentence_vectors
 from index.domain import Article, Chunk, IngestReport
 from index.embedding.embedder import Embedder
 from index.ingest import loading
 from index.ingest.articles import Collected
 from index.ingest.splitting import chunk_article
+from index.embedding.sentence_vectors import SentenceVectors
 from index.store.chunk_records import chunk_metadata
 from index.store.vector_store import VectorStore
 
@@ -126,11 +128,14 @@ def _store_batch(
     new = [c for c in unique if c.id not in existing]
     if new:
         parts = []
+        sentences: list[SentenceVectors | None] | None = []
         for begin in range(0, len(new), PROGRESS_SLICE):
-            parts.append(embedder.embed_passages([c.text for c in new[begin : begin + PROGRESS_SLICE]]))
+            vectors, part_sentences = sentence_vectors.embed_chunks(embedder, new[begin : begin + PROGRESS_SLICE])
+            parts.append(vectors)
+            sentences = None if sentences is None or part_sentences is None else [*sentences, *part_sentences]
             if advance is not None:
                 advance(len(unique) - len(new) + begin + len(parts[-1]))
-        store.upsert(new, np.concatenate(parts))
+        store.upsert(new, np.concatenate(parts), sentences)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)

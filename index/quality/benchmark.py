@@ -3,7 +3,7 @@
 - ingest: `indexing.index_articles` (split, embed, store) against a bare
   `model.encode` of the same paragraphs;
 - question latency at 10k paragraphs: `service.answer_question` (encode, one store call,
-  keyword rerank, answer sentences) and retrieval alone, against a query encode
+  keyword rerank, answer sentences with their stored vectors) and retrieval alone, against a query encode
   plus an exact numpy top-k over the same vectors;
 - the store at growing sizes (synthetic clustered vectors): Chroma's top-10
   latency and recall@10 against exact numpy search, and recall against speed
@@ -145,13 +145,14 @@ def bench_questions(
     workdir: Path,
     size: int,
     log: Log,
+    real_limit: int | None = None,
 ) -> dict[str, float]:
-    """Fill a store to `size` paragraphs (real ones first, synthetic padding), then time questions."""
+    """Fill a store to `size` paragraphs (real ones first, at most `real_limit`; synthetic padding), then time questions."""
     store = VectorStore(lambda: open_client(None, workdir / "questions"), "bench-questions", embedder.name)
     report = IngestReport()
     needed: list[Article] = []
     for article in articles:  # real articles up to the size, the rest synthetic
-        if sum(len(a.paragraphs) for a in needed) >= size:
+        if sum(len(a.paragraphs) for a in needed) >= min(size, real_limit or size):
             break
         needed.append(article)
     indexing.index_articles(needed, embedder, store, report)
@@ -203,6 +204,7 @@ def bench_questions(
         "paragraphs": float(len(all_vectors)),
         "questions": float(len(questions)),
         "real_recall@10": float(np.mean(recalls)),
+        "real_paragraphs": float(real),
     }
     for name, values in timings.items():
         result[f"{name}_median_ms"] = statistics.median(values) * 1000
@@ -287,6 +289,7 @@ def run(
     queries: int,
     log: Log,
     cold_start_paragraphs: int = 100_000,
+    real_paragraphs: int | None = None,
 ) -> Results:
     from index.quality import scale_benchmark
 
@@ -301,7 +304,7 @@ def run(
         results.ingest = bench_ingest(articles[:ingest_articles], embedder, workdir)
         log(f"questions at {question_paragraphs} paragraphs")
         titles = [a.title for a in articles if a.title][:questions]  # lead sentences of indexed articles
-        results.questions = bench_questions(articles, titles, embedder, workdir, question_paragraphs, log)
+        results.questions = bench_questions(articles, titles, embedder, workdir, question_paragraphs, log, real_paragraphs)
         results.memory["after_questions_mb"] = rss_mb()
         texts = [p for a in articles for p in a.paragraphs]
         scale_benchmark.run(results, texts, titles, embedder, workdir, scales=scales, ef_values=ef_values,
@@ -381,21 +384,23 @@ def render_markdown(results: Results, command: str) -> str:
         "",
         "## Ingest",
         "",
-        "| paragraphs | bare `model.encode` | `newsbot` ingest (split, embed, store) | ratio (goal ≥ 0.9) |",
+        "Ingest embeds each paragraph and, for the answer step, each of its sentences on its own (issue 18).",
+        "",
+        "| paragraphs | bare `model.encode` | `newsbot` ingest (split, embed paragraphs and sentences, store) | ratio (goal ≥ 0.8) |",
         "|---|---|---|---|",
         f"| {int(i['paragraphs'])} | {i['raw_encode_per_s']:.1f} /s | {i['ingest_per_s']:.1f} /s | {i['ratio']:.2f} |",
         "",
         "## Questions",
         "",
         f"{int(q['questions'])} questions (article lead sentences) over {int(q['paragraphs'])} paragraphs",
-        "(the German news corpus, padded with synthetic vectors). Baseline: query encode + exact numpy top-10.",
+        f"({int(q.get('real_paragraphs', q['paragraphs']))} of the German news corpus, padded with synthetic vectors). Baseline: query encode + exact numpy top-10.",
         f"Recall@10 of the Chroma query against exact search for these questions: {q['real_recall@10']:.3f}.",
         "",
         "| path | median | p95 | ratio to baseline (median) |",
         "|---|---|---|---|",
         f"| baseline: encode + numpy top-10 | {q['baseline_median_ms']:.1f} ms | {q['baseline_p95_ms']:.1f} ms | 1.00 |",
         f"| retrieval: encode + one Chroma query + keyword rerank | {q['retrieval_median_ms']:.1f} ms | {q['retrieval_p95_ms']:.1f} ms | {q['retrieval_ratio']:.2f} |",
-        f"| full answer: retrieval + answer sentences | {q['answer_median_ms']:.1f} ms | {q['answer_p95_ms']:.1f} ms | {q['answer_ratio']:.2f} |",
+        f"| full answer: retrieval + answer sentences (their vectors stored at ingest) | {q['answer_median_ms']:.1f} ms | {q['answer_p95_ms']:.1f} ms | {q['answer_ratio']:.2f} |",
         "",
         "## The store at scale",
         "",

@@ -114,16 +114,21 @@ class Generations:
                 return name
         return None
 
+    def sentences_name(self, name: str) -> str:
+        """The side collection with the sentence vectors of generation `name` ("news.g2025…" → "news.sentences.g2025…")."""
+        return f"{self.base}.sentences{name[len(self.base):]}"
+
     def drop(self, name: str) -> None:
-        """Delete one collection of this index. Raises ValueError for the serving one or a foreign name."""
+        """Delete one collection of this index, with its sentence vectors. Raises ValueError for the serving one or a foreign name."""
         from chromadb.errors import NotFoundError
 
         if not (name.startswith(self.prefix) or name == self.base):
             raise ValueError(f"{name} is not part of the index {self.base}")
         if name == self.serving():
             raise ValueError(f"{name} is serving; activate another generation first")
-        with self._connection.guard(), contextlib.suppress(NotFoundError):
-            self._connection.client.delete_collection(name)
+        for collection in (name, self.sentences_name(name)):
+            with self._connection.guard(), contextlib.suppress(NotFoundError):
+                self._connection.client.delete_collection(collection)
 
     def cleanup(self, stale_after: float = STALE_AFTER) -> list[str]:
         """Drop generations that do not serve and whose builder is gone; their names."""
@@ -145,11 +150,12 @@ class Generations:
         from chromadb.errors import NotFoundError
 
         existed = False
-        for name in [*self.all(), self.pointer_name]:
+        generations = list(self.all())
+        for name in [*generations, self.pointer_name, *(self.sentences_name(g) for g in generations)]:
             with self._connection.guard():
                 try:
                     self._connection.client.delete_collection(name)
-                    existed = existed or name != self.pointer_name
+                    existed = existed or name in generations
                 except NotFoundError:
                     pass
         return existed

@@ -27,6 +27,7 @@ import numpy as np
 
 from index.domain import Chunk, Passage
 from index.errors import IndexEmpty, ModelMismatch
+from index.embedding.sentence_vectors import SentenceVectors
 from index.store import counts as counting
 from index.store.added_sources import AddedSources
 from index.store.chunk_records import chunk_from_record, chunk_metadata
@@ -38,6 +39,10 @@ from index.store.generations import HNSW_CONFIGURATION, STALE_AFTER, Generations
 __all__ = ["HNSW_CONFIGURATION", "STALE_AFTER", "IndexInfo", "SourceInfo", "StoredArticle", "VectorStore", "open_client"]
 
 log = logging.getLogger(__name__)
+
+# Sentence vectors (index.embedding.sentence_vectors) live in a side collection per generation, read by id only,
+# so its vector index (of the paragraph vectors, which Chroma requires) is built as cheaply as allowed.
+SIDE_HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 8, "ef_search": 8, "max_neighbors": 4}
 
 # Large write batches stall queries in the same process; stay well below Chroma's limit.
 WRITE_BATCH = 1000
@@ -103,6 +108,7 @@ class VectorStore:
         self.added_sources = AddedSources(self.generations)
         self._pinned = pinned
         self._collection: Any = None
+        self._side: Any = None  # the serving generation's side collection of sentence vectors, once looked up
         self._resolved_at = float("-inf")
         self.local_changes = 0  # writes by this process; lets caches notice them for free
 
@@ -149,6 +155,7 @@ class VectorStore:
     def _forget(self) -> None:
         """Look the serving collection up again on next use (it may have been replaced)."""
         self._collection = None
+        self._side = None
         self._resolved_at = float("-inf")
 
     def _read(self, operation: Callable[[Any], Any]) -> Any:
@@ -260,15 +267,19 @@ class VectorStore:
                     found.setdefault(str(meta["article_id"]), set()).add(chunk_id)
         return found
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def upsert(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, sentences: Sequence[SentenceVectors | None] | None = None
+    ) -> None:
         """Store chunks with their vectors, shape (len(chunks), dim); same id = replaced, never duplicated.
+        With `sentences` (one entry per chunk, None for none), their sentence vectors go to the
+        generation's side collection (index.embedding.sentence_vectors).
 
         Raises ValueError for a chunk whose metadata the store would not accept (see
         index.store.chunk_records), ModelMismatch for vectors of another model or dimension.
         """
         if not chunks:
             return
-        if len(chunks) != len(vectors):
+        if len(chunks) != len(vectors) or (sentences is not None and len(sentences) != len(chunks)):
             raise ValueError("one vector per chunk")
         collection = self._for_writing(int(vectors.shape[1]))
         metadatas = [chunk_metadata(c) for c in chunks]
@@ -286,9 +297,71 @@ class VectorStore:
                     documents=[c.text for c in batch],
                     metadatas=metadatas[start : start + WRITE_BATCH],
                 )
+            if sentences is not None:
+                self._upsert_sentences(collection, chunks, vectors, sentences)
             new_records = [m for c, m in zip(chunks, metadatas, strict=True) if c.id not in stored_before]
             new_articles = {c.article_id for c in chunks} - set(articles_before)
             self._record_write(collection, lambda counts: counting.added(counts, new_records, new_articles))
+
+    # --- sentence vectors (index.embedding.sentence_vectors) ------------------------------------
+
+    def sentences_name(self, name: str) -> str:
+        """The side collection with the sentence vectors of generation `name`."""
+        return self.generations.sentences_name(name)
+
+    def _sentences_collection(self, collection: Any, create: bool) -> Any:
+        """The side collection of `collection` (None when it has none and `create` is false)."""
+        from chromadb.errors import NotFoundError
+
+        name = self.sentences_name(collection.name)
+        if self._side is not None and self._side.name == name:
+            return self._side
+        try:
+            if create:
+                side = self._client.get_or_create_collection(
+                    name, configuration={"hnsw": SIDE_HNSW_CONFIGURATION}, embedding_function=None
+                )
+            else:
+                side = self._client.get_collection(name, embedding_function=None)
+        except NotFoundError:
+            return None
+        self._side = side
+        return side
+
+    def _upsert_sentences(
+        self, collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray, sentences: Sequence[SentenceVectors | None]
+    ) -> None:
+        rows = [(c.id, v, s.encode()) for c, v, s in zip(chunks, vectors, sentences, strict=True) if s is not None]
+        if not rows:
+            return
+        side = self._sentences_collection(collection, create=True)
+        for start in range(0, len(rows), WRITE_BATCH):
+            batch = rows[start : start + WRITE_BATCH]
+            side.upsert(
+                ids=[r[0] for r in batch],
+                embeddings=np.stack([r[1] for r in batch]),
+                metadatas=[{"sentences": r[2]} for r in batch],
+            )
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these chunks of the serving generation (those it has)."""
+        if not chunk_ids:
+            return {}
+
+        def run(collection: Any) -> dict[str, SentenceVectors]:
+            side = self._sentences_collection(collection, create=False)
+            if side is None:  # an index built before sentence vectors
+                return {}
+            result = side.get(ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
+            found = {}
+            for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
+                decoded = SentenceVectors.decode((meta or {}).get("sentences"))
+                if decoded is not None:
+                    found[chunk_id] = decoded
+            return found
+
+        found: dict[str, SentenceVectors] = self._read(run)
+        return found
 
     def delete(self, ids: Sequence[str]) -> None:
         """Delete chunks by id (unknown ids are ignored)."""
@@ -298,8 +371,11 @@ class VectorStore:
         self._check_model(collection)
         old = self._stored(collection, ids)
         with self._guard():
+            side = self._sentences_collection(collection, create=False)
             for start in range(0, len(ids), WRITE_BATCH):
                 collection.delete(ids=list(ids[start : start + WRITE_BATCH]))
+                if side is not None:
+                    side.delete(ids=list(ids[start : start + WRITE_BATCH]))
         affected = sorted({str(meta.get("article_id", "")) for meta in old.values()})
         gone = set(affected) - set(self._article_chunk_ids(collection, affected))
         with self._guard():

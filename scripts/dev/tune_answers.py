@@ -1,12 +1,12 @@
 """Tune the answer-type evidence on XQuAD half A (split by article, as scripts/dev/tune_retrieval.py) and report both halves.
 
-    .venv/bin/python -m scripts.dev.tune_answers ../shared/eval/xquad [A|B|AB]
+    .venv/bin/python -m scripts.dev.tune_answers ../shared/eval/xquad [A|B|AB] [--history] [--only=LABEL_PART]
     .venv/bin/python -m scripts.dev.tune_answers ../shared/eval/xquad report.json   # halves of a `newsbot eval --json` report
 
-The passages are indexed once into a temporary store; every variant answers the
-questions with the same `service.answer_question` users get, with the weights in
-index.answers.extractive set to the variant's values. Embeddings are cached in memory
-across variants (a question and its sentences are embedded once), so a variant
+The passages are indexed once into a temporary store (with their sentence vectors, made
+at ingest); every variant answers the questions with the same `service.answer_question` users get,
+with the weights in index.answers.extractive set to the variant's values. Question vectors are
+cached across variants and runs (in the system's temporary folder, per model), so a variant
 costs the retrieval and the sentence choice only. The numbers go to docs/retrieval.md.
 """
 
@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from index.ingest import indexing
 from index.answers import extractive
@@ -40,7 +42,19 @@ TODAY: dict[str, Any] = {
     "SECOND_QUOTE_MARGIN": 0.02,
     "NEIGHBOUR_QUOTES": False,
 }
-FINAL: dict[str, Any] = {name: getattr(extractive, name) for name in TODAY}  # the defaults in index.answers.extractive
+FINAL: dict[str, Any] = {name: getattr(extractive, name) for name in TODAY}  # the defaults in index.extractive
+# Issue 18: sentence vectors from the paragraph's own forward pass (stored at ingest) instead of
+# sentences embedded per question; the variants below start from FINAL (the defaults) with them.
+STORED: list[tuple[str, dict[str, Any]]] = [
+    ("stored sentence vectors, today's weights", {}),
+    ("passage weight 0.3", {"PASSAGE_WEIGHT": 0.3}),
+    ("passage weight 0.7", {"PASSAGE_WEIGHT": 0.7}),
+    ("4 answer passages", {"ANSWER_PASSAGES": 4}),
+    ("5 answer passages", {"ANSWER_PASSAGES": 5}),
+    ("second quote margin 0.05", {"SECOND_QUOTE_MARGIN": 0.05}),
+    ("span in the neighbour sentence quoted too", {"SPAN_NEIGHBOUR": True}),
+    ("who/where: a name right next to the question's name leads", {"ADJACENT_FIRST": True}),
+]
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("today (no answer type)", {}),
     ("+ sentence keyword bonus halved", {"SENTENCE_KEYWORD_SHARE": 0.5}),
@@ -61,9 +75,26 @@ def halves(passages: Sequence[dict[str, Any]]) -> dict[str, int]:
     return {p["id"]: half[p["title"]] for p in passages}
 
 
-def apply(changes: dict[str, Any]) -> None:
-    for name, value in {**TODAY, **changes}.items():
+DEFAULTS: dict[str, Any] = {
+    name: getattr(extractive, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR", "ADJACENT_FIRST"}
+}
+
+
+def apply(changes: dict[str, Any], base: dict[str, Any] | None = None) -> None:
+    for name, value in {**DEFAULTS, **(TODAY if base is None else base), **changes}.items():
         setattr(extractive, name, value)
+
+
+def cached_queries(embedder: CachedEmbedder, save: bool = False) -> None:
+    """Load (or, with `save`, write) the question vectors cached across runs."""
+    path = Path(tempfile.gettempdir()) / f"newsbot-tune-queries-{embedder.name.replace('/', '_').replace(':', '_')}.npz"
+    if save:
+        texts = list(embedder._queries)
+        np.savez(path, texts=np.asarray(texts), vectors=np.stack([embedder._queries[t] for t in texts]))
+    elif path.exists():
+        data = np.load(path)
+        for text, vector in zip(data["texts"], data["vectors"], strict=True):
+            embedder._queries[str(text)] = vector
 
 
 def main(directory: str, only_half: str = "A") -> None:
@@ -82,13 +113,20 @@ def main(directory: str, only_half: str = "A") -> None:
         print(f"{len(asked)} questions of half {only_half}; answer hit / span hit / Recall@1 per half and language")
         print("| variant | half | en R@1 | en answer hit | en span hit | de R@1 | de answer hit | de span hit |")
         print("|---|---|---|---|---|---|---|---|")
-        for label, changes in VARIANTS:
-            apply(changes)
+        variants: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        if "--history" in sys.argv:
+            variants += [(label, changes, None) for label, changes in VARIANTS]
+        only = [a.removeprefix("--only=") for a in sys.argv if a.startswith("--only=")]
+        variants += [(label, changes, DEFAULTS) for label, changes in STORED if not only or any(o in label for o in only)]
+        cached_queries(embedder)
+        for label, changes, base in variants:
+            apply(changes, base)
             rows = evaluation.question_rows(asked, embedder, store, keywords)
-            for half in wanted:
-                report = evaluation.summarize([r for r in rows if part[r["passage_id"]] == half])
+            for half in [*wanted, *([2] if len(wanted) > 1 else [])]:  # 2: both halves
+                report = evaluation.summarize([r for r in rows if part[r["passage_id"]] == half or half == 2])
                 cells = [f"{report[lang][m]:.3f}" for lang in ("en", "de") for m in ("recall@1", "answer_hit", "span_hit")]
-                print(f"| {label} | {'AB'[half]} | " + " | ".join(cells) + " |", flush=True)
+                print(f"| {label} | {('A', 'B', 'all')[half]} | " + " | ".join(cells) + " |", flush=True)
+            cached_queries(embedder, save=True)
         store.close()
 
 
@@ -110,4 +148,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[2].endswith(".json"):
         split_report(folder, sys.argv[2])
     else:
-        main(folder, sys.argv[2] if len(sys.argv) > 2 else "AB")
+        main(folder, sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("--") else "AB")
