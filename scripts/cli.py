@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
-from index import benchmark, bootstrap, evaluation, health_check, opml, service
+from index import benchmark, bootstrap, evaluation, health_check, opml, service, watching
 from index import feeds as feed_sources
 from index import reindex as rebuild
 from index.domain import Answer
@@ -29,7 +29,7 @@ from index.embedding import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.llm import LLMClient, LLMError
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
+from index.subscription_db import SubscriptionDB, utcnow
 from scripts import output
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -120,9 +120,35 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
             report = service.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
             bar.close()
+        changed = check_watches(settings, built, report.new_articles)
     click.echo(output.ingest_text(report, time.perf_counter() - started))
+    if changed:
+        click.echo(f"{changed} watched question(s) got a new answer: the bot posts it.")
     if report.articles == 0:
         sys.exit(EXIT_USAGE)
+
+
+def check_watches(settings: Settings, built: bootstrap.Services, article_ids: list[str]) -> int:
+    """Ask the watched questions the new articles bear on again; how many posts were queued (the bot sends them).
+
+    The articles are indexed whatever happens here: a database that is down is reported, not an error.
+    """
+    if not article_ids:
+        return 0
+    db = SubscriptionDB(settings.database)
+    try:
+        db.migrate()
+        fresh = db.unseen(article_ids)
+        check = watching.check_new_articles(
+            fresh, built.store, built.query_embedder(), built.ask, db,
+            threshold=settings.min_score - settings.watch_prefilter_margin, now=utcnow(),
+        )  # fmt: skip
+    except NewsbotError as error:
+        click.echo(f"Watched questions not checked against the new articles: {error}", err=True)
+        return 0
+    finally:
+        db.close()
+    return check.queued
 
 
 @cli.command()
