@@ -5,8 +5,9 @@ passage and article that quote comes from, the article's date and the answer spa
 (a date, a number, a name) where one was marked. When new articles are indexed, a
 watch is asked again only if one of their paragraphs comes close to its question
 (`bearing`: one matrix product of the watches' question vectors against the new
-paragraphs' vectors). A post goes out only when `changed` says so: the new best answer
-comes from another, not older article and says something different:
+paragraphs' vectors). A post goes out only when `changed` says so: the new answer
+(the answer's first quote from a new article: the best sentence, or one nearly as good,
+see `remembered`) comes from another, not older article and says something different:
 
 - both answers have a span: the spans' facts differ (another date, number or name;
   "12. November" and "November 12" are the same date, "2.500" and "2,500 people" the
@@ -21,7 +22,7 @@ An article that repeats the old answer, in other words or another word order, po
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -67,11 +68,17 @@ class WatchedAnswer:
         return cls(**known)
 
 
-def remembered(answer: Answer) -> WatchedAnswer | None:
-    """The part of an answer a watch keeps: its first quote and where it comes from; None if nothing was found."""
-    if not answer.quotes:
+def remembered(answer: Answer, among: Container[str] | None = None) -> WatchedAnswer | None:
+    """The part of an answer a watch keeps: its first quote and where it comes from; None if nothing was found.
+
+    With `among` (the ids of new articles), the first quote from one of those articles, or
+    None: a quote is a sentence nearly as good as the best one (index.answering quotes a
+    second sentence only then), and of two such answers the newer article's is the current one.
+    """
+    quotes = [q for q in answer.quotes if among is None or answer.passages[q.passage].chunk.article_id in among]
+    if not quotes:
         return None
-    quote = answer.quotes[0]
+    quote = quotes[0]
     chunk = answer.passages[quote.passage].chunk
     span = quote.span_text
     resolved = next((t.resolved for t in quote.times if span is not None and t.expression == span), None)

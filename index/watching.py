@@ -3,8 +3,8 @@
 `check_new_articles` runs wherever new articles are indexed (a feed poll, `/ingest`,
 `newsbot ingest`): one matrix product of every active watch's question vector against
 the new paragraphs' vectors picks the watches the articles could bear on; each of those
-is asked again through the normal answer path, and when its best answer now comes from
-one of the new articles and says something else (index.watches.changed), a post is queued
+is asked again through the normal answer path, and when its answer now quotes one of the
+new articles (the best sentence, or one nearly as good) and says something else (index.watches.changed), a post is queued
 in the subscription outbox and the new answer becomes the one remembered.
 """
 
@@ -93,9 +93,9 @@ def check_new_articles(
         except NewsbotError as error:
             log.warning("watched question #%d not asked again: %s", watch.id, error)
             continue
-        new = watches.remembered(answer)
-        if new is None or new.article_id not in articles:
-            continue  # the best answer is not from a new article: nothing to tell
+        new = watches.remembered(answer, among=articles)
+        if new is None:
+            continue  # no new article is quoted in the answer: nothing to tell
         old = watch_db.answer_of(watch)
         if old is not None and not watches.changed(old, new):
             continue
