@@ -77,7 +77,8 @@ async def watch_command(update: Update, context: Context) -> None:
     log.info("watching", extra={"event": "watching", "watch": saved.id, "chat_id": target.chat_id, "found": answer.found})
     messages = formatting.answer_messages(answer, shown=len(answer.passages)) if answer.found else []
     key = "watching" if answer.found else "watching_unanswered"
-    await reply(update, context, [*messages, text(key, answer.language, chat=target.label, id=saved.id)])
+    label = text("this_chat", answer.language) if chat is not None and target.chat_id == chat.id else target.label
+    await reply(update, context, [*messages, text(key, answer.language, chat=label, id=saved.id)])
 
 
 async def watches_command(update: Update, context: Context) -> None:
