@@ -13,8 +13,10 @@ see `remembered`) comes from another, not older article and says something diffe
   "12. November" and "November 12" are the same date, "2.500" and "2,500 people" the
   same number, "Rubio" and "Marco Rubio" the same person);
 - one says the thing is not decided yet and the other names it;
-- otherwise the new sentence holds a fact (a number, a date, a name) the old one does
-  not, or at least half of its content words are new to the old sentence.
+- a span on one side only: the new sentence states a value of the answer's type (the
+  span, or the dates, numbers or names in it) that the old sentence does not;
+- a question without one expected value ("why", "what happened"): the new sentence has
+  a number the old one does not, or at least half of its content words are new to it.
 
 An article that repeats the old answer, in other words or another word order, posts nothing.
 """
@@ -94,19 +96,53 @@ def newer_or_same_day(new: WatchedAnswer, old: WatchedAnswer) -> bool:
     return new.published is None or old.published is None or new.published >= old.published
 
 
+VALUE_KINDS = ("time", "number", "person", "place", "organisation")  # questions whose answer is one value
+
+
 def changed(old: WatchedAnswer, new: WatchedAnswer) -> bool:
     """Whether `new` tells the watcher something `old` did not (see the module's rules)."""
     if new.article_id == old.article_id or not newer_or_same_day(new, old):
         return False
     if new.undecided != old.undecided and (new.span is None) != (old.span is None):
         return True  # "no date yet" against a date, either way round
-    if new.span is not None and old.span is not None:
-        if new.resolved and old.resolved:
-            return new.resolved != old.resolved
-        return not same_facts(old.span, new.span, new.kind)
-    if facts(new.sentence) - facts(old.sentence):
+    if new.kind in VALUE_KINDS:
+        if new.span is not None and old.span is not None:
+            if new.resolved and old.resolved:
+                return new.resolved != old.resolved
+            return not same_facts(old.span, new.span, new.kind)
+        # A span on one side only: does the other sentence state that value too?
+        if new.span is not None:
+            return not _states(old, new.span, new.kind)
+        if old.span is not None:
+            return bool(values(new, everything=True)) and not _states(new, old.span, new.kind)
+        stated = values(new, everything=False)
+        return bool(stated) and not _within(stated, values(old, everything=True), new.kind)
+    if numbers(new.sentence) - numbers(old.sentence):
         return True
     return new_words_share(old.sentence, old.language, new.sentence, new.language) >= NEW_WORDS_SHARE
+
+
+def values(answer: WatchedAnswer, *, everything: bool) -> frozenset[str]:
+    """The facts of the answer's span; without a span (or with `everything`), of every expression of its type in the sentence."""
+    found: set[str] = set(span_facts(answer.span, answer.kind)) if answer.span else set()
+    if everything or not answer.span:
+        for span in spans.find_spans(answer.sentence, answer.kind):
+            found |= span_facts(answer.sentence[span.start : span.end], answer.kind)
+    return frozenset(found)
+
+
+def _states(answer: WatchedAnswer, span: str, kind: str) -> bool:
+    """Whether the answer's sentence states the value `span` names (a name: its last word, "Huber" for "Peter Huber")."""
+    if kind in ("person", "place", "organisation"):
+        words = span.split()
+        return bool(words) and any(spans.name_matches(words[-1].strip(".,;:"), w) for w in re.findall(r"\w+", answer.sentence))
+    return _within(span_facts(span, kind), values(answer, everything=True), kind)
+
+
+def _within(part: frozenset[str], whole: frozenset[str], kind: str) -> bool:
+    if kind in ("person", "place", "organisation"):
+        return _names_within(part, whole)
+    return part <= whole
 
 
 # --- facts: numbers, dates and names as they compare across wordings and languages ------------
@@ -197,17 +233,9 @@ def _names_within(part: frozenset[str], whole: frozenset[str]) -> bool:
 _FACT = re.compile(r"\d+(?:[.,']\d+)*")
 
 
-def facts(sentence: str) -> frozenset[str]:
-    """The numbers and names of a sentence, comparable across wordings: numbers as values, names folded."""
-    found = {_fmt(v) for v in (_number(m.group()) for m in _FACT.finditer(sentence)) if v is not None}
-    for span in spans.find_spans(sentence, "person") + spans.find_spans(sentence, "organisation"):
-        found.update(spans.fold(w) for w in sentence[span.start : span.end].split() if w.lower() not in _WEEKDAY_OR_FILLER)
-    return frozenset(found - _sentence_start_words(sentence))
-
-
-def _sentence_start_words(sentence: str) -> set[str]:
-    first = sentence.split(maxsplit=1)[:1]
-    return {spans.fold(first[0])} if first else set()
+def numbers(sentence: str) -> frozenset[str]:
+    """The numbers of a sentence (dates' digits too) as values, so "2.500" and "2,500" compare equal."""
+    return frozenset(_fmt(v) for v in (_number(m.group()) for m in _FACT.finditer(sentence)) if v is not None)
 
 
 def new_words_share(old: str, old_language: str | None, new: str, new_language: str | None) -> float:

@@ -47,6 +47,11 @@ CHANGED = [
      new("Das Treffen findet am 12. November statt.", "12. November", "time")),
     (old("The summit will take place on November 12.", "November 12", "time"),
      new("No date has been set for the summit any more.", None, "time", undecided=True)),
+    # a span on one side only: the other sentence's number is compared
+    (old("Bei dem Hochwasser sind nach Angaben der Polizei mindestens 12 Menschen ums Leben gekommen.", None, "number"),
+     new("Die Zahl der Todesopfer des Hochwassers ist auf 19 gestiegen.", "19", "number")),
+    (old("Neuer Vorstandschef von Alpenstahl wird Peter Huber.", "Peter Huber", "person"),
+     new("Der Aufsichtsrat von Alpenstahl hat sich für Anna Berger entschieden.", None, "person")),
     # an untyped answer that says something new
     (old("Die Regierung plant eine Reform der Pensionen.", None, "other"),
      new("Der Nationalrat hat die Pensionsreform am Abend beschlossen.", None, "other")),
@@ -70,6 +75,11 @@ SAME = [
     # the same person, with and without the first name
     (old("The delegation will be led by Marco Rubio.", "Marco Rubio", "person"),
      new("Außenminister Rubio leitet die Delegation.", "Rubio", "person")),
+    # a span on one side only, the same number in other words (German nouns are capitalized, but no names)
+    (old("Die Zahl der Todesopfer des Hochwassers in der Steiermark ist auf 19 gestiegen, teilte die Landesregierung mit.", "19", "number"),
+     new("Beim Hochwasser in der Steiermark sind 19 Menschen gestorben, bestätigte die Polizei.", None, "number")),
+    (old("Die Nachfolge an der Spitze von Alpenstahl übernimmt Peter Huber.", "Peter Huber", "person"),
+     new("Der Aufsichtsrat bestätigte Huber als neuen Vorstandschef von Alpenstahl.", None, "person")),
     # an untyped answer repeated with its words rearranged
     (old("Der Nationalrat hat die Pensionsreform beschlossen.", None, "other"),
      new("Beschlossen hat der Nationalrat die Pensionsreform.", None, "other")),
