@@ -149,3 +149,29 @@ def test_a_closed_forum_topic_and_the_allow_list_end_watches(sqlite: Subscriptio
     sqlite.end_not_allowed({1}, "not allowed")
     assert [w.id for w in watch_db.active(sqlite)] == [by_admin.id]
     assert in_topic.id not in [w.id for w in watch_db.active(sqlite)]
+
+
+def test_newsbot_ingest_checks_the_watches_and_leaves_the_post_to_the_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from scripts.cli import cli
+
+    for name, value in {"DATA_DIR": tmp_path / "data", "EMBEDDING_MODEL": "hashing:1024", "MIN_SCORE": "0.2"}.items():
+        monkeypatch.setenv(f"NEWSBOT_{name}", str(value))
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["ingest", article(tmp_path, "a-12-nov")]).exit_code == 0
+    settings = Settings()
+    built = bootstrap.build(settings, write=True)
+    db = SubscriptionDB(settings.database)
+    try:
+        watch(built, db)
+    finally:
+        built.close()  # the command takes the data directory's lock
+    try:
+        result = CliRunner().invoke(cli, ["ingest", article(tmp_path, "b-3-dez")], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "1 watched question(s) got a new answer: the bot posts it." in result.output
+        (post,) = db.claim_due(datetime.now(timezone.utc))
+        assert post.post["answer"]["span"] == "am 3. Dezember"  # type: ignore[index]
+    finally:
+        db.close()
