@@ -163,6 +163,7 @@ def test_newsbot_ingest_checks_the_watches_and_leaves_the_post_to_the_bot(tmp_pa
     settings = Settings()
     built = bootstrap.build(settings, write=True)
     db = SubscriptionDB(settings.database)
+    db.migrate()
     try:
         watch(built, db)
     finally:
