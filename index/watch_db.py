@@ -7,7 +7,7 @@ history covers it; these are the transactions on it, each short, safe from threa
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -32,6 +32,22 @@ def active(db: SubscriptionDB, chat_id: int | None = None) -> list[Watch]:
         if chat_id is not None:
             query = query.where(Watch.chat_id == chat_id)
         return list(session.scalars(query))
+
+
+def vectors(db: SubscriptionDB) -> list[tuple[int, bytes | None, str]]:
+    """(id, question vector, model) of every active watch, by id: only what the pre-filter needs, read as rows."""
+    with db.session() as session:
+        rows = session.execute(select(Watch.id, Watch.vector, Watch.model).where(Watch.active.is_(True)).order_by(Watch.id))
+        return [(int(i), vector, str(model)) for i, vector, model in rows]
+
+
+def by_ids(db: SubscriptionDB, ids: Sequence[int]) -> list[Watch]:
+    """The watches with these ids, in id order."""
+    found: list[Watch] = []
+    with db.session() as session:
+        for start in range(0, len(ids), 500):
+            found += session.scalars(select(Watch).where(Watch.id.in_(list(ids[start : start + 500]))))
+    return sorted(found, key=lambda w: w.id)
 
 
 def get(db: SubscriptionDB, watch_id: int) -> Watch | None:

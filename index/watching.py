@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class WatchCheck:
-    """What one check did: watches in all, how many the pre-filter let through, posts queued, seconds spent."""
+    """What one check did: watches in all, how many the pre-filter let through, posts queued, and seconds spent
+    on the pre-filter (reading the watches and the new paragraphs' vectors, the product) and on asking again."""
 
     watches: int = 0
     asked: int = 0
@@ -44,16 +45,30 @@ def post_for(watch: Watch, new: watches.WatchedAnswer, old: watches.WatchedAnswe
     return {"question": watch.question, "answer": new.to_json(), "before": old.to_json() if old is not None else None}
 
 
-def question_vectors(db: SubscriptionDB, found: Sequence[Watch], embedder: Embedder) -> np.ndarray:
-    """The watches' question vectors (W×d); a watch stored without one, or by another model, is embedded now and saved."""
+def prefilter(
+    article_ids: Sequence[str], store: VectorStore, embedder: Embedder, db: SubscriptionDB, threshold: float
+) -> tuple[list[Watch], int, set[str]]:
+    """(the active watches some new paragraph comes within `threshold` of, how many watches there are, the new articles found).
+
+    Reads only the watches' ids and vectors; a watch stored without a vector, or with
+    one from another model, is embedded now and saved.
+    """
+    rows = watch_db.vectors(db)
+    if not rows:
+        return [], 0, set()
+    articles = store.article_chunks(list(article_ids))
+    if not articles:
+        return [], len(rows), set()
     blobs: list[bytes] = []
-    for watch in found:
-        if watch.vector is None or watch.model != embedder.name:
-            watch.vector = watches.vector_bytes(embedder.embed_query(watch.question))
-            watch.model = embedder.name
-            watch_db.set_vector(db, watch.id, watch.vector, embedder.name)
-        blobs.append(watch.vector)
-    return watches.vectors_from(blobs, embedder.dimension)
+    for watch_id, vector, model in rows:
+        if vector is None or model != embedder.name:
+            watch = watch_db.get(db, watch_id)
+            vector = watches.vector_bytes(embedder.embed_query(watch.question if watch else ""))
+            watch_db.set_vector(db, watch_id, vector, embedder.name)
+        blobs.append(vector)
+    paragraphs = np.concatenate([a.vectors for a in articles.values()])
+    close = watches.bearing(watches.vectors_from(blobs, embedder.dimension), paragraphs, threshold)
+    return watch_db.by_ids(db, [rows[i][0] for i in close]), len(rows), set(articles)
 
 
 def check_new_articles(
@@ -74,16 +89,10 @@ def check_new_articles(
     and logged; the others go on.
     """
     result = WatchCheck()
-    found = watch_db.active(db)
-    result.watches = len(found)
-    if not found or not article_ids:
+    if not article_ids:
         return result
     started = time.perf_counter()
-    articles = store.article_chunks(list(article_ids))
-    if not articles:
-        return result
-    paragraphs = np.concatenate([a.vectors for a in articles.values()])
-    candidates = [found[i] for i in watches.bearing(question_vectors(db, found, embedder), paragraphs, threshold)]
+    candidates, result.watches, articles = prefilter(article_ids, store, embedder, db, threshold)
     result.prefilter_seconds = time.perf_counter() - started
     result.asked = len(candidates)
     started = time.perf_counter()
