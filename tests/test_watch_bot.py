@@ -62,6 +62,16 @@ async def test_a_watched_question_is_answered_at_once_and_posted_only_when_its_a
         assert len(changes(bot, USER)) == 1  # unwatched: the new date is not posted
 
 
+async def test_a_chat_that_blocked_the_bot_ends_its_watches_at_the_first_refused_post(tmp_path: Path, model_cache: Path) -> None:
+    async with running_app(tmp_path, model_cache, HashingEmbedder(dimension=1024), [article(tmp_path, "a-12-nov")], min_score=0.2) as bot:
+        await watch(bot, USER, USER, f"/watch {QUESTION}")
+        bot.telegram.blocked.add(USER)
+        await new_article(bot, tmp_path, "b-3-dez")
+        assert watch_db.active(bot.db) == [] and bot.db.counts() == {"dropped": 1}
+        (ended,) = watch_db.by_ids(bot.db, [1])
+        assert ended.ended_reason is not None and "blocked" in ended.ended_reason
+
+
 async def test_questions_that_cannot_be_watched_are_refused_and_nothing_is_kept(tmp_path: Path, model_cache: Path) -> None:
     async with running_app(
         tmp_path, model_cache, HashingEmbedder(dimension=1024), [article(tmp_path, "a-12-nov")], min_score=0.2, max_question_chars=80,
