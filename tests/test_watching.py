@@ -176,3 +176,32 @@ def test_newsbot_ingest_checks_the_watches_and_leaves_the_post_to_the_bot(tmp_pa
         assert post.post["answer"]["span"] == "am 3. Dezember"  # type: ignore[index]
     finally:
         db.close()
+
+
+def test_the_upgrade_keeps_queued_subscription_posts_and_their_uniqueness(db: SubscriptionDB) -> None:
+    """Migration 0006 on a database with posts queued by the version before (SQLite and PostgreSQL)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from index.subscription_db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = db.engine
+    command.downgrade(config, "0005")
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO subscriptions (id, chat_id, chat_title, topic, include, exclude, timezone, language, created_at, active) "
+            "VALUES (1, -7, '', 'Gipfel', '', '', 'UTC', 'de', :now, :yes)"
+        ), {"now": NOW, "yes": True})  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO deliveries (subscription_id, chat_id, thread_id, article_id, post, score, due_at, status, created_at) "
+            "VALUES (1, -7, 0, 'a1', '{}', 0.9, :now, 'pending', :now)"
+        ), {"now": NOW})  # fmt: skip
+    db.migrate()
+    subscription = db.get(1)
+    assert subscription is not None
+    assert db.queue(subscription, "a1", {}, 0.9, NOW) is False  # still once per chat and article
+    (queued,) = db.claim_due(NOW)
+    assert (queued.subscription_id, queued.watch_id, queued.article_id) == (1, None, "a1")
