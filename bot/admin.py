@@ -1,7 +1,7 @@
 """Admin commands: /reindex, /stats, /sources, /ingest, /forget.
 
 Admins are the user ids in NEWSBOT_ADMIN_IDS; anyone else gets a polite
-refusal and nothing happens. The work is in index.reindex and index.service,
+refusal and nothing happens. The work is in index.ingest.rebuild and index.service,
 run off the event loop; a reindex reports by editing one progress message.
 """
 
@@ -21,8 +21,9 @@ from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
 from bot.chat import BotState, Context, problem_text, reply, topic_of, user_language
 from bot.texts import text
-from index import loading, service
-from index import reindex as rebuild
+from index.ingest import indexing
+from index.ingest import loading
+from index.ingest import rebuild
 from index.errors import NewsbotError, ReindexRunning
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ async def ingest_command(update: Update, context: Context) -> None:
     services = context.newsbot.services
     await reply(update, context, text("ingest_started", language, source=escape(source)))
     try:
-        report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store)
+        report = await asyncio.to_thread(indexing.ingest, [source], services.embedder, services.store)
     except NewsbotError as error:
         await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(str(error))))
         return
@@ -197,7 +198,7 @@ async def forget_command(update: Update, context: Context) -> None:
         return
     store = context.newsbot.services.store
     try:
-        removed = await asyncio.to_thread(service.forget, source, store)
+        removed = await asyncio.to_thread(indexing.forget, source, store)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return

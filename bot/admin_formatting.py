@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from bot.formatting import Block, escape, pack
 from bot.texts import text
 from index.domain import IngestReport
-from index.feeds import FeedInfo
-from index.reindex import ReindexProgress, ReindexReport
-from index.store import IndexInfo, SourceInfo
+from index.subscriptions.feeds import FeedInfo
+from index.ingest.rebuild import ReindexProgress, ReindexReport
+from index.store.vector_store import IndexInfo, SourceInfo
 
 MAX_ERRORS_SHOWN = 10
 

@@ -10,9 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.formatting import Block, escape, pack, source_line
 from bot.texts import text
 from index.domain import Chunk
-from index.subscription_db import Queued, Watch
-from index.times import format_date
-from index.watches import WatchedAnswer
+from index.subscriptions.database import Queued, Watch
+from index.answers.times import format_date
+from index.subscriptions.watches import WatchedAnswer
 
 SENTENCE_CHARS = 400  # a post quotes the answer, it does not reprint the article
 

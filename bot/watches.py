@@ -22,12 +22,12 @@ from bot import formatting, watch_formatting
 from bot.chat import BotState, Context, problem_text, reply, subscription_db, typing, user_language
 from bot.subscriptions import _channel, _group_admin, _is_channel_ref, _target
 from bot.texts import text
-from index import language as languages
-from index import questions, watch_db, watches, watching
 from index.domain import Answer
 from index.errors import NewsbotError
-from index.service import clean_question
-from index.subscription_db import SubscriptionDB, Watch
+from index.retrieval import language as languages
+from index.retrieval.search import read_question
+from index.subscriptions import watch_db, watches, watching
+from index.subscriptions.database import SubscriptionDB, Watch
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,12 @@ async def watch_command(update: Update, context: Context) -> None:
         return
     services = context.newsbot.services
     try:
-        cleaned = clean_question(question, services.settings.max_question_chars)
+        asked = read_question(question, services.settings.max_question_chars)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
-    if questions.analyze(cleaned, languages.detect(cleaned)).small_talk:
+    cleaned = asked.text
+    if asked.analysis.small_talk:
         await reply(update, context, text("watch_small_talk", language))
         return
     target = await _target(update, context, [*channel, *words])
@@ -60,7 +61,7 @@ async def watch_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     try:
         async with typing(context, chat.id if chat else target.chat_id):
-            answer: Answer = await asyncio.to_thread(services.ask, cleaned)
+            answer: Answer = await asyncio.to_thread(services.answer, cleaned)
         vector = await asyncio.to_thread(services.query_embedder().embed_query, cleaned)
         remembered = watches.remembered(answer)
         watch = Watch(
@@ -159,7 +160,7 @@ async def check_new_articles(app: Application, article_ids: Sequence[str]) -> No
     try:
         fresh = await asyncio.to_thread(db.unseen, list(article_ids))
         await asyncio.to_thread(
-            watching.check_new_articles, fresh, services.store, services.query_embedder(), services.ask, db,
+            watching.check_new_articles, fresh, services.store, services.query_embedder(), services.answer, db,
             threshold=settings.min_score - settings.watch_prefilter_margin, now=bot_state.clock(),
         )  # fmt: skip
     except NewsbotError as error:

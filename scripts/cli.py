@@ -21,15 +21,19 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
-from index import benchmark, bootstrap, evaluation, health_check, opml, service, watching
-from index import feeds as feed_sources
-from index import reindex as rebuild
+from index.ingest import indexing
+from index import bootstrap, health_check, service
+from index.quality import benchmark
+from index.quality import evaluation
+from index.subscriptions import opml, watching
+from index.subscriptions import feeds as feed_sources
+from index.ingest import rebuild
 from index.domain import Answer
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB, utcnow
+from index.subscriptions.database import SubscriptionDB, utcnow
 from scripts import output
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -117,7 +121,7 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
         try:
-            report = service.ingest(list(sources), built.embedder, built.store, progress=bar)
+            report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
             bar.close()
         changed = check_watches(settings, built, report.new_articles)
@@ -135,19 +139,16 @@ def check_watches(settings: Settings, built: bootstrap.Services, article_ids: li
     """
     if not article_ids:
         return 0
-    db = SubscriptionDB(settings.database)
     try:
-        db.migrate()
+        db = built.database
         fresh = db.unseen(article_ids)
         check = watching.check_new_articles(
-            fresh, built.store, built.query_embedder(), built.ask, db,
+            fresh, built.store, built.query_embedder(), built.answer, db,
             threshold=settings.min_score - settings.watch_prefilter_margin, now=utcnow(),
         )  # fmt: skip
     except NewsbotError as error:
         click.echo(f"Watched questions not checked against the new articles: {error}", err=True)
         return 0
-    finally:
-        db.close()
     return check.queued
 
 
@@ -163,7 +164,7 @@ def ask(settings: Settings, question: str, k: int | None, as_json: bool, use_llm
         fail("set NEWSBOT_LLM_URL (and NEWSBOT_LLM_MODEL) to use --llm; see README, 'Written answers'", EXIT_USAGE)
     with services(settings, write=False) as built:
         warn_model_change(built)
-        answer = built.ask(question, k)
+        answer = built.answer(question, k)
         if use_llm and built.llm is not None and answer.found:
             write_out(answer, built.llm, as_json)
             return
@@ -292,7 +293,7 @@ def sources(settings: Settings, as_json: bool) -> None:
 def forget(settings: Settings, source: str) -> None:
     """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
     with services(settings, write=True) as built:
-        removed = service.forget(source, built.store)
+        removed = indexing.forget(source, built.store)
     if not removed:
         fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
     click.echo(f"Removed {removed} paragraphs from {source}.")
@@ -418,10 +419,11 @@ def bench(
 @contextmanager
 def feed_db(settings: Settings) -> Iterator[SubscriptionDB]:
     """The database that holds the feed list (migrated, NEWSBOT_FEEDS added where new); exit 3 when it is down."""
-    db = SubscriptionDB(settings.database)
     try:
-        db.migrate()
-        db.seed_feeds(settings.feeds)
+        db = bootstrap.open_database(settings)
+    except NewsbotError as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    try:
         yield db
     except NewsbotError as error:
         fail(str(error), EXIT_UNAVAILABLE)
@@ -454,7 +456,7 @@ def feeds_add(settings: Settings, url: str) -> None:
     """Poll URL from now on (checked with one fetch; the bot reads it at its next poll, what it holds as backlog)."""
     import httpx
 
-    from index.loading import USER_AGENT
+    from index.ingest.loading import USER_AGENT
 
     with feed_db(settings) as db:
         if url in {feed.url for feed in db.feed_list()}:
@@ -523,16 +525,13 @@ def serve(settings: Settings) -> None:
     log_setup.configure(token)
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
-        db = SubscriptionDB(settings.database)
         try:
-            db.migrate()
+            db = built.database
             if not db.shared and (released := db.release_claims()):
                 logging.getLogger("newsbot").info("%d subscription posts of a stopped run queued again", released)
-            app.run(built, db)
+            app.run(built)
         except InvalidToken:  # its message quotes the token: say it in our words instead
             fail("Telegram rejected NEWSBOT_TELEGRAM_TOKEN: copy the token again from @BotFather", EXIT_USAGE)
-        finally:
-            db.close()
 
 
 def main() -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import subscriptions
-from index import service, watch_db
+from index.ingest import indexing
+from index.subscriptions import watch_db
 from tests.bot_in_process import InProcessBot, running_app
 from tests.fakes import HashingEmbedder
 from tests.test_watching import QUESTION, article
@@ -17,7 +18,7 @@ USER, GROUP, ADMIN, MEMBER, CHANNEL = 7501, -1007501, 7502, 7503, -1007599
 
 async def new_article(bot: InProcessBot, folder: Path, name: str) -> None:
     """An article arrives (as from a feed or /ingest): checked against the watches, posts delivered."""
-    report = await asyncio.to_thread(service.ingest, [article(folder, name)], bot.services.embedder, bot.services.store)
+    report = await asyncio.to_thread(indexing.ingest, [article(folder, name)], bot.services.embedder, bot.services.store)
     await subscriptions.queue_and_deliver(bot.app, report.new_articles)
 
 

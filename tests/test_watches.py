@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index import watches
+from index.subscriptions import watches
 from index.domain import Answer, Chunk, Passage, Quote, TimeNote
-from index.watches import WatchedAnswer, changed
+from index.subscriptions.watches import WatchedAnswer, changed
 
 
 def said(sentence: str, span: str | None, published: str | None, kind: str, article: str = "new", **extra: object) -> WatchedAnswer:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from index import bootstrap, service, watch_db, watches, watching
+from index import bootstrap
+from index.ingest import indexing
+from index.subscriptions import watch_db, watches, watching
 from index.settings import Settings
-from index.subscription_db import Subscription, SubscriptionDB, Watch
+from index.subscriptions.database import Subscription, SubscriptionDB, Watch
 from tests.fakes import HashingEmbedder
 
 NOW = datetime(2025, 10, 20, 9, 0, tzinfo=timezone.utc)
@@ -55,12 +57,12 @@ def sqlite(tmp_path: Path) -> Iterator[SubscriptionDB]:
 
 
 def ingest(services: bootstrap.Services, folder: Path, name: str) -> list[str]:
-    return service.ingest([article(folder, name)], services.embedder, services.store).new_articles
+    return indexing.ingest([article(folder, name)], services.embedder, services.store).new_articles
 
 
 def watch(services: bootstrap.Services, db: SubscriptionDB, chat_id: int = 42, thread_id: int | None = None) -> Watch:
     """As /watch does it: the question answered now, its answer and vector kept."""
-    answer = watches.remembered(services.ask(QUESTION))
+    answer = watches.remembered(services.answer(QUESTION))
     return watch_db.add(db, Watch(
         chat_id=chat_id, thread_id=thread_id, question=QUESTION, language="de",
         answer=json.dumps(answer.to_json()) if answer else None,
@@ -68,7 +70,7 @@ def watch(services: bootstrap.Services, db: SubscriptionDB, chat_id: int = 42, t
 
 
 def check(services: bootstrap.Services, db: SubscriptionDB, ids: list[str], now: datetime = NOW) -> watching.WatchCheck:
-    return watching.check_new_articles(ids, services.store, services.query_embedder(), services.ask, db, threshold=0.15, now=now)
+    return watching.check_new_articles(ids, services.store, services.query_embedder(), services.answer, db, threshold=0.15, now=now)
 
 
 def test_a_post_only_when_a_newer_article_changes_the_answer(services: bootstrap.Services, sqlite: SubscriptionDB, tmp_path: Path) -> None:
@@ -107,7 +109,7 @@ def test_an_article_far_from_every_question_asks_none_and_one_article_posts_once
     watched = watch_db.active(sqlite)[0]
     # Two processes check the same article with the answer read before either queued: one post.
     assert check(services, sqlite, news).queued == 1
-    stale = watch_db.queue_change(sqlite, watched, watches.remembered(services.ask(QUESTION)), {"x": 1}, NOW)  # type: ignore[arg-type]
+    stale = watch_db.queue_change(sqlite, watched, watches.remembered(services.answer(QUESTION)), {"x": 1}, NOW)  # type: ignore[arg-type]
     assert stale is False
     assert sqlite.counts() == {"pending": 1}
 
@@ -184,7 +186,7 @@ def test_the_upgrade_keeps_queued_subscription_posts_and_their_uniqueness(db: Su
     from alembic.config import Config
     from sqlalchemy import text
 
-    from index.subscription_db import MIGRATIONS
+    from index.subscriptions.database import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -1,0 +1,91 @@
+"""The answering half of the question path: retrieved passages in, an Answer with quotes out.
+
+Retrieval (index.retrieval.search) ranks passages; this module decides whether they answer the
+question at all and which of their sentences to quote (the choice itself is the pure
+index.answers.extractive; here its sentence vectors are computed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.answers import extractive
+from index.domain import Answer, IndexHoldings, Passage, Quote
+from index.embedding.embedder import Embedder
+from index.retrieval.search import Asked, Retrieved, keyword_bonuses
+
+# Passages retrieved so that answer sentences may come from beyond the k shown.
+POOL = extractive.ANSWER_PASSAGES + extractive.EXTRA_PASSAGES
+
+
+def refusal(asked: Asked, holdings: IndexHoldings | None = None) -> Answer:
+    """The "no relevant passage" answer; `holdings` (what the index holds) is for the hint."""
+    return Answer(asked.text, (), (), asked.reply_language, asked.analysis.type, holdings)
+
+
+def quote(
+    retrieved: Retrieved,
+    embedder: Embedder,
+    *,
+    k: int,
+    min_score: float,
+    refuse: bool = True,
+) -> Answer:
+    """Quote the sentences that answer the question, from the `k` best passages (and a few more).
+
+    When even the best passage's cosine is below `min_score` (the scale of Passage.score), or no
+    top passage has the question's focus (extractive.lacks_focus), the answer is "not found" with
+    no passage shown; `refuse=False` answers the latter anyway (the evaluation measures refusals
+    apart); the caller adds the index's holdings to a refusal. Candidate sentences are embedded here (one batch; a whole-passage candidate reuses its
+    stored vector). Returns an Answer whose quotes point into its passages: the k shown plus any
+    pool passage a quote comes from, appended.
+    """
+    asked = retrieved.asked
+    analysis = asked.analysis
+    shown = retrieved.passages[:k]
+    if not extractive.answerable(shown, asked.language, min_score) or (refuse and extractive.lacks_focus(analysis, shown)):
+        return refusal(asked)
+    pool = retrieved.passages[: max(k, POOL)]
+    candidates = extractive.candidate_sentences(pool, analysis)
+    similarities = _similarities(retrieved.query, candidates, retrieved.vectors, embedder)
+    sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
+    bonus = extractive.SENTENCE_KEYWORD_SHARE * np.asarray(
+        keyword_bonuses(asked.text, asked.language, sentences, retrieved.stats), dtype=np.float32
+    )
+    bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
+    quotes = extractive.choose_quotes(candidates, similarities + bonus, list(retrieved.scores), analysis, pool)
+    passages, quotes = _with_quoted(shown, pool, quotes)
+    return Answer(asked.text, quotes, passages, asked.reply_language, analysis.type)
+
+
+def _with_quoted(
+    passages: tuple[Passage, ...], pool: tuple[Passage, ...], quotes: tuple[Quote, ...]
+) -> tuple[tuple[Passage, ...], tuple[Quote, ...]]:
+    """The shown passages plus any pool passage a quote comes from (appended), quotes renumbered to them."""
+    shown = list(passages)
+    renumbered = []
+    for quote_ in quotes:
+        passage = pool[quote_.passage]
+        if passage not in shown:
+            shown.append(passage)
+        renumbered.append(dataclasses.replace(quote_, passage=shown.index(passage)))
+    return tuple(shown), tuple(renumbered)
+
+
+def _similarities(
+    query: np.ndarray,
+    candidates: Sequence[extractive.Candidate],
+    passage_vectors: Sequence[np.ndarray],
+    embedder: Embedder,
+) -> np.ndarray:
+    """Cosine of each candidate to the question; a whole-passage candidate reuses its stored vector."""
+    to_embed = [c.text for c in candidates if not c.whole_passage]
+    embedded = iter(embedder.embed_passages(to_embed)) if to_embed else iter(())
+    vectors = [passage_vectors[c.passage] if c.whole_passage else next(embedded) for c in candidates]
+    if not vectors:
+        return np.zeros(0, dtype=np.float32)
+    similarities: np.ndarray = np.stack(vectors) @ query
+    return similarities
