@@ -69,6 +69,7 @@ def watch(telegram: FakeTelegram, chat: int, user: int, text: str) -> dict[str, 
     return {"answer": telegram.sent_to(chat)[before], "last": telegram.sent_to(chat)[-1]}
 
 
+@pytest.mark.timeout(600)  # two starts of the bot with the real model, on a machine shared with other work
 def test_a_watched_question_gets_exactly_one_post_per_changed_answer_across_a_restart(
     world: tuple[FakeTelegram, str, NewsFeed], data: Path, model_cache: Path, tmp_path: Path
 ) -> None:
