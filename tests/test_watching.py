@@ -12,6 +12,7 @@ import pytest
 from index import bootstrap
 from index.ingest import indexing
 from index.subscriptions import watch_db, watches, watching
+from index.domain import Answer
 from index.settings import Settings
 from index.subscriptions.database import Subscription, SubscriptionDB, Watch
 from tests.fakes import HashingEmbedder
@@ -207,3 +208,18 @@ def test_the_upgrade_keeps_queued_subscription_posts_and_their_uniqueness(db: Su
     assert db.queue(subscription, "a1", {}, 0.9, NOW) is False  # still once per chat and article
     (queued,) = db.claim_due(NOW)
     assert (queued.subscription_id, queued.watch_id, queued.article_id) == (1, None, "a1")
+
+
+def test_watches_of_the_same_question_are_asked_once_per_check(services: bootstrap.Services, sqlite: SubscriptionDB, tmp_path: Path) -> None:
+    ingest(services, tmp_path, "a-12-nov")
+    watch(services, sqlite, chat_id=1)
+    watch(services, sqlite, chat_id=2)
+    asked: list[str] = []
+
+    def answer(question: str) -> Answer:
+        asked.append(question)
+        return services.answer(question)
+
+    news = ingest(services, tmp_path, "b-3-dez")
+    check = watching.check_new_articles(news, services.store, services.query_embedder(), answer, sqlite, threshold=0.15, now=NOW)
+    assert (check.asked, check.queued, asked) == (2, 2, [QUESTION])
