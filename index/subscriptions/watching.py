@@ -96,12 +96,14 @@ def check_new_articles(
     result.prefilter_seconds = time.perf_counter() - started
     result.asked = len(candidates)
     started = time.perf_counter()
+    answers: dict[str, Answer] = {}  # watches of the same question: asked once
     for watch in candidates:
         try:
-            answer = ask(watch.question)
+            answer = answers.get(watch.question) or ask(watch.question)
         except NewsbotError as error:
             log.warning("watched question #%d not asked again: %s", watch.id, error)
             continue
+        answers[watch.question] = answer
         new = watches.remembered(answer, among=articles)
         if new is None:
             continue  # no new article is quoted in the answer: nothing to tell
