@@ -124,6 +124,7 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
             report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar)
         finally:
             bar.close()
+        built.keywords.stats()  # kept on disk for this revision: the next process loads them, not rebuilds
         changed = check_watches(settings, built, report.new_articles)
     click.echo(output.ingest_text(report, time.perf_counter() - started))
     if changed:
@@ -294,6 +295,7 @@ def forget(settings: Settings, source: str) -> None:
     """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
     with services(settings, write=True) as built:
         removed = indexing.forget(source, built.store)
+        built.keywords.stats()  # as after ingest
     if not removed:
         fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
     click.echo(f"Removed {removed} paragraphs from {source}.")
@@ -381,6 +383,7 @@ def _ints(value: str) -> list[int]:
 @click.option("--ef", "ef_values", default="16,50,100,200", show_default=True, help="ef_search values to compare.")
 @click.option("--ef-size", default=100_000, show_default=True, help="Store size of the ef_search comparison.")
 @click.option("--queries", default=200, show_default=True, help="Queries per store size.")
+@click.option("--cold-start", "cold_start", default=100_000, show_default=True, help="Index size for cold start and 20 questions at once (0: skip).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="docs", show_default=True)
 @click.pass_obj
 def bench(
@@ -393,6 +396,7 @@ def bench(
     ef_values: str,
     ef_size: int,
     queries: int,
+    cold_start: int,
     out: Path,
 ) -> None:
     """Measure ingest, question latency and the store at scale; write OUT/benchmarks.md with plots."""
@@ -409,6 +413,7 @@ def bench(
         ef_values=_ints(ef_values),
         ef_size=ef_size,
         queries=queries,
+        cold_start_paragraphs=cold_start,
         log=lambda line: click.echo(line, err=True),
     )
     command = "newsbot bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "newsbot bench"

@@ -110,7 +110,7 @@ def reindex(
         reasons = "; ".join(f"{source}: {reason}" for source, reason in errors[:5]) or "the sources are empty"
         raise NothingToIndex(f"no article could be read ({reasons}); the old index keeps serving")
 
-    generation = store.new_generation(embedder.dimension)
+    generation = store.new_generation(embedder.dimension, expected=sum(len(a.paragraphs) for a in articles))
     progress.phase = "embedding"
     report = IngestReport(articles=len(articles))
 

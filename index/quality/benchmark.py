@@ -47,6 +47,8 @@ class Results:
     scale: list[dict[str, float]] = field(default_factory=list)
     ef_sweep: list[dict[str, float]] = field(default_factory=list)
     memory: dict[str, float] = field(default_factory=dict)
+    cold_start: dict[str, float] = field(default_factory=dict)  # index.quality.scale_benchmark
+    many: dict[str, float] = field(default_factory=dict)
 
 
 def rss_mb() -> float:
@@ -284,7 +286,10 @@ def run(
     ef_size: int,
     queries: int,
     log: Log,
+    cold_start_paragraphs: int = 100_000,
 ) -> Results:
+    from index.quality import scale_benchmark
+
     results = Results(machine=machine())
     results.memory["start_mb"] = rss_mb()
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
@@ -298,12 +303,9 @@ def run(
         titles = [a.title for a in articles if a.title][:questions]  # lead sentences of indexed articles
         results.questions = bench_questions(articles, titles, embedder, workdir, question_paragraphs, log)
         results.memory["after_questions_mb"] = rss_mb()
-        for size in scales:
-            log(f"store at {size} vectors")
-            results.scale.append(bench_store(size, embedder.dimension, workdir, queries, log))
-        for ef in ef_values:
-            existing = [s for s in results.scale if s["vectors"] == ef_size and s["ef_search"] == ef]
-            results.ef_sweep.append(existing[0] if existing else bench_store(ef_size, embedder.dimension, workdir, queries, log, ef))
+        texts = [p for a in articles for p in a.paragraphs]
+        scale_benchmark.run(results, texts, titles, embedder, workdir, scales=scales, ef_values=ef_values,
+                            ef_size=ef_size, queries=queries, cold_start_paragraphs=cold_start_paragraphs, log=log)
         results.memory["peak_mb"] = _peak_mb()
     return results
 
@@ -364,6 +366,8 @@ def _plot(results: Results, folder: Path) -> None:
 
 
 def render_markdown(results: Results, command: str) -> str:
+    from index.quality import scale_benchmark
+
     m, i, q = results.machine, results.ingest, results.questions
     lines = [
         "# Benchmarks",
@@ -372,6 +376,8 @@ def render_markdown(results: Results, command: str) -> str:
         "baseline timed in the same run, interleaved where possible: absolute times on these shared machines vary.",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in m.items()) + ".",
+        "",
+        *scale_benchmark.goals(results),
         "",
         "## Ingest",
         "",
@@ -395,28 +401,36 @@ def render_markdown(results: Results, command: str) -> str:
         "",
         "Synthetic unit vectors (384 dimensions, of intrinsic dimension 48 like real sentence embeddings), "
         "HNSW as Newsbot configures it "
-        f"({', '.join(f'{k} {v}' for k, v in HNSW_CONFIGURATION.items())}).",
+        f"({', '.join(f'{k} {v}' for k, v in HNSW_CONFIGURATION.items() if k != 'ef_search')}, "
+        "ef_search by size: index.store.search_effort). `stats` / `sources`: a fresh client and one store call.",
         "",
-        "| vectors | insert | Chroma top-10 | exact numpy top-10 | Chroma speed-up | recall@10 | on disk |",
-        "|---|---|---|---|---|---|---|",
+        "| vectors | insert | ef_search | Chroma top-10 | exact numpy top-10 | Chroma speed-up | recall@10 | `stats` / `sources` | on disk |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in results.scale:
         lines.append(
-            f"| {int(s['vectors']):,} | {s['build_s']:.0f} s | {s['chroma_median_ms']:.2f} ms | {s['numpy_median_ms']:.2f} ms | "
-            f"{s['speedup_vs_numpy']:.2f}× | {s['recall@10']:.3f} | {s['disk_mb']:.0f} MB |"
+            f"| {int(s['vectors']):,} | {s['build_s']:.0f} s | {int(s['ef_search'])} | {s['chroma_median_ms']:.2f} ms | "
+            f"{s['numpy_median_ms']:.2f} ms | {s['speedup_vs_numpy']:.2f}× | {s['recall@10']:.3f} | "
+            f"{s['stats_s']:.2f} s / {s['sources_s']:.2f} s | {s['disk_mb']:.0f} MB |"
         )
     lines += ["", "![latency against size](latency_vs_size.png)", ""]
     if results.ef_sweep:
+        lines += [f"At {int(results.ef_sweep[0]['vectors']):,} vectors, the same graph:", ""]
         lines += ["| ef_search | Chroma top-10 | recall@10 |", "|---|---|---|"]
         for s in sorted(results.ef_sweep, key=lambda s: s["ef_search"]):
             lines.append(f"| {int(s['ef_search'])} | {s['chroma_median_ms']:.2f} ms | {s['recall@10']:.3f} |")
         lines += ["", "![recall against speed](recall_vs_speed.png)", ""]
+    lines += scale_benchmark.sections(results)
     mem = results.memory
     lines += [
         "## Memory",
         "",
         f"Resident size: {mem.get('start_mb', 0):.0f} MB at start, {mem.get('model_loaded_mb', 0):.0f} MB with the model loaded, "
         f"{mem.get('after_questions_mb', 0):.0f} MB after the question benchmark; peak {mem.get('peak_mb', 0):.0f} MB.",
+        "",
+        "## Closing note",
+        "",
+        *scale_benchmark.goals(results),
         "",
     ]
     return "\n".join(lines)

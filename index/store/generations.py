@@ -18,10 +18,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from index.store.connection import Connection, age_seconds, now_stamp
+from index.store.search_effort import ef_search_for
 
 log = logging.getLogger(__name__)
 
-# Chroma's HNSW: cosine space; ef_search only takes effect when set at creation.
+# Chroma's HNSW: cosine space. ef_search here is the default; a generation gets the one its
+# expected size needs (index.store.search_effort), changed as it grows.
 HNSW_CONFIGURATION: dict[str, str | int] = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 # A generation being built writes at least every batch; silent this long, its builder is gone.
 STALE_AFTER = 600.0
@@ -63,13 +65,13 @@ class Generations:
         pointer = self.pointer()
         return str(pointer["active"]) if pointer and pointer.get("active") else self.base
 
-    def create(self, model_name: str, dimension: int) -> str:
-        """A new, empty generation marked as building; its collection name."""
+    def create(self, model_name: str, dimension: int, expected: int = 0) -> str:
+        """A new, empty generation marked as building, searched as `expected` vectors need; its collection name."""
         name = f"{self.prefix}{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         with self._connection.guard():
             self._connection.client.create_collection(
                 name,
-                configuration={"hnsw": HNSW_CONFIGURATION},
+                configuration={"hnsw": {**HNSW_CONFIGURATION, "ef_search": ef_search_for(expected)}},
                 metadata={
                     "embedding_model": model_name,
                     "dimension": dimension,

@@ -32,6 +32,7 @@ from index.store.added_sources import AddedSources
 from index.store.chunk_records import chunk_from_record, chunk_metadata
 from index.store.connection import Connection, now_stamp, open_client
 from index.store.counts import IndexCounts
+from index.store import search_effort
 from index.store.generations import HNSW_CONFIGURATION, STALE_AFTER, Generations
 
 __all__ = ["HNSW_CONFIGURATION", "STALE_AFTER", "IndexInfo", "SourceInfo", "StoredArticle", "VectorStore", "open_client"]
@@ -197,9 +198,12 @@ class VectorStore:
 
     # --- generations -----------------------------------------------------------
 
-    def new_generation(self, dimension: int) -> VectorStore:
-        """An empty generation for this store's model, pinned, not serving yet (see index.store.generations)."""
-        name = self.generations.create(self.model_name, dimension)
+    def new_generation(self, dimension: int, expected: int = 0) -> VectorStore:
+        """An empty generation for this store's model, pinned, not serving yet (see index.store.generations).
+
+        `expected`: about how many paragraphs it will hold (chooses its ef_search, index.store.search_effort).
+        """
+        name = self.generations.create(self.model_name, dimension, expected)
         with self._guard():
             created = self._client.get_collection(name, embedding_function=None)
             created.modify(metadata={**(created.metadata or {}), counting.KEY: IndexCounts().to_json()})
@@ -322,6 +326,8 @@ class VectorStore:
         metadata["updated"] = now_stamp()  # also the heartbeat of a generation being built
         metadata["revision"] = uuid.uuid4().hex
         fresh.modify(metadata=metadata)
+        if kept is not None:
+            search_effort.follow_size(fresh, kept.paragraphs)
         self._collection = fresh if self._collection is not None and self._collection.name == fresh.name else self._collection
 
     def revision(self) -> str | None:
