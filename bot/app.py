@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import access, admin, feed_admin, handlers, inline, subscriptions, written_answers
+from bot import access, admin, feed_admin, handlers, inline, subscriptions, watches, written_answers
 from bot.chat import CONTEXT_TYPES, BotState, Context
 from bot.texts import text
 from index import health_check
@@ -34,7 +34,7 @@ from index.errors import NewsbotError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "help", "start")
+COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "watch", "watches", "unwatch", "help", "start")
 # Retry getMe/setWebhook at start until the Bot API answers (backoff 1 s, x1.5, at most 30 s):
 # a container may start before its network or before a local Bot API server. A rejected
 # token is not retried (InvalidToken ends the loop at once).
@@ -88,6 +88,10 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command))
     application.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
     application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
+    application.add_handler(CommandHandler("watch", watches.watch_command))
+    application.add_handler(CommandHandler("watches", watches.watches_command))
+    application.add_handler(CommandHandler("unwatch", watches.unwatch_command))
+    application.add_handler(CallbackQueryHandler(watches.unwatch_button, pattern=r"^unwatch:\d+$"))
     application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, subscriptions.topic_closed))
     application.add_handler(MessageHandler(filters.Document.FileExtension("opml"), feed_admin.opml_upload))

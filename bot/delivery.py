@@ -22,7 +22,7 @@ from itertools import groupby
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
-from bot import sending
+from bot import sending, watch_formatting
 from bot.subscription_formatting import post_messages
 from index.subscriptions.database import Queued, SubscriptionDB
 
@@ -40,7 +40,7 @@ class Delivered:
 
 
 def posts(queued: Sequence[Queued]) -> list[list[Queued]]:
-    """Instant deliveries one post each; a digest subscription's due deliveries in one post."""
+    """Instant deliveries (and watched questions' posts) one post each; a digest subscription's due deliveries in one post."""
     grouped: list[list[Queued]] = []
     ordered = sorted(queued, key=lambda q: (q.subscription_id, q.id))
     for _, items in groupby(ordered, key=lambda q: q.subscription_id):
@@ -107,7 +107,9 @@ async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[
 
 async def _send_post(bot: Bot, db: SubscriptionDB, chat_id: int, batch: list[Queued]) -> int:
     """Send one post (one or more messages); the chat id it went to (new after a migration)."""
-    for part in post_messages(batch, batch[0].language):
+    first = batch[0]
+    parts = watch_formatting.post_messages(first, first.language) if first.watch_id else post_messages(batch, first.language)
+    for part in parts:
         try:
             await sending.send_html(bot, chat_id, part, thread_id=batch[0].thread_id)
         except ChatMigrated as error:

@@ -254,13 +254,16 @@ async def poll_feeds_now(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def queue_and_deliver(app: Application, article_ids: list[str]) -> None:  # type: ignore[type-arg]
-    """Match articles to subscriptions, then send whatever is due."""
+    """Match articles to watched questions and subscriptions, then send whatever is due."""
     bot_state: BotState = app.bot_data["state"]
     db = bot_state.subscriptions
     if db is None:
         return
     if article_ids:
         services = bot_state.services
+        from bot import watches  # (imports this module)
+
+        await watches.check_new_articles(app, article_ids)  # before the articles are recorded as seen
         try:
             await asyncio.to_thread(
                 matching.queue_matches, article_ids, services.store, services.query_embedder(), db,

@@ -25,7 +25,7 @@ from index.ingest import indexing
 from index import bootstrap, health_check, service
 from index.quality import benchmark
 from index.quality import evaluation
-from index.subscriptions import opml
+from index.subscriptions import opml, watching
 from index.subscriptions import feeds as feed_sources
 from index.ingest import rebuild
 from index.domain import Answer
@@ -33,7 +33,7 @@ from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
 from index.answers.llm import LLMClient, LLMError
 from index.settings import Settings
-from index.subscriptions.database import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB, utcnow
 from scripts import output
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -125,9 +125,32 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
         finally:
             bar.close()
         built.keywords.stats()  # kept on disk for this revision: the next process loads them, not rebuilds
+        changed = check_watches(settings, built, report.new_articles)
     click.echo(output.ingest_text(report, time.perf_counter() - started))
+    if changed:
+        click.echo(f"{changed} watched question(s) got a new answer: the bot posts it.")
     if report.articles == 0:
         sys.exit(EXIT_USAGE)
+
+
+def check_watches(settings: Settings, built: bootstrap.Services, article_ids: list[str]) -> int:
+    """Ask the watched questions the new articles bear on again; how many posts were queued (the bot sends them).
+
+    The articles are indexed whatever happens here: a database that is down is reported, not an error.
+    """
+    if not article_ids:
+        return 0
+    try:
+        db = built.database
+        fresh = db.unseen(article_ids)
+        check = watching.check_new_articles(
+            fresh, built.store, built.query_embedder(), built.answer, db,
+            threshold=settings.min_score - settings.watch_prefilter_margin, now=utcnow(),
+        )  # fmt: skip
+    except NewsbotError as error:
+        click.echo(f"Watched questions not checked against the new articles: {error}", err=True)
+        return 0
+    return check.queued
 
 
 @cli.command()

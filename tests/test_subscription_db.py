@@ -27,7 +27,7 @@ def test_the_migrations_build_exactly_the_models_schema(db: SubscriptionDB) -> N
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert {"subscriptions", "deliveries", "feeds", "articles_seen", "alembic_version"} <= set(inspect(db.engine).get_table_names())
+    assert {"subscriptions", "deliveries", "feeds", "articles_seen", "watches", "alembic_version"} <= set(inspect(db.engine).get_table_names())
     db.migrate()  # running it again changes nothing
 
 

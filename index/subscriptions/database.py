@@ -23,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -73,14 +74,44 @@ class Subscription(Base):
     ended_reason: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
-class Delivery(Base):
-    """One article for one chat: queued, being sent, sent, or dropped (the chat is gone)."""
+class Watch(Base):
+    """A chat watching a question: the answer it was last told, and the question's vector for the pre-filter.
 
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("chat_id", "thread_id", "article_id", name="uq_delivery_chat_thread_article"),)
+    `answer` is index.watches.WatchedAnswer as JSON (None: no answer yet); `vector` the
+    question embedded by `model` (float32 bytes), embedded again when the index's model changes.
+    """
+
+    __tablename__ = "watches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_title: Mapped[str] = mapped_column(String(256), default="")
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the forum topic posts go into
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    answer: Mapped[str | None] = mapped_column(Text, default=None)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    model: Mapped[str] = mapped_column(String(256), default="")
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(256), default=None)
+
+
+class Delivery(Base):
+    """One article for one chat: queued, being sent, sent, or dropped (the chat is gone).
+
+    A subscription's post has `watch_id` 0; a watched question's post names its watch (and
+    no subscription), so it never collides with the chat's subscription post of the same article.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id", "article_id", "watch_id", name="uq_delivery_chat_thread_article_watch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    watch_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # 0 = a subscription's post
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # forum topic; 0 = none
     article_id: Mapped[str] = mapped_column(String(64))
@@ -157,6 +188,7 @@ class Queued:
     topic: str
     language: str
     thread_id: int | None = None  # the forum topic to post into
+    watch_id: int | None = None  # a watched question's post (subscription_id is then 0)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -231,13 +263,14 @@ class SubscriptionDB:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def end_chat(self, chat_id: int, reason: str) -> int:
-        """The chat is gone (bot removed or blocked): end its subscriptions, drop what was queued."""
+        """The chat is gone (bot removed or blocked): end its subscriptions (and watches), drop what was queued."""
         with self.session() as session:
             ended = session.execute(
                 update(Subscription)
                 .where(Subscription.chat_id == chat_id, Subscription.active.is_(True))
                 .values(active=False, ended_reason=reason)
             ).rowcount  # type: ignore[attr-defined]
+            session.execute(update(Watch).where(Watch.chat_id == chat_id, Watch.active.is_(True)).values(active=False, ended_reason=reason))
             session.execute(
                 update(Delivery).where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending"))).values(status="dropped")
             )
@@ -249,6 +282,16 @@ class SubscriptionDB:
             ids = list(session.scalars(select(Subscription.id).where(
                 Subscription.chat_id == chat_id, Subscription.thread_id == thread_id, Subscription.active.is_(True)
             )))  # fmt: skip
+            watch_ids = list(session.scalars(select(Watch.id).where(
+                Watch.chat_id == chat_id, Watch.thread_id == thread_id, Watch.active.is_(True)
+            )))  # fmt: skip
+            if watch_ids:
+                session.execute(update(Watch).where(Watch.id.in_(watch_ids)).values(active=False, ended_reason=reason))
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.watch_id.in_(watch_ids), Delivery.status.in_(("pending", "sending")))
+                    .values(status="dropped")
+                )
             if not ids:
                 return 0
             session.execute(update(Subscription).where(Subscription.id.in_(ids)).values(active=False, ended_reason=reason))
@@ -268,6 +311,16 @@ class SubscriptionDB:
                 or_(Subscription.created_by.is_(None), Subscription.created_by.not_in(ids)),
             )))  # fmt: skip
             gone = [s.id for s in ended]
+            watches = list(session.scalars(select(Watch.id).where(
+                Watch.active.is_(True), Watch.chat_id.not_in(ids), or_(Watch.created_by.is_(None), Watch.created_by.not_in(ids)),
+            )))  # fmt: skip
+            if watches:
+                session.execute(update(Watch).where(Watch.id.in_(watches)).values(active=False, ended_reason=reason))
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.watch_id.in_(watches), Delivery.status.in_(("pending", "sending")))
+                    .values(status="dropped")
+                )
             if gone:
                 session.execute(update(Subscription).where(Subscription.id.in_(gone)).values(active=False, ended_reason=reason))
                 session.execute(
@@ -278,9 +331,10 @@ class SubscriptionDB:
             return ended
 
     def move_chat(self, old_id: int, new_id: int) -> None:
-        """A group became a supergroup: its subscriptions and queue follow it."""
+        """A group became a supergroup: its subscriptions, watches and queue follow it."""
         with self.session() as session:
             session.execute(update(Subscription).where(Subscription.chat_id == old_id).values(chat_id=new_id))
+            session.execute(update(Watch).where(Watch.chat_id == old_id).values(chat_id=new_id))
             session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
 
     def count_active(self) -> int:
@@ -309,15 +363,16 @@ class SubscriptionDB:
         stale = now - CLAIM_TIMEOUT
         with self.session() as session:
             rows = session.execute(
-                select(Delivery, Subscription)
-                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                select(Delivery, Subscription, Watch)
+                .outerjoin(Subscription, Subscription.id == Delivery.subscription_id)
+                .outerjoin(Watch, (Watch.id == Delivery.watch_id) & (Delivery.watch_id != 0))
                 .where(Delivery.due_at <= now)
                 .where((Delivery.status == "pending") | ((Delivery.status == "sending") & (Delivery.claimed_at < stale)))
                 .order_by(Delivery.due_at, Delivery.id)
                 .limit(limit)
             ).all()
             claimed: list[Queued] = []
-            for delivery, subscription in rows:
+            for delivery, subscription, watch in rows:
                 # Only one process wins a row: the update matches only while it is still unclaimed.
                 won = session.execute(
                     update(Delivery)
@@ -325,7 +380,14 @@ class SubscriptionDB:
                     .where((Delivery.claimed_at.is_(None)) | (Delivery.claimed_at == delivery.claimed_at))
                     .values(status="sending", claimed_at=now)
                 ).rowcount  # type: ignore[attr-defined]
-                if won:
+                if not won:
+                    continue
+                if watch is not None:
+                    claimed.append(Queued(
+                        delivery.id, 0, delivery.chat_id, delivery.article_id, json.loads(delivery.post), False,
+                        watch.question, watch.language, watch.thread_id, watch.id,
+                    ))  # fmt: skip
+                elif subscription is not None:
                     claimed.append(
                         Queued(
                             delivery.id, subscription.id, delivery.chat_id, delivery.article_id, json.loads(delivery.post),
