@@ -25,6 +25,7 @@ def _chunk(post: Mapping[str, Any], passage: Mapping[str, Any]) -> Chunk:
         source=str(post.get("source") or ""),
         url=post.get("url"),
         published=post.get("published"),
+        source_name=post.get("source_name"),
     )
 
 

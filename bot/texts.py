@@ -171,9 +171,11 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "sources_title": {"en": "Indexed sources", "de": "Indexierte Quellen"},
     "sources_line": {
-        "en": "{articles} articles, {paragraphs} paragraphs, last indexed {last}",
-        "de": "{articles} Artikel, {paragraphs} Absätze, zuletzt indexiert {last}",
+        "en": "{articles} articles, {paragraphs} paragraphs, newest article {newest}, last indexed {last}",
+        "de": "{articles} Artikel, {paragraphs} Absätze, neuester Artikel {newest}, zuletzt indexiert {last}",
     },
+    "stats_newest": {"en": "<b>Newest article per source</b>", "de": "<b>Neuester Artikel je Quelle</b>"},
+    "undated": {"en": "undated", "de": "ohne Datum"},
     "stats": {
         "en": "<b>Index</b>\nArticles: {articles}\nParagraphs: {paragraphs}\nSources: {sources}\n"
         "Model: <code>{model}</code>\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"

@@ -7,6 +7,7 @@ into replies. Nothing here knows about Telegram, click or environment variables.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import logging
 import unicodedata
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
-from index import answering, language, loading, questions, written
+from index import answering, language, loading, questions, recency, written
 from index.articles import Collected
 from index.chunk_records import chunk_metadata
 from index.domain import Answer, Article, Chunk, IndexHoldings, IngestReport, Passage, Quote
@@ -64,6 +65,8 @@ def ask(
     max_chars: int = 1000,
     keywords: KeywordIndex | None = None,
     refuse: bool = True,
+    stale_after_days: int | None = None,
+    today: datetime.date | None = None,
 ) -> Answer:
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
@@ -73,6 +76,9 @@ def ask(
     the index has nothing on the question. So is small talk, and a question whose
     names (or content words) none of the top passages has (see index.answering.lacks_focus);
     `refuse=False` answers those anyway (evaluation measures the refusals apart).
+    Copies from other outlets are folded into one passage and the newest report of a
+    story is quoted first (index.recency); an answer whose newest quoted passage is more than
+    `stale_after_days` older than `today` (default: the local date) says how old it is.
     """
     text = clean_question(question, max_chars)
     question_language = language.detect(text)
@@ -90,6 +96,8 @@ def ask(
     typed = answering.passage_evidence(analysis, chunks)
     fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
+    arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), order, text, scores=fused)
+    hits, order = [(p, v) for p, (_, v) in zip(arranged.passages, hits, strict=True)], arranged.order
     shown = order[:k]
     passages = tuple(hits[i][0] for i in shown)
     if not answering.answerable(passages, question_language, min_score) or (refuse and answering.lacks_focus(analysis, passages)):
@@ -102,8 +110,10 @@ def ask(
     sentence_bonus = answering.SENTENCE_KEYWORD_SHARE * np.asarray(keyword_bonuses(text, question_language, sentences, stats), dtype=np.float32)
     sentence_bonus += np.asarray(answering.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
     quotes = answering.choose_quotes(candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
+    quotes = recency.lead_quotes(quotes, candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
     passages, quotes = _with_quoted(passages, pool, quotes)
-    return Answer(text, quotes, passages, reply_language, analysis.type)
+    stale = recency.stale_age([passages[q.passage] for q in quotes], today or datetime.date.today(), stale_after_days)
+    return Answer(text, quotes, passages, reply_language, analysis.type, stale_days=stale)
 
 
 def _with_quoted(

@@ -60,6 +60,12 @@ def _age_seconds(stamp: object) -> float:
         return float("inf")
 
 
+def _published(meta: dict[str, Any]) -> str:
+    """A record's article date as stored ("" when it has none or not of the documented form)."""
+    value = meta.get("published")
+    return value if isinstance(value, str) and len(value) == 10 and value[4] == "-" else ""
+
+
 def _quiet_chroma_logs() -> None:
     for name in ("chromadb.telemetry", "chromadb.telemetry.product.posthog"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -107,6 +113,7 @@ class IndexInfo:
     built: str | None = None  # when the serving generation was completed
     build_seconds: float | None = None
     sources: int = 0  # distinct origins (see sources())
+    newest: tuple[tuple[str, str | None], ...] = ()  # (origin, ISO date of its newest article or None), newest first
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ class SourceInfo:
     articles: int
     paragraphs: int
     last_indexed: str | None
+    newest: str | None = None  # ISO date of its newest dated article
 
 
 class VectorStore:
@@ -578,13 +586,14 @@ class VectorStore:
         except IndexEmpty:
             return IndexInfo(0, 0, None, None, None)
         articles: set[str] = set()
-        origins: set[str] = set()
+        origins: dict[str, str] = {}  # origin: its newest article's date ("" when none is dated)
         count = 0
         for page in self.pages(["metadatas"]):
             count += len(page["ids"])
             for record in page["metadatas"] or []:
                 articles.add(str(record["article_id"]))
-                origins.add(origin_of(record))
+                origin = origin_of(record)
+                origins[origin] = max(origins.get(origin, ""), _published(record))
         meta = collection.metadata or {}
         dimension = meta.get("dimension")
         build_seconds = meta.get("build_seconds")
@@ -597,6 +606,7 @@ class VectorStore:
             built=meta.get("built"),
             build_seconds=float(build_seconds) if build_seconds is not None else None,
             sources=len(origins),
+            newest=tuple(sorted(((o, d or None) for o, d in origins.items()), key=lambda pair: (pair[1] or "", pair[0]), reverse=True)),
         )
 
     def sources(self) -> list[SourceInfo]:
@@ -615,6 +625,7 @@ class VectorStore:
         articles: dict[str, set[str]] = {}
         paragraphs: dict[str, int] = {}
         last: dict[str, str] = {}
+        newest_of: dict[str, str] = {}
         titles: dict[str, tuple[str, str, str | None]] = {}  # article id: (sort key, title, date)
         for page in pages:
             for meta in page["metadatas"] or []:
@@ -624,9 +635,10 @@ class VectorStore:
                 paragraphs[origin] = paragraphs.get(origin, 0) + 1
                 stamp = str(meta.get("indexed", ""))
                 last[origin] = max(last.get(origin, ""), stamp)
+                newest_of[origin] = max(newest_of.get(origin, ""), _published(meta))
                 published = meta.get("published")
                 titles.setdefault(article, (str(published or stamp), str(meta.get("title") or meta.get("source", "")), published))
-        found = [SourceInfo(o, len(a), paragraphs[o], last[o] or None) for o, a in articles.items()]
+        found = [SourceInfo(o, len(a), paragraphs[o], last[o] or None, newest_of[o] or None) for o, a in articles.items()]
         latest = sorted(titles.values(), reverse=True)[:newest]
         return sorted(found, key=lambda s: (-s.articles, s.origin)), [(title, date) for _, title, date in latest]
 

@@ -23,6 +23,7 @@ def post_for(best: Sequence[tuple[Chunk, float]]) -> dict[str, object]:
         "title": first.title,
         "url": first.url,
         "source": first.source,
+        "source_name": first.source_name,
         "published": first.published,
         "passages": [{"text": chunk.text, "paragraph": chunk.paragraph, "score": round(score, 3)} for chunk, score in best],
     }

@@ -1,0 +1,131 @@
+"""Measure news over time: the newest report quoted first, copies shown once, questions about the past.
+
+    python -m scripts.eval_over_time [--corpus ../shared/corpus/derstandard.jsonl] [--data-dir DIR] [--json]
+
+Indexes the project's own dated set (tests/data/news_over_time/articles.jsonl: 13 stories
+told in three dated reports each, three stories printed by three outlets) mixed into the
+corpus (read where it lies, never copied), with the default model and the keyword signal,
+and answers every question of questions.jsonl twice in the same run: with index.recency
+("after") and with it switched off ("before": its thresholds set out of reach). The store
+in DATA_DIR is kept, so a second run embeds nothing. Figures: docs/news-over-time.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from index import recency, service
+from index.bootstrap import build_cached_embedder, build_store
+from index.domain import Answer, Chunk
+from index.evaluation import read_jsonl
+from index.keyword_index import KeywordIndex
+from index.settings import Settings
+
+SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "news_over_time"
+TODAY = dt.date(2026, 11, 30)  # the set's articles are dated up to 27 Nov 2026
+
+
+def article_id(chunk: Chunk) -> str:
+    """The set's own id of a chunk's article ("flood-3"), or "" for a corpus article."""
+    file, _, record = chunk.source.partition("#")
+    return record if file.endswith("articles.jsonl") else ""
+
+
+@contextlib.contextmanager
+def recency_off() -> Iterator[None]:
+    """index.recency with its thresholds out of reach: ranking by similarity alone, as before."""
+    saved = recency.COPY_SIMILARITY, recency.STORY_SIMILARITY
+    recency.COPY_SIMILARITY = recency.STORY_SIMILARITY = 9.0
+    try:
+        yield
+    finally:
+        recency.COPY_SIMILARITY, recency.STORY_SIMILARITY = saved
+
+
+def judge(question: dict[str, Any], answer: Answer) -> dict[str, Any]:
+    """One question's row: what the answer quoted first and how it showed the story's reports."""
+    first = article_id(answer.passages[answer.quotes[0].passage].chunk) if answer.found else None
+    row: dict[str, Any] = {"question": question["question"], "language": question["language"], "first": first}
+    shown = [(article_id(p.chunk), p) for p in answer.passages]
+    if "newest" in question:
+        story = question["story"]
+        row["kind"] = "newest"
+        row["hit"] = first == question["newest"]
+        older = [p for a, p in shown if a.startswith(story + "-") and a != question["newest"]]
+        row["older_shown"] = len(older)
+        row["older_marked"] = sum(p.earlier for p in older)
+    elif "past" in question:
+        row["kind"] = "past"
+        row["hit"] = first == question["past"]
+    else:
+        outlets = set(question["outlets"])
+        row["kind"] = "outlets"
+        holding = [p for a, p in shown if a in outlets]  # passages of the story shown on their own
+        named = {article_id(c) for p in holding for c in (p.chunk, *p.also)} & outlets
+        row["passages_of_story"] = len(holding)
+        row["outlets_named"] = len(named)
+        row["hit"] = len({article_id(p.chunk) for p in holding}) == 1 and named == outlets
+    row["stale_days"] = answer.stale_days
+    return row
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in ("newest", "past", "outlets"):
+        chosen = [r for r in rows if r["kind"] == kind]
+        out[kind] = {"questions": len(chosen), "hits": sum(bool(r["hit"]) for r in chosen)}
+        for language in ("en", "de"):
+            part = [r for r in chosen if r["language"] == language]
+            out[kind][language] = f"{sum(bool(r['hit']) for r in part)}/{len(part)}"
+    newest = [r for r in rows if r["kind"] == "newest"]
+    out["newest"]["older_shown"] = sum(r["older_shown"] for r in newest)
+    out["newest"]["older_marked"] = sum(r["older_marked"] for r in newest)
+    out["stale_answers"] = sum(r["stale_days"] is not None for r in rows)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="../shared/corpus/derstandard.jsonl", help="articles to mix the set into ('' for none)")
+    parser.add_argument("--data-dir", type=Path, default=Path("data/eval-over-time"), help="where the store is kept between runs")
+    parser.add_argument("--json", action="store_true", help="print every question's row as JSON too")
+    args = parser.parse_args(argv)
+    settings = Settings(_env_file=None, data_dir=args.data_dir)
+    embedder = build_cached_embedder(settings)
+    store = build_store(settings, embedder.name)
+    keywords = KeywordIndex(store, settings.data_dir / "keywords")
+    sources = [str(SET / "articles.jsonl"), *([args.corpus] if args.corpus else [])]
+    started = time.monotonic()
+    report = service.ingest(sources, embedder, store)
+    print(f"indexed {report.articles} articles ({report.chunks_added} paragraphs embedded) in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    questions = read_jsonl(SET / "questions.jsonl")
+    results: dict[str, Any] = {}
+    for label in ("before", "after"):
+        context = recency_off() if label == "before" else contextlib.nullcontext()
+        rows = []
+        with context:
+            for question in questions:
+                answer = service.ask(
+                    question["question"], embedder, store, k=settings.top_k, min_score=settings.min_score,
+                    keywords=keywords, stale_after_days=settings.stale_after_days, today=TODAY,
+                )  # fmt: skip
+                rows.append(judge(question, answer))
+        results[label] = {"summary": summary(rows), "rows": rows}
+    store.close()
+    for label in ("before", "after"):
+        print(label, json.dumps(results[label]["summary"], ensure_ascii=False))
+    if args.json:
+        print(json.dumps({label: results[label]["rows"] for label in results}, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
