@@ -1,7 +1,7 @@
 """Admin commands: /reindex, /stats, /sources, /ingest, /forget.
 
 Admins are the user ids in NEWSBOT_ADMIN_IDS; anyone else gets a polite
-refusal and nothing happens. The work is in index.reindex and index.service,
+refusal and nothing happens. The work is in index.ingest.rebuild and index.service,
 run off the event loop; a reindex reports by editing one progress message.
 """
 
@@ -21,8 +21,9 @@ from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
 from bot.chat import BotState, Context, problem_text, reply, topic_of, user_language
 from bot.texts import text
-from index import loading, service
-from index import reindex as rebuild
+from index import service
+from index.ingest import loading
+from index.ingest import rebuild
 from index.errors import NewsbotError, ReindexRunning
 
 log = logging.getLogger(__name__)

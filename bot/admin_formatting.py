@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from bot.formatting import Block, escape, pack
 from bot.texts import text
 from index.domain import IngestReport
-from index.feeds import FeedInfo
-from index.reindex import ReindexProgress, ReindexReport
-from index.store import IndexInfo, SourceInfo
-from index.times import format_date
+from index.subscriptions.feeds import FeedInfo
+from index.ingest.rebuild import ReindexProgress, ReindexReport
+from index.store.vector_store import IndexInfo, SourceInfo
+from index.answers.times import format_date
 
 MAX_ERRORS_SHOWN = 10
 

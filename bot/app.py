@@ -29,9 +29,9 @@ from bot.chat import CONTEXT_TYPES, BotState, Context
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
-from index.chat_state import ChatState
+from index.subscriptions.chat_state import ChatState
 from index.errors import NewsbotError
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB
 
 log = logging.getLogger(__name__)
 

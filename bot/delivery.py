@@ -1,6 +1,6 @@
 """Posting queued subscription articles to their chats, without losing or doubling any.
 
-The outbox (index.subscription_db) hands out due deliveries; each chat's posts go
+The outbox (index.subscriptions.database) hands out due deliveries; each chat's posts go
 out in order while chats are served concurrently, paced by python-telegram-bot's
 AIORateLimiter (Telegram's ~30 messages/s overall and 20/min per group; a 429 is
 waited out and retried). A delivery is marked sent right after Telegram accepted
@@ -24,7 +24,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot import sending
 from bot.subscription_formatting import post_messages
-from index.subscription_db import Queued, SubscriptionDB
+from index.subscriptions.database import Queued, SubscriptionDB
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.texts import language_of, text
 from bot.written_answers import answer_in_writing
 from index.domain import Answer
 from index.errors import NewsbotError
-from index.language import reply_language
+from index.retrieval.language import reply_language
 
 log = logging.getLogger(__name__)
 

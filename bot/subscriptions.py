@@ -22,11 +22,12 @@ from bot import access, delivery, subscription_formatting
 from bot.formatting import escape
 from bot.chat import BotState, Context, reply, subscription_db, topic_of, user_language
 from bot.texts import text
-from index import feeds, subscribing
+from index.subscriptions import feeds
+from index.subscriptions import matching
 from index.errors import InputError, NewsbotError
-from index.loading import USER_AGENT
-from index.subscription_db import Subscription, SubscriptionDB
-from index.topics import parse_topic
+from index.ingest.loading import USER_AGENT
+from index.subscriptions.database import Subscription, SubscriptionDB
+from index.subscriptions.topics import parse_topic
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ async def queue_and_deliver(app: Application, article_ids: list[str]) -> None:  
         services = bot_state.services
         try:
             await asyncio.to_thread(
-                subscribing.queue_matches, article_ids, services.store, services.query_embedder(), db,
+                matching.queue_matches, article_ids, services.store, services.query_embedder(), db,
                 min_score=services.settings.subscription_min_score, now=bot_state.clock(),
             )
         except NewsbotError as error:

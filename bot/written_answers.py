@@ -22,7 +22,7 @@ from bot.texts import text
 from index import service
 from index.domain import Answer
 from index.errors import NewsbotError
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 
 log = logging.getLogger(__name__)
 

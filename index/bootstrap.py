@@ -11,15 +11,15 @@ from filelock import FileLock
 
 from index import service
 from index.domain import Answer
-from index import embedders
-from index.embedding import CachedEmbedder, Embedder
+from index.embedding import by_name
+from index.embedding.embedder import CachedEmbedder, Embedder
 from index.errors import StoreUnavailable
-from index.keyword_index import KeywordIndex
-from index.llm import LLMClient
-from index.priority import PRIORITY
-from index.locking import acquire_data_dir
+from index.store.keyword_index import KeywordIndex
+from index.answers.llm import LLMClient
+from index.embedding.priority import PRIORITY
+from index.store.locking import acquire_data_dir
 from index.settings import Settings
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Services:
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer with the configured limits and the model that built the serving index.
 
-        Questions go before background embedding (see index.priority).
+        Questions go before background embedding (see index.embedding.priority).
         """
         with PRIORITY.foreground():
             return service.ask(
@@ -88,8 +88,8 @@ class Services:
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The embedder NEWSBOT_EMBEDDING_MODEL names (see index.embedders); nothing is loaded yet."""
-    return embedders.create(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
+    """The embedder NEWSBOT_EMBEDDING_MODEL names (see index.embedding.by_name); nothing is loaded yet."""
+    return by_name.create(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
 
 
 def build_cached_embedder(settings: Settings) -> CachedEmbedder:

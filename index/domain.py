@@ -63,7 +63,7 @@ class Passage:
 
     `also`: the same text from other articles (other outlets, an agency copy, an updated
     version), shown as "also reported by"; `earlier`: an older report of the story whose
-    newest report the answer quotes first (see index.recency).
+    newest report the answer quotes first (see index.answers.recency).
     """
 
     chunk: Chunk
@@ -140,7 +140,7 @@ class Answer:
     quotes: tuple[Quote, ...]
     passages: tuple[Passage, ...]
     language: str = "en"
-    kind: str = "other"  # the expected answer type (index.questions.AnswerType)
+    kind: str = "other"  # the expected answer type (index.retrieval.questions.AnswerType)
     holdings: IndexHoldings | None = None  # with a refusal: what the index does hold
     stale_days: int | None = None  # the newest passage's age in days, when older than NEWSBOT_STALE_AFTER_DAYS
 

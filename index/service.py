@@ -16,17 +16,21 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
-from index import answering, language, loading, questions, recency, written
-from index.articles import Collected
-from index.chunk_records import chunk_metadata
+from index.answers import extractive, recency
+from index.retrieval import language
+from index.ingest import loading
+from index.retrieval import questions
+from index.answers import written
+from index.ingest.articles import Collected
+from index.store.chunk_records import chunk_metadata
 from index.domain import Answer, Article, Chunk, IndexHoldings, IngestReport, Passage, Quote
-from index.embedding import Embedder
-from index.keyword_index import KeywordIndex
-from index.llm import LLMClient, LLMError
-from index.keywords import TermStats, keyword_bonus
+from index.embedding.embedder import Embedder
+from index.store.keyword_index import KeywordIndex
+from index.answers.llm import LLMClient, LLMError
+from index.retrieval.keywords import TermStats, keyword_bonus
 from index.errors import NewsbotError, QuestionError
-from index.splitting import chunk_article
-from index.store import VectorStore
+from index.ingest.splitting import chunk_article
+from index.store.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +75,13 @@ def ask(
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
     The store returns the closest paragraphs by meaning; where keyword statistics
-    are given, a BM25 bonus (see index.keywords) reorders them. When even the best
+    are given, a BM25 bonus (see index.retrieval.keywords) reorders them. When even the best
     passage is below `min_score` the answer is "not found" and no passage is shown:
     the index has nothing on the question. So is small talk, and a question whose
-    names (or content words) none of the top passages has (see index.answering.lacks_focus);
+    names (or content words) none of the top passages has (see index.answers.extractive.lacks_focus);
     `refuse=False` answers those anyway (evaluation measures the refusals apart).
     Copies from other outlets are folded into one passage and the newest report of a
-    story is quoted first (index.recency); an answer whose newest quoted passage is more than
+    story is quoted first (index.answers.recency); an answer whose newest quoted passage is more than
     `stale_after_days` older than `today` (default: the local date) says how old it is.
     """
     text = clean_question(question, max_chars)
@@ -89,27 +93,27 @@ def ask(
     query = embedder.embed_query(text)
     stats = keywords.stats() if keywords is not None else None
     # Enough for the keyword signal to reorder, and for answer sentences from beyond the k shown.
-    pool_size = answering.ANSWER_PASSAGES + answering.EXTRA_PASSAGES
+    pool_size = extractive.ANSWER_PASSAGES + extractive.EXTRA_PASSAGES
     hits = store.query(query, max(k, CANDIDATES if stats is not None else pool_size), model=embedder.name)
     chunks = [p.chunk for p, _ in hits]
     bonuses = keyword_bonuses(text, question_language, chunks, stats)
-    typed = answering.passage_evidence(analysis, chunks)
+    typed = extractive.passage_evidence(analysis, chunks)
     fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), order, text, scores=fused)
     hits, order = [(p, v) for p, (_, v) in zip(arranged.passages, hits, strict=True)], arranged.order
     shown = order[:k]
     passages = tuple(hits[i][0] for i in shown)
-    if not answering.answerable(passages, question_language, min_score) or (refuse and answering.lacks_focus(analysis, passages)):
+    if not extractive.answerable(passages, question_language, min_score) or (refuse and extractive.lacks_focus(analysis, passages)):
         return Answer(text, (), (), reply_language, analysis.type, holdings(store))
     # Answer sentences may come from a few passages beyond the k shown; they are then shown too.
     pool = tuple(hits[i][0] for i in order[: max(k, pool_size)])
-    candidates = answering.candidate_sentences(pool, analysis)
+    candidates = extractive.candidate_sentences(pool, analysis)
     similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
-    sentence_bonus = answering.SENTENCE_KEYWORD_SHARE * np.asarray(keyword_bonuses(text, question_language, sentences, stats), dtype=np.float32)
-    sentence_bonus += np.asarray(answering.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
-    quotes = answering.choose_quotes(candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
+    sentence_bonus = extractive.SENTENCE_KEYWORD_SHARE * np.asarray(keyword_bonuses(text, question_language, sentences, stats), dtype=np.float32)
+    sentence_bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
+    quotes = extractive.choose_quotes(candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
     quotes = recency.lead_quotes(quotes, candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
     passages, quotes = _with_quoted(passages, pool, quotes)
     stale = recency.stale_age([passages[q.passage] for q in quotes], today or datetime.date.today(), stale_after_days)
@@ -152,7 +156,7 @@ def keyword_bonuses(
 
 def _similarities(
     query: np.ndarray,
-    candidates: Sequence[answering.Candidate],
+    candidates: Sequence[extractive.Candidate],
     passage_vectors: Sequence[np.ndarray],
     embedder: Embedder,
 ) -> np.ndarray:
@@ -202,7 +206,7 @@ def index_articles(
 ) -> None:
     """Embed and store articles in batches, updating `report` as it goes.
 
-    An article whose metadata the store would not accept (see index.chunk_records) is
+    An article whose metadata the store would not accept (see index.store.chunk_records) is
     reported in `report.errors` and skipped; the others are indexed.
     """
     checked: list[tuple[Article, list[Chunk]]] = []

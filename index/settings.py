@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.bundled_model import BUNDLED_MODEL_NAME
+from index.embedding.bundled_model import BUNDLED_MODEL_NAME
 
 # Calibrated for the default model on XQuAD versus out-of-scope questions:
 # see docs/threshold.md.

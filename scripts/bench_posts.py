@@ -21,7 +21,7 @@ from pathlib import Path
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot import delivery
-from index.subscription_db import Subscription, SubscriptionDB
+from index.subscriptions.database import Subscription, SubscriptionDB
 from tests import fake_telegram
 from tests.fake_telegram import FakeTelegram, serve
 

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from index import bootstrap
-from index import reindex as rebuild
-from index.priority import PRIORITY
+from index.ingest import rebuild
+from index.embedding.priority import PRIORITY
 from index.settings import Settings
 
 SEED_QUESTIONS = Path("../shared/eval/seed/questions.jsonl")
@@ -91,7 +91,7 @@ def main() -> None:
 
     ratio_p95 = percentile(during, 0.95) / percentile(baseline, 0.95)
     ratio_median = statistics.median(during) / statistics.median(baseline)
-    mode = "full speed (--no-priority)" if args.no_priority else "yielding to questions (index.priority)"
+    mode = "full speed (--no-priority)" if args.no_priority else "yielding to questions (index.embedding.priority)"
     print(f"""| measure ({mode}) | value |
 |---|---|
 | corpus | seed + {first.articles - 1} articles ({first.paragraphs} paragraphs) |

@@ -7,7 +7,7 @@ An answerable question is an XQuAD question with its article in the index; the s
 question becomes unanswerable when the five passages of its article are taken out.
 For each threshold it prints the share of answerable questions still answered and of
 unanswerable ones refused, per question language, on the cross-language scale that
-index.answering uses (same-language scores lowered by SAME_LANGUAGE_OFFSET); a second
+index.answers.extractive uses (same-language scores lowered by SAME_LANGUAGE_OFFSET); a second
 table adds the other refusals of index.service.ask: small talk, and questions whose
 top three passages lack the question's names or content words (answering.lacks_focus).
 """
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index import language
-from index.answering import SAME_LANGUAGE_OFFSET, lacks_focus
+from index.retrieval import language
+from index.answers.extractive import SAME_LANGUAGE_OFFSET, lacks_focus
 from index.domain import Chunk, Passage
-from index.questions import analyze
-from index.benchmark import load_corpus
+from index.retrieval.questions import analyze
+from index.quality.benchmark import load_corpus
 from index.bootstrap import build_embedder
-from index.evaluation import read_jsonl
+from index.quality.evaluation import read_jsonl
 from index.settings import Settings
 
 NEWS_PARAGRAPHS = 3000

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index import language
+from index.retrieval import language
 from index.bootstrap import build_embedder
-from index.loading import record_to_article
+from index.ingest.loading import record_to_article
 from index.settings import Settings
-from index.splitting import chunk_article
-from index.topics import SAME_LANGUAGE_OFFSET
+from index.ingest.splitting import chunk_article
+from index.subscriptions.topics import SAME_LANGUAGE_OFFSET
 
 CORPUS = Path("../shared/corpus/derstandard.jsonl")
 TOPICS = {
@@ -52,7 +52,7 @@ def main() -> None:
     for category, wordings in TOPICS.items():
         for topic in wordings:
             query = embedder.embed_query(topic)
-            same = SAME_LANGUAGE_OFFSET if language.closest(topic) == "de" else 0.0  # as index.subscribing does
+            same = SAME_LANGUAGE_OFFSET if language.closest(topic) == "de" else 0.0  # as index.subscriptions.matching does
             best = np.array([float((vectors[bounds[i] : bounds[i + 1]] @ query).max()) - same for i in range(len(articles))])
             inside = categories == category
             cells = [f"{(best[inside] >= t).mean():.2f} / {(best[~inside] >= t).mean():.2f}" for t in THRESHOLDS]

@@ -21,15 +21,18 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
-from index import benchmark, bootstrap, evaluation, health_check, opml, service
-from index import feeds as feed_sources
-from index import reindex as rebuild
+from index import bootstrap, health_check, service
+from index.quality import benchmark
+from index.quality import evaluation
+from index.subscriptions import opml
+from index.subscriptions import feeds as feed_sources
+from index.ingest import rebuild
 from index.domain import Answer
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB
 from scripts import output
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -431,7 +434,7 @@ def feeds_add(settings: Settings, url: str) -> None:
     """Poll URL from now on (checked with one fetch; the bot reads it at its next poll, what it holds as backlog)."""
     import httpx
 
-    from index.loading import USER_AGENT
+    from index.ingest.loading import USER_AGENT
 
     with feed_db(settings) as db:
         if url in {feed.url for feed in db.feed_list()}:

@@ -5,7 +5,7 @@
 Indexes the project's own dated set (tests/data/news_over_time/articles.jsonl: 13 stories
 told in three dated reports each, three stories printed by three outlets) mixed into the
 corpus (read where it lies, never copied), with the default model and the keyword signal,
-and answers every question of questions.jsonl twice in the same run: with index.recency
+and answers every question of questions.jsonl twice in the same run: with index.answers.recency
 ("after") and with it switched off ("before": its thresholds set out of reach). The store
 in DATA_DIR is kept, so a second run embeds nothing. Figures: docs/news-over-time.md.
 """
@@ -22,11 +22,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from index import recency, service
+from index import service
+from index.answers import recency
 from index.bootstrap import build_cached_embedder, build_store
 from index.domain import Answer, Chunk
-from index.evaluation import read_jsonl
-from index.keyword_index import KeywordIndex
+from index.quality.evaluation import read_jsonl
+from index.store.keyword_index import KeywordIndex
 from index.settings import Settings
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "news_over_time"
@@ -41,7 +42,7 @@ def article_id(chunk: Chunk) -> str:
 
 @contextlib.contextmanager
 def recency_off() -> Iterator[None]:
-    """index.recency with its thresholds out of reach: ranking by similarity alone, as before."""
+    """index.answers.recency with its thresholds out of reach: ranking by similarity alone, as before."""
     saved = recency.COPY_SIMILARITY, recency.STORY_SIMILARITY
     recency.COPY_SIMILARITY = recency.STORY_SIMILARITY = 9.0
     try:

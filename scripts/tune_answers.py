@@ -5,7 +5,7 @@
 
 The passages are indexed once into a temporary store; every variant answers the
 questions with the same `service.ask` users get, with the weights in
-index.answering set to the variant's values. Embeddings are cached in memory
+index.answers.extractive set to the variant's values. Embeddings are cached in memory
 across variants (a question and its sentences are embedded once), so a variant
 costs the retrieval and the sentence choice only. The numbers go to docs/retrieval.md.
 """
@@ -19,15 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index import answering, evaluation, service
+from index import service
+from index.answers import extractive
+from index.quality import evaluation
 from index.bootstrap import build_embedder
 from index.domain import Article, IngestReport
-from index.embedding import CachedEmbedder
-from index.keyword_index import KeywordIndex
+from index.embedding.embedder import CachedEmbedder
+from index.store.keyword_index import KeywordIndex
 from index.settings import Settings
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 
-# Each variant: a label and the index.answering settings it changes from today's behaviour.
+# Each variant: a label and the index.answers.extractive settings it changes from today's behaviour.
 TODAY: dict[str, Any] = {
     "PASSAGE_TYPE_WEIGHT": {"time": 0.0, "number": 0.0},
     "SENTENCE_TYPE_WEIGHT": 0.0,
@@ -38,7 +40,7 @@ TODAY: dict[str, Any] = {
     "SECOND_QUOTE_MARGIN": 0.02,
     "NEIGHBOUR_QUOTES": False,
 }
-FINAL: dict[str, Any] = {name: getattr(answering, name) for name in TODAY}  # the defaults in index.answering
+FINAL: dict[str, Any] = {name: getattr(extractive, name) for name in TODAY}  # the defaults in index.answers.extractive
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("today (no answer type)", {}),
     ("+ sentence keyword bonus halved", {"SENTENCE_KEYWORD_SHARE": 0.5}),
@@ -61,7 +63,7 @@ def halves(passages: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 def apply(changes: dict[str, Any]) -> None:
     for name, value in {**TODAY, **changes}.items():
-        setattr(answering, name, value)
+        setattr(extractive, name, value)
 
 
 def main(directory: str, only_half: str = "A") -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index import keywords, language
+from index.retrieval import keywords
+from index.retrieval import language
 from index.bootstrap import build_embedder
 from index.settings import Settings
 

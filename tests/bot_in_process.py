@@ -20,9 +20,9 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.chat import BotState
 from index import bootstrap
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB
 from tests.bot_process import TOKEN
 from tests.fake_telegram import FakeTelegram, serve
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index import bootstrap, service
 from index.domain import IngestReport
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import REPO
 from tests.fake_telegram import FakeTelegram

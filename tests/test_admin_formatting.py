@@ -9,8 +9,8 @@ import pytest
 from bot import admin_formatting
 from bot.question_stats import QuestionStats
 from index.domain import IngestReport
-from index.reindex import ReindexProgress, ReindexReport
-from index.store import IndexInfo, SourceInfo
+from index.ingest.rebuild import ReindexProgress, ReindexReport
+from index.store.vector_store import IndexInfo, SourceInfo
 from tests.fake_telegram import parse_html
 
 

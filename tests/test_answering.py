@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.answering import Candidate, candidate_sentences, choose_quotes, answerable
+from index.answers.extractive import Candidate, candidate_sentences, choose_quotes, answerable
 from index.domain import Chunk, Passage
 
 
@@ -55,7 +55,7 @@ def test_no_candidates_no_quotes() -> None:
 
 
 def test_cached_embedder_embeds_each_text_once() -> None:
-    from index.embedding import CachedEmbedder
+    from index.embedding.embedder import CachedEmbedder
     from tests.fakes import HashingEmbedder
 
     inner = HashingEmbedder()
@@ -72,9 +72,9 @@ def test_cached_embedder_embeds_each_text_once() -> None:
 
 # --- answer types, spans, "not decided" sentences, refusals ------------------------------------
 
-from index.answering import holdings_hint, lacks_focus  # noqa: E402
+from index.answers.extractive import holdings_hint, lacks_focus  # noqa: E402
 from index.domain import IndexHoldings  # noqa: E402
-from index.questions import analyze  # noqa: E402
+from index.retrieval.questions import analyze  # noqa: E402
 
 
 def dated(text: str, score: float, paragraph: int = 1) -> Passage:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from index import bootstrap, service
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
 from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS

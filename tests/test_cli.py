@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from index import bundled_model
-from index.locking import acquire_data_dir
+from index.embedding import bundled_model
+from index.store.locking import acquire_data_dir
 from scripts.cli import cli
 from tests.conftest import SEEDS
 

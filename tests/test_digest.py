@@ -12,9 +12,9 @@ import pytest
 from bot import subscriptions
 from bot.app import build_application
 from index import bootstrap
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB
 from tests.bot_process import TOKEN
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram, serve
 from tests.feed_fixtures import FOOTBALL, GLACIER, STEEL, NewsFeed

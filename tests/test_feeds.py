@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index import feeds
+from index.subscriptions import feeds
 from index.domain import stable_hash
 from index.settings import Settings
-from index.store import VectorStore
-from index.subscription_db import SubscriptionDB
+from index.store.vector_store import VectorStore
+from index.subscriptions.database import SubscriptionDB
 from tests.fakes import HashingEmbedder
 from tests.feed_fixtures import ALUMINIUM_PAGE_ONLY, GLACIER, STEEL, NewsFeed
 from tests.servers import Routes, http_server

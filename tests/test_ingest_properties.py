@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from index.errors import InputError
-from index.keyword_index import KeywordIndex
+from index.store.keyword_index import KeywordIndex
 from index.service import ask, ingest
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 from tests.fakes import HashingEmbedder
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from index import service
-from index.keyword_index import KeywordIndex
-from index.keywords import KEYWORD_WEIGHT, NAME_WEIGHT, TermStats, keyword_bonus, neutral_words, terms
+from index.store.keyword_index import KeywordIndex
+from index.retrieval.keywords import KEYWORD_WEIGHT, NAME_WEIGHT, TermStats, keyword_bonus, neutral_words, terms
 from index.settings import Settings
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 from tests.fakes import HashingEmbedder
 
 DOCS = [

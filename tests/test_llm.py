@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from index import service, written
+from index import service
+from index.answers import written
 from index.domain import Answer, Chunk, Passage, Quote
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 from tests.fake_llm import FakeLLM, Reply, serve_llm
 
 KEY = "sk-test-secret-key"

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from index.chunk_records import chunk_metadata
-from index.dates import read_date
-from index.decoding import decode
+from index.store.chunk_records import chunk_metadata
+from index.ingest.dates import read_date
+from index.ingest.decoding import decode
 from index.domain import Chunk, IngestReport
 from index.errors import LoadError
-from index.loading import document_kind, parse_bytes, read_source, read_sources
-from index.plain_text import plain_text
-from index.keyword_index import KeywordIndex
+from index.ingest.loading import document_kind, parse_bytes, read_source, read_sources
+from index.ingest.plain_text import plain_text
+from index.store.keyword_index import KeywordIndex
 from index.service import ask, ingest
 from index.settings import Settings
-from index.store import VectorStore
+from index.store.vector_store import VectorStore
 from tests.fakes import HashingEmbedder
 from tests.servers import Routes, http_server
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from chromadb.errors import NotFoundError
 
-from index import reindex, service
+from index import service
+from index.ingest import rebuild
 from index.errors import ModelMismatch, NothingToIndex, ReindexRunning
-from index.store import HNSW_CONFIGURATION, VectorStore
+from index.store.vector_store import HNSW_CONFIGURATION, VectorStore
 from tests.fakes import HashingEmbedder
 
 OLD = [
@@ -31,7 +32,7 @@ def article(path: Path, title: str, paragraphs: Sequence[str]) -> Path:
 
 
 class FailingEmbedder(HashingEmbedder):
-    """Dies after the first batch, like a process killed in the middle of a reindex."""
+    """Dies after the first batch, like a process killed in the middle of a rebuild."""
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if self.embedded:
@@ -50,8 +51,8 @@ def test_reindex_switches_to_the_new_index_and_drops_the_old(
 
     (source / "a.txt").unlink()
     article(source / "b.txt", "Zölle", NEW)
-    progress = reindex.ReindexProgress()
-    report = reindex.reindex([str(source)], fake_embedder, store, progress=progress, grace=0)
+    progress = rebuild.ReindexProgress()
+    report = rebuild.reindex([str(source)], fake_embedder, store, progress=progress, grace=0)
 
     assert (report.articles, report.paragraphs, report.replaced) == (1, 2, first)
     assert progress.phase == "done" and progress.chunks_done == progress.chunks_total == 2
@@ -78,7 +79,7 @@ def test_a_failed_reindex_leaves_the_old_index_serving(
     dying = FailingEmbedder(name=fake_embedder.name)
 
     with pytest.raises(RuntimeError, match="killed"):
-        reindex.reindex([str(big)], dying, store, grace=0)
+        rebuild.reindex([str(big)], dying, store, grace=0)
     assert dying.embedded  # it died after writing a batch into the new generation
 
     assert store.serving_name() == serving
@@ -94,11 +95,11 @@ def test_an_abandoned_generation_is_cleaned_up_and_a_live_one_refuses_a_second_r
     building = store.new_generation(fake_embedder.dimension)  # as left by a process killed mid-way
 
     with pytest.raises(ReindexRunning, match="already rebuilding"):
-        reindex.reindex([str(tmp_path / "old.txt")], fake_embedder, store, grace=0)
+        rebuild.reindex([str(tmp_path / "old.txt")], fake_embedder, store, grace=0)
     assert store.cleanup() == []  # its builder may still be alive: kept
     assert store.cleanup(stale_after=0) == [building.serving_name()]
     assert set(store.generations()) == {serving}
-    assert reindex.reindex([str(tmp_path / "old.txt")], fake_embedder, store, grace=0).articles == 1
+    assert rebuild.reindex([str(tmp_path / "old.txt")], fake_embedder, store, grace=0).articles == 1
 
 
 def test_nothing_to_read_keeps_the_old_index(tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder) -> None:
@@ -106,7 +107,7 @@ def test_nothing_to_read_keeps_the_old_index(tmp_path: Path, store: VectorStore,
     serving = store.serving_name()
     (tmp_path / "empty").mkdir()
     with pytest.raises(NothingToIndex, match="old index keeps serving"):
-        reindex.reindex([str(tmp_path / "empty"), str(tmp_path / "missing")], fake_embedder, store, grace=0)
+        rebuild.reindex([str(tmp_path / "empty"), str(tmp_path / "missing")], fake_embedder, store, grace=0)
     assert store.serving_name() == serving
     assert store.info().chunks == 2
 
@@ -120,7 +121,7 @@ def test_a_reader_in_another_process_follows_the_switch(
     assert service.ask("Rubio Delegation", fake_embedder, reader, k=1, min_score=0.1).found
 
     new = article(tmp_path / "new.txt", "Zölle", NEW)
-    reindex.reindex([str(new)], fake_embedder, store, grace=0)  # the old one is dropped at once
+    rebuild.reindex([str(new)], fake_embedder, store, grace=0)  # the old one is dropped at once
 
     answer = service.ask("Zölle Stahl Januar", fake_embedder, reader, k=1, min_score=0.1)
     assert "Stahl" in answer.passages[0].chunk.text
@@ -148,7 +149,7 @@ def test_questions_during_a_reindex_are_answered_from_the_old_index(
     asker = threading.Thread(target=ask_while_building)
     asker.start()
     try:
-        reindex.reindex([str(big), str(tmp_path / "old.txt")], fake_embedder, store, grace=0.5)
+        rebuild.reindex([str(big), str(tmp_path / "old.txt")], fake_embedder, store, grace=0.5)
     finally:
         done.set()
         asker.join()
@@ -166,8 +167,8 @@ def test_extra_sources_are_read_again_and_forget_removes_them(
     later = article(tmp_path / "later.txt", "Zölle", NEW)
     service.ingest([str(configured)], fake_embedder, store)
     service.ingest([str(later)], fake_embedder, store)
-    assert reindex.sources_to_read([str(configured)], store) == [str(configured), str(later)]
-    reindex.reindex(reindex.sources_to_read([str(configured)], store), fake_embedder, store, grace=0)
+    assert rebuild.sources_to_read([str(configured)], store) == [str(configured), str(later)]
+    rebuild.reindex(rebuild.sources_to_read([str(configured)], store), fake_embedder, store, grace=0)
     listed = {s.origin: (s.articles, s.paragraphs) for s in store.sources()}
     assert listed == {str(configured): (1, 2), str(later): (1, 2)}
     assert all(s.last_indexed for s in store.sources())
@@ -176,7 +177,7 @@ def test_extra_sources_are_read_again_and_forget_removes_them(
     assert service.forget(str(later), store) == 2
     assert service.forget(str(later), store) == 0
     assert [s.origin for s in store.sources()] == [str(configured)]
-    assert reindex.sources_to_read([str(configured)], store) == [str(configured)]
+    assert rebuild.sources_to_read([str(configured)], store) == [str(configured)]
 
 
 def test_reindex_with_a_new_model_replaces_the_old_models_index(
@@ -189,7 +190,7 @@ def test_reindex_with_a_new_model_replaces_the_old_models_index(
     with pytest.raises(ModelMismatch, match="reindex"):
         service.ingest([source], new_model, new_store)
     assert new_store.built_with() == fake_embedder.name
-    reindex.reindex([source], new_model, new_store, grace=0)
+    rebuild.reindex([source], new_model, new_store, grace=0)
     assert new_store.built_with() == "new-model"
     assert service.ask("Rubio Delegation", new_model, new_store, k=1, min_score=0.1).found
 
@@ -209,7 +210,7 @@ def test_an_index_from_before_generations_serves_until_the_first_reindex(
     )
     assert store.serving_name() == store.base
     assert service.ask("Rubio Delegation", fake_embedder, store, k=1, min_score=0.1).found
-    reindex.reindex([str(article(tmp_path / "new.txt", "Zölle", NEW))], fake_embedder, store, grace=0)
+    rebuild.reindex([str(article(tmp_path / "new.txt", "Zölle", NEW))], fake_embedder, store, grace=0)
     assert store.base not in store.generations()
     with pytest.raises(NotFoundError):
         store._client.get_collection(store.base)

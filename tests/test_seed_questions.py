@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from index import service
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MIN_SCORE
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 from tests.conftest import SEED_QUESTIONS, SEEDS, SHARED
 
 pytestmark = pytest.mark.slow

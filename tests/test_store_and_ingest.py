@@ -9,7 +9,7 @@ import pytest
 from index import service
 from index.errors import IndexEmpty, ModelMismatch, StoreUnavailable
 from index.settings import Settings
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 from tests.conftest import SEEDS
 from tests.fakes import HashingEmbedder
 from tests.servers import chroma_server, free_port

@@ -1,8 +1,8 @@
 """Read articles from files, directories and URLs.
 
-Formats: plain text, Markdown, HTML pages (index.html_pages), JSON and JSONL records
-(index.records), RSS/Atom feeds (index.feed_parsing). Bytes are decoded by
-index.decoding, and a document is read as what it is, whatever its file name or
+Formats: plain text, Markdown, HTML pages (index.ingest.html_pages), JSON and JSONL records
+(index.ingest.records), RSS/Atom feeds (index.ingest.feed_parsing). Bytes are decoded by
+index.ingest.decoding, and a document is read as what it is, whatever its file name or
 Content-Type says: servers send feeds as text/html or text/plain, and pages as
 text/plain. Each source yields a `SourceResult`: the articles it holds, the parts
 that could not be read and why, so one bad file, record or entry never stops the rest.
@@ -19,16 +19,16 @@ from pathlib import Path
 import httpx
 from markdown_it import MarkdownIt
 
-from index.articles import SourceResult, build_article, scoped_identity
-from index.dates import read_date
-from index.decoding import decode
+from index.ingest.articles import SourceResult, build_article, scoped_identity
+from index.ingest.dates import read_date
+from index.ingest.decoding import decode
 from index.domain import Article
 from index.errors import LoadError
-from index.feed_parsing import parse_feed
-from index.html_pages import read_page
-from index.plain_text import has_markup, html_paragraphs, plain_text
-from index.records import validate_record
-from index.splitting import normalize_space, split_paragraphs, title_and_body
+from index.ingest.feed_parsing import parse_feed
+from index.ingest.html_pages import read_page
+from index.ingest.plain_text import has_markup, html_paragraphs, plain_text
+from index.ingest.records import validate_record
+from index.ingest.splitting import normalize_space, split_paragraphs, title_and_body
 
 __all__ = ["SourceResult", "expand", "is_url", "parse_bytes", "read_source", "read_sources"]
 
@@ -207,7 +207,7 @@ _DATELINE = re.compile(
 def dateline(paragraphs: list[str]) -> tuple[str | None, list[str]]:
     """A plain text's publication date from a date-only line among its first two, and the lines without it.
 
-    The line is read as index.dates reads any date; one it cannot read stays text.
+    The line is read as index.ingest.dates reads any date; one it cannot read stays text.
     """
     for index, line in enumerate(paragraphs[:2]):
         if _DATELINE.match(line.strip()):
@@ -312,7 +312,7 @@ def _add_record(result: SourceResult, record: object, where: str, source: str, n
 
 
 def record_to_article(record: object, where: str, source: str, number: int) -> tuple[Article, str | None]:
-    """A JSON record (see index.records.ArticleRecord) as an article, and a date problem if any.
+    """A JSON record (see index.ingest.records.ArticleRecord) as an article, and a date problem if any.
 
     Raises LoadError naming the record and its bad fields.
     """

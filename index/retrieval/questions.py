@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from index.keywords import neutral_words, terms
+from index.retrieval.keywords import neutral_words, terms
 
 AnswerType = Literal["time", "number", "person", "place", "organisation", "reason", "yesno", "other"]
 ANSWER_TYPES: tuple[AnswerType, ...] = ("time", "number", "person", "place", "organisation", "reason", "yesno", "other")
@@ -85,7 +85,7 @@ class QuestionAnalysis:
 
     `names`: capitalized words and numbers (lower-cased), which read alike across
     languages; `focus`: stemmed content words in the question's language (see
-    index.keywords.terms), without the words that only say what is asked.
+    index.retrieval.keywords.terms), without the words that only say what is asked.
     """
 
     text: str

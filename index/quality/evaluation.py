@@ -6,7 +6,7 @@ Two kinds of evaluation directory:
   store (titles are not used: XQuAD's are English page names and would leak English
   words into German passages); each question is answered by `service.ask` and the
   rank of its gold passage and whether the quoted answer holds a gold answer string
-  are recorded, per question language and answer type (index.questions), with
+  are recorded, per question language and answer type (index.retrieval.questions), with
   the span hit (a marked answer span holds a gold string) and the share of
   these answerable questions that small talk or the focus check would refuse.
 - Seed style: only `questions.jsonl` with `gold_contains` (a list of strings; empty
@@ -26,13 +26,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index import answering, language, service
-from index.questions import analyze
+from index import service
+from index.answers import extractive
+from index.retrieval import language
+from index.retrieval.questions import analyze
 from index.domain import Answer, Article, IngestReport
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.errors import InputError
-from index.keyword_index import KeywordIndex
-from index.store import VectorStore, open_client
+from index.store.keyword_index import KeywordIndex
+from index.store.vector_store import VectorStore, open_client
 
 CUTOFFS = (1, 5, 10)
 DEPTH = 10  # distinct passages ranked per question
@@ -153,7 +155,7 @@ def question_rows(
                 "answer_hit": quotes_contain(answer, gold),
                 "span_hit": span_holds(answer, gold),
                 # every XQuAD question is answerable: would small talk or the focus check refuse it?
-                "refused": analysis.small_talk or answering.lacks_focus(analysis, answer.passages),
+                "refused": analysis.small_talk or extractive.lacks_focus(analysis, answer.passages),
             }
         )
         if progress:

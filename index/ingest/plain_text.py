@@ -12,7 +12,7 @@ import re
 import lxml.etree
 import lxml.html
 
-from index.splitting import normalize_space, split_paragraphs
+from index.ingest.splitting import normalize_space, split_paragraphs
 
 _BLOCK_TAGS = {
     "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",

@@ -1,6 +1,6 @@
 """RSS and Atom documents to articles (feedparser), one article per entry.
 
-- Encoding: the caller decodes (see index.decoding); feedparser gets UTF-8.
+- Encoding: the caller decodes (see index.ingest.decoding); feedparser gets UTF-8.
 - Links: resolved against the feed's URL and `xml:base` by feedparser; in a feed read
   from a file, against the channel's own absolute link; a link that stays relative is
   dropped rather than shown.
@@ -8,7 +8,7 @@
   the entry's guid/id, else its link with title and time stamp as written, else its
   content: entries that share a link (a live blog) stay apart. Entries that share an id are merged,
   and the result says so.
-- Titles and authors are plain text (index.plain_text); dates per index.dates.
+- Titles and authors are plain text (index.ingest.plain_text); dates per index.ingest.dates.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from typing import Any
 
 import feedparser
 
-from index.articles import SourceResult, absolute_url, build_article, scoped_identity
-from index.dates import read_feed_date
+from index.ingest.articles import SourceResult, absolute_url, build_article, scoped_identity
+from index.ingest.dates import read_feed_date
 from index.domain import Article
 from index.errors import LoadError
-from index.plain_text import html_paragraphs, plain_text
+from index.ingest.plain_text import html_paragraphs, plain_text
 
 
 def parse_feed(text: str, source: str, url: str | None = None) -> SourceResult:

@@ -18,7 +18,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from index.splitting import normalize_space
+from index.ingest.splitting import normalize_space
 
 MIN_PAGE_CHARS = 40  # less is a menu or an error page, not an article
 

@@ -26,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from index import language, service
+from index import service
+from index.retrieval import language
 from index.domain import Article, Chunk, IngestReport
-from index.embedding import SentenceTransformerEmbedder
-from index.keyword_index import KeywordIndex
-from index.splitting import chunk_article, split_paragraphs
-from index.store import HNSW_CONFIGURATION, VectorStore, open_client
+from index.embedding.embedder import SentenceTransformerEmbedder
+from index.store.keyword_index import KeywordIndex
+from index.ingest.splitting import chunk_article, split_paragraphs
+from index.store.vector_store import HNSW_CONFIGURATION, VectorStore, open_client
 
 Log = Callable[[str], None]
 

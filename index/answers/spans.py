@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from index.keywords import terms
+from index.retrieval.keywords import terms
 
 _MONTHS = (
     r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
@@ -212,7 +212,7 @@ def focus_positions(text: str, language: str | None, names: Sequence[str], focus
 
 @lru_cache(maxsize=65536)
 def stem(word: str, language: str | None) -> str | None:
-    """The word as index.keywords.terms stems it (None for a stop word); cached per word."""
+    """The word as index.retrieval.keywords.terms stems it (None for a stop word); cached per word."""
     stems = terms(word, language)
     return stems[0] if stems else None
 

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from index.errors import IndexEmpty
-from index.keywords import TermStats
-from index.store import VectorStore
+from index.retrieval.keywords import TermStats
+from index.store.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 

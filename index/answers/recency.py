@@ -33,13 +33,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index import answering
+from index.answers import extractive
 from index.domain import Chunk, Passage, Quote
-from index.questions import QuestionAnalysis
+from index.retrieval.questions import QuestionAnalysis
 
 COPY_SIMILARITY = 0.95  # paragraphs this close are the same text (another outlet's copy, an update)
 STORY_SIMILARITY = 0.89  # paragraphs this close tell of the same event
-# multilingual-e5 scores a translation 0.05-0.1 lower than the same text (see index.answering.SAME_LANGUAGE_OFFSET):
+# multilingual-e5 scores a translation 0.05-0.1 lower than the same text (see index.answers.extractive.SAME_LANGUAGE_OFFSET):
 # a translated copy needs this much less; reports of one story in two languages are not told apart from others.
 CROSS_LANGUAGE_OFFSET = 0.06
 _NUMBER = re.compile(r"\d+(?:[.,']\d+)*")
@@ -160,7 +160,7 @@ def arrange(
 
 def lead_quotes(
     quotes: Sequence[Quote],
-    candidates: Sequence[answering.Candidate],
+    candidates: Sequence[extractive.Candidate],
     similarities: Sequence[float] | np.ndarray,
     passage_scores: Sequence[float],
     analysis: QuestionAnalysis,
@@ -168,7 +168,7 @@ def lead_quotes(
 ) -> tuple[Quote, ...]:
     """The quotes with the best sentence of a current (not `earlier`) passage first.
 
-    `quotes` as index.answering.choose_quotes chose them from `candidates` (sentences of
+    `quotes` as index.answers.extractive.choose_quotes chose them from `candidates` (sentences of
     `pool`, with their `similarities` and the pool's `passage_scores`). When the best
     sentence comes from an earlier report, the best one of the current passages is
     quoted first and the earlier one follows it (marked as earlier where it is shown).
@@ -178,14 +178,14 @@ def lead_quotes(
     current = [i for i, c in enumerate(candidates) if not pool[c.passage].earlier]
     if not current:
         return tuple(quotes)
-    chosen = answering.choose_quotes(
+    chosen = extractive.choose_quotes(
         [candidates[i] for i in current], [float(similarities[i]) for i in current], passage_scores, analysis, pool
     )
     if not chosen:
         return tuple(quotes)
     first = chosen[0]
     rest = [q for q in quotes if q.text != first.text]
-    return (first, *rest[: answering.MAX_QUOTES - 1])
+    return (first, *rest[: extractive.MAX_QUOTES - 1])
 
 
 def newest_date(passages: Sequence[Passage]) -> str | None:

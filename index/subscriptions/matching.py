@@ -6,12 +6,12 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from index import language
+from index.retrieval import language
 from index.domain import Chunk
-from index.embedding import Embedder
-from index.store import VectorStore
-from index.subscription_db import Subscription, SubscriptionDB
-from index.topics import best_passages, keywords_allow, next_digest
+from index.embedding.embedder import Embedder
+from index.store.vector_store import VectorStore
+from index.subscriptions.database import Subscription, SubscriptionDB
+from index.subscriptions.topics import best_passages, keywords_allow, next_digest
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from index.subscription_db import Base
+from index.subscriptions.database import Base
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

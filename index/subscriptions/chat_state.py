@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from index.subscription_db import ChatQuestion, ChatTurn, SubscriptionDB, utcnow
-from index.written import HISTORY_TURNS as TURNS
+from index.subscriptions.database import ChatQuestion, ChatTurn, SubscriptionDB, utcnow
+from index.answers.written import HISTORY_TURNS as TURNS
 
 RECENT_QUESTIONS = 50  # per chat; older answers' buttons say the answer is too old
 

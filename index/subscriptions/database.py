@@ -1,6 +1,6 @@
 """Subscriptions and what was posted, in a SQL database (SQLite by default, PostgreSQL to share).
 
-The schema is created and upgraded by Alembic migrations (index/migrations), never
+The schema is created and upgraded by Alembic migrations (index/subscriptions/migrations), never
 by hand. `deliveries` is an outbox: matching writes one row per (chat, forum topic,
 article) — unique, so an article is never queued twice for a chat or topic — and the sender
 claims due rows, posts them and marks them sent. A claim older than CLAIM_TIMEOUT

@@ -2,7 +2,7 @@
 
 Without a language model the answer is extractive: the sentence(s) of the top
 passages closest to the question, quoted as they are. The question's expected
-answer type (index.questions) is evidence: a passage or sentence holding a
+answer type (index.retrieval.questions) is evidence: a passage or sentence holding a
 date for "when", a number for "how many", near the question's focus words,
 ranks higher, and the expression found is marked as the answer's span. An answer never quotes
 a passage that was not retrieved, because candidates come only from `passages`.
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import spans, times
+from index.answers import spans
+from index.answers import times
 from index.domain import Chunk, IndexHoldings, Passage, Quote
-from index.keywords import terms
-from index.questions import QuestionAnalysis
-from index.splitting import shorten, split_sentences
+from index.retrieval.keywords import terms
+from index.retrieval.questions import QuestionAnalysis
+from index.ingest.splitting import shorten, split_sentences
 
 ANSWER_PASSAGES = 3  # every sentence of this many top passages is a candidate
 EXTRA_PASSAGES = 3  # from the passages after them, only sentences with an expression of the expected type

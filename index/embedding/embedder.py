@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from index import bundled_model
+from index.embedding import bundled_model
 from index.errors import ModelError
-from index.priority import PRIORITY
+from index.embedding.priority import PRIORITY
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

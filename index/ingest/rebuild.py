@@ -1,6 +1,6 @@
 """Rebuild the whole index from its sources while the old one keeps answering.
 
-The new generation is built beside the serving one (see index.store), its
+The new generation is built beside the serving one (see index.store.vector_store), its
 keyword statistics are computed, and only then does the pointer move. If
 anything fails, or the process dies, the old generation keeps serving and the
 unfinished one is dropped (now, or by the next start's cleanup).
@@ -18,14 +18,15 @@ from pathlib import Path
 
 import httpx
 
-from index import loading, service
-from index.articles import Collected
+from index import service
+from index.ingest import loading
+from index.ingest.articles import Collected
 from index.domain import IngestReport
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.errors import NothingToIndex, ReindexRunning
-from index.keyword_index import KeywordIndex
-from index.priority import PRIORITY
-from index.store import VectorStore
+from index.store.keyword_index import KeywordIndex
+from index.embedding.priority import PRIORITY
+from index.store.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Every quote and passage shows its article's date and who published it: the feed's or
 site's title (`Chunk.source_name`, set at ingest), else the document's host or file name.
-A plain file without a heading has its file name as title (index.loading), which is then
+A plain file without a heading has its file name as title (index.ingest.loading), which is then
 not repeated beside the publisher.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from index.articles import name_of
+from index.ingest.articles import name_of
 from index.domain import Chunk, Passage
-from index.times import format_date
+from index.answers.times import format_date
 
 _WORDS = {
     "en": {"undated": "undated", "earlier": "earlier", "also": "also reported by",

@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 import feedparser
 import httpx
 
-from index import loading, service
+from index import service
+from index.ingest import loading
 from index.domain import Article, IngestReport
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.errors import InputError, LoadError, NewsbotError
-from index.priority import PRIORITY
-from index.store import VectorStore
-from index.subscription_db import SubscriptionDB
+from index.embedding.priority import PRIORITY
+from index.store.vector_store import VectorStore
+from index.subscriptions.database import SubscriptionDB
 
 log = logging.getLogger(__name__)
 

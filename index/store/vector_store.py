@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
-from index.chunk_records import chunk_from_record, chunk_metadata, origin_of
+from index.store.chunk_records import chunk_from_record, chunk_metadata, origin_of
 from index.domain import Chunk, Passage
 from index.errors import IndexEmpty, ModelMismatch, StoreError, StoreUnavailable
 

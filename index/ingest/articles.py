@@ -11,11 +11,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from index import language
+from index.retrieval import language
 from index.domain import Article, stable_hash
 from index.errors import LoadError
-from index.plain_text import plain_text
-from index.splitting import shorten
+from index.ingest.plain_text import plain_text
+from index.ingest.splitting import shorten
 
 
 @dataclass
