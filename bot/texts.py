@@ -239,6 +239,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "unsubscribed_all": {"en": "Ended {count} subscription(s).", "de": "{count} Abo(s) beendet."},
     "new_article": {"en": "New on “{topic}”", "de": "Neu zu „{topic}“"},
+    "story_update": {"en": "Update on “{topic}”", "de": "Neues zu „{topic}“"},
+    "new_facts": {"en": "New in this report: {facts}", "de": "Neu in diesem Bericht: {facts}"},
     "digest_title": {"en": "Your daily digest on “{topic}”", "de": "Ihr Tagesüberblick zu „{topic}“"},
     "subscriptions_stat": {"en": "Subscriptions: {count}", "de": "Abos: {count}"},
     "cmd_subscribe": {"en": "Follow a topic: new articles are posted here", "de": "Einem Thema folgen"},
