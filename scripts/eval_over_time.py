@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import itertools
 import json
 import sys
 import time
@@ -22,12 +23,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index import service
 from index.answers import recency
 from index.bootstrap import build_cached_embedder, build_store
 from index.domain import Answer, Chunk
 from index.quality.evaluation import read_jsonl
+from index.store.chunk_records import chunk_from_record
 from index.store.keyword_index import KeywordIndex
+from index.store.vector_store import VectorStore
 from index.settings import Settings
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "news_over_time"
@@ -93,11 +98,53 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def similarities(store: VectorStore, corpus_sample: int = 1500) -> dict[str, Any]:
+    """Cosines between the stored vectors of the set's paragraphs, by relation, and how many corpus pairs pass the thresholds.
+
+    Relations: copies (other outlets of one story, the same figures, "-a/-b/-c" ids), same-language or not;
+    reports of one story on other dates ("-1/-2/-3" ids, first paragraphs); unrelated (other stories).
+    """
+    rows: list[tuple[Chunk, np.ndarray]] = []
+    corpus: list[np.ndarray] = []
+    for page in store.pages(["documents", "metadatas", "embeddings"]):
+        for text, meta, vec in zip(page["documents"], page["metadatas"], page["embeddings"], strict=True):
+            chunk = chunk_from_record(text, meta)
+            if article_id(chunk):
+                rows.append((chunk, np.asarray(vec, dtype=np.float32)))
+            elif len(corpus) < corpus_sample:
+                corpus.append(np.asarray(vec, dtype=np.float32))
+    relations: dict[str, list[float]] = {"copy, same language": [], "copy, other language": [], "same story, other date (¶1)": [], "unrelated": []}
+    for (a, va), (b, vb) in itertools.combinations(rows, 2):
+        ida, idb = article_id(a), article_id(b)
+        if ida == idb:
+            continue
+        story_a, _, part_a = ida.rpartition("-")
+        story_b, _, part_b = idb.rpartition("-")
+        cos = float(va @ vb)
+        if story_a != story_b:
+            relations["unrelated"].append(cos)
+        elif part_a.isalpha() and a.paragraph == b.paragraph:
+            relations["copy, same language" if a.language == b.language else "copy, other language"].append(cos)
+        elif part_a.isdigit() and a.paragraph == b.paragraph == 1:
+            relations["same story, other date (¶1)"].append(cos)
+    out: dict[str, Any] = {
+        name: {"pairs": len(v), "min": round(min(v), 3), "median": round(float(np.median(v)), 3), "max": round(max(v), 3)}
+        for name, v in relations.items() if v
+    }
+    if corpus:
+        matrix = np.stack(corpus)
+        pairs = matrix @ matrix.T
+        upper = pairs[np.triu_indices(len(corpus), 1)]
+        out["corpus paragraph pairs"] = {"pairs": int(upper.size), **{f">= {t}": int((upper >= t).sum()) for t in (0.89, 0.95)}}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="../shared/corpus/derstandard.jsonl", help="articles to mix the set into ('' for none)")
     parser.add_argument("--data-dir", type=Path, default=Path("data/eval-over-time"), help="where the store is kept between runs")
     parser.add_argument("--json", action="store_true", help="print every question's row as JSON too")
+    parser.add_argument("--similarities", action="store_true", help="print the cosines between the set's paragraphs by relation")
     args = parser.parse_args(argv)
     settings = Settings(_env_file=None, data_dir=args.data_dir)
     embedder = build_cached_embedder(settings)
@@ -108,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     report = service.ingest(sources, embedder, store)
     print(f"indexed {report.articles} articles ({report.chunks_added} paragraphs embedded) in {time.monotonic() - started:.0f} s", file=sys.stderr)
     questions = read_jsonl(SET / "questions.jsonl")
+    if args.similarities:
+        print("similarities", json.dumps(similarities(store), ensure_ascii=False, indent=1))
     results: dict[str, Any] = {}
     for label in ("before", "after"):
         context = recency_off() if label == "before" else contextlib.nullcontext()
