@@ -29,6 +29,7 @@ from index import service
 from index.answers import recency
 from index.bootstrap import build_cached_embedder, build_store
 from index.domain import Answer, Chunk
+from index.quality import evaluation
 from index.quality.evaluation import read_jsonl
 from index.store.chunk_records import chunk_from_record
 from index.store.keyword_index import KeywordIndex
@@ -145,9 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("data/eval-over-time"), help="where the store is kept between runs")
     parser.add_argument("--json", action="store_true", help="print every question's row as JSON too")
     parser.add_argument("--similarities", action="store_true", help="print the cosines between the set's paragraphs by relation")
+    parser.add_argument("--xquad", type=Path, help="instead: an XQuAD-style directory, evaluated with recency off and on (R@1 per language)")
     args = parser.parse_args(argv)
     settings = Settings(_env_file=None, data_dir=args.data_dir)
     embedder = build_cached_embedder(settings)
+    if args.xquad:
+        for label in ("before", "after"):
+            with recency_off() if label == "before" else contextlib.nullcontext():
+                measured = evaluation.evaluate(args.xquad, embedder, sources=[], k=settings.top_k, min_score=settings.min_score)
+            keys = ("questions", "recall@1", "recall@5", "answer_hit")
+            print(label, json.dumps({lang: {key: measured[lang][key] for key in keys} for lang in ("en", "de") if lang in measured}))
+        return 0
     store = build_store(settings, embedder.name)
     keywords = KeywordIndex(store, settings.data_dir / "keywords")
     sources = [str(SET / "articles.jsonl"), *([args.corpus] if args.corpus else [])]
