@@ -151,11 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(_env_file=None, data_dir=args.data_dir)
     embedder = build_cached_embedder(settings)
     if args.xquad:
+        ranks = {}
         for label in ("before", "after"):
             with recency_off() if label == "before" else contextlib.nullcontext():
                 measured = evaluation.evaluate(args.xquad, embedder, sources=[], k=settings.top_k, min_score=settings.min_score)
             keys = ("questions", "recall@1", "recall@5", "answer_hit")
             print(label, json.dumps({lang: {key: measured[lang][key] for key in keys} for lang in ("en", "de") if lang in measured}))
+            ranks[label] = [row["rank"] for row in measured["questions"]]
+        print("questions whose gold passage's rank changed:", sum(a != b for a, b in zip(ranks["before"], ranks["after"], strict=True)))
         return 0
     store = build_store(settings, embedder.name)
     keywords = KeywordIndex(store, settings.data_dir / "keywords")
