@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import datetime as dt
 import itertools
+import tempfile
 import json
 import sys
 import time
@@ -24,16 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 
 from index import service
 from index.answers import recency
 from index.bootstrap import build_cached_embedder, build_store
-from index.domain import Answer, Chunk
+from index.domain import Answer, Chunk, stable_hash
+from index.embedding.embedder import Embedder
 from index.quality import evaluation
 from index.quality.evaluation import read_jsonl
 from index.store.chunk_records import chunk_from_record
 from index.store.keyword_index import KeywordIndex
 from index.store.vector_store import VectorStore
+from index.subscriptions import matching
+from index.subscriptions.database import Delivery, Subscription, SubscriptionDB
 from index.settings import Settings
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "news_over_time"
@@ -140,12 +145,49 @@ def similarities(store: VectorStore, corpus_sample: int = 1500) -> dict[str, Any
     return out
 
 
+def subscription_posts(store: VectorStore, embedder: Embedder, min_score: float, folder: Path) -> dict[str, Any]:
+    """Each story followed by one chat (its English question as topic); the set's articles arrive one
+    publication date at a time, oldest first; what each chat was sent: posts of its story (first + updates), others."""
+    db = SubscriptionDB(f"sqlite:///{(folder / 'subscriptions.db').resolve()}")
+    db.migrate()
+    questions = [q for q in read_jsonl(SET / "questions.jsonl") if q["language"] == "en" and "past" not in q]
+    chats = {}
+    for number, question in enumerate(questions, start=1):
+        db.add(Subscription(chat_id=number, topic=question["question"], language="en"))
+        chats[number] = question["story"]
+    records = read_jsonl(SET / "articles.jsonl")
+    path = str(SET / "articles.jsonl")
+    by_date: dict[str, list[str]] = {}
+    for record in records:
+        by_date.setdefault(record["published"], []).append(stable_hash(f"{path}#{record['id']}"))
+    story_of = {stable_hash(f"{path}#{r['id']}"): r["id"].rpartition("-")[0] for r in records}
+    for day, ids in sorted(by_date.items()):
+        now = dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.timezone.utc)
+        matching.queue_matches(ids, store, embedder, db, min_score=min_score, now=now)
+    rows: dict[str, dict[str, int]] = {}
+    with db.session() as session:
+        for delivery in session.scalars(select(Delivery)):
+            story = chats[delivery.chat_id]
+            row = rows.setdefault(story, {"first posts": 0, "updates": 0, "other stories": 0, "reports": 0})
+            if story_of[delivery.article_id] != story:
+                row["other stories"] += 1
+            else:
+                row["updates" if delivery.story_of else "first posts"] += 1
+    for story in chats.values():
+        rows.setdefault(story, {"first posts": 0, "updates": 0, "other stories": 0, "reports": 0})["reports"] = sum(
+            1 for r in records if r["id"].rpartition("-")[0] == story
+        )
+    db.close()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="../shared/corpus/derstandard.jsonl", help="articles to mix the set into ('' for none)")
     parser.add_argument("--data-dir", type=Path, default=Path("data/eval-over-time"), help="where the store is kept between runs")
     parser.add_argument("--json", action="store_true", help="print every question's row as JSON too")
     parser.add_argument("--similarities", action="store_true", help="print the cosines between the set's paragraphs by relation")
+    parser.add_argument("--subscriptions", action="store_true", help="also: one chat per story follows it, articles arrive by date")
     parser.add_argument("--xquad", type=Path, help="instead: an XQuAD-style directory, evaluated with recency off and on (R@1 per language)")
     args = parser.parse_args(argv)
     settings = Settings(_env_file=None, data_dir=args.data_dir)
@@ -169,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     questions = read_jsonl(SET / "questions.jsonl")
     if args.similarities:
         print("similarities", json.dumps(similarities(store), ensure_ascii=False, indent=1))
+    if args.subscriptions:
+        with tempfile.TemporaryDirectory(prefix="newsbot-subs-") as folder:
+            posts = subscription_posts(store, embedder, settings.subscription_min_score, Path(folder))
+        print("subscription posts per story chat", json.dumps(posts, ensure_ascii=False))
     results: dict[str, Any] = {}
     for label in ("before", "after"):
         context = recency_off() if label == "before" else contextlib.nullcontext()
