@@ -80,7 +80,8 @@ def queue_matches(
                 continue
             post = post_for(best)
             matched = article.vectors[[chunks.index(chunk) for chunk, _ in best]]
-            story = _story(db, store, known, subscription, article_id, matched, text, now)
+            languages = [chunk.language for chunk, _ in best]
+            story = _story(db, store, known, subscription, article_id, (matched, languages), text, now)
             if story is False:
                 continue
             story_of = None
@@ -101,20 +102,21 @@ def _story(
     known: dict[str, StoredArticle],
     subscription: Subscription,
     article_id: str,
-    matched: np.ndarray,
+    matched: tuple[np.ndarray, list[str | None]],
     text: str,
     now: datetime,
 ) -> bool | tuple[int, list[str]]:
     """True: a story new to the chat; False: a story it got, with nothing new; (first delivery, new facts): an update.
 
-    `known` caches stored articles (their chunks and vectors) across calls.
+    `matched`: the new article's matching paragraphs' vectors and languages; `known` caches
+    stored articles (their chunks and vectors) across calls.
     """
     recent = [row for row in db.recent(subscription.chat_id, subscription.thread_id, now - stories.STORY_WINDOW) if row[1] != article_id]
     missing = [a for _, a, _ in recent if a not in known]
     if missing:
         known.update(store.article_chunks(missing))
-    earlier = [(delivery, known[a].vectors) for delivery, a, _ in recent if a in known]
-    first = stories.first_of_story(matched, earlier)
+    earlier = [(delivery, known[a].vectors, [c.language for c in known[a].chunks]) for delivery, a, _ in recent if a in known]
+    first = stories.first_of_story(matched[0], earlier, matched[1])
     if first is None:
         return True
     root = next((story_of or delivery for delivery, _, story_of in recent if delivery == first), first)

@@ -25,7 +25,7 @@ from datetime import timedelta
 import numpy as np
 
 from index.answers import spans
-from index.answers.recency import numbers
+from index.answers.recency import CROSS_LANGUAGE_OFFSET, numbers
 
 STORY_SIMILARITY = 0.95  # see the module docstring
 STORY_WINDOW = timedelta(days=14)  # a later article is matched against the chat's posts of this long ago
@@ -36,11 +36,22 @@ _MONTH = re.compile(
 )
 
 
-def same_story(new: np.ndarray, earlier: np.ndarray, threshold: float = STORY_SIMILARITY) -> bool:
-    """Whether two articles (their paragraph vectors, unit length, one per row) tell one story."""
+def same_story(
+    new: np.ndarray, earlier: np.ndarray, new_languages: Sequence[str | None] = (), earlier_languages: Sequence[str | None] = ()
+) -> bool:
+    """Whether two articles (their paragraph vectors, unit length, one per row) tell one story.
+
+    A pair of paragraphs in different languages (when both languages are given) needs
+    CROSS_LANGUAGE_OFFSET less: a translation scores lower than the same text.
+    """
     if not len(new) or not len(earlier):
         return False
-    return bool(float(np.max(np.asarray(new) @ np.asarray(earlier).T)) >= threshold)
+    similar = np.asarray(new) @ np.asarray(earlier).T
+    needed = np.full(similar.shape, STORY_SIMILARITY)
+    if len(new_languages) == len(new) and len(earlier_languages) == len(earlier):
+        differ = np.array([[a != b for b in earlier_languages] for a in new_languages])
+        needed = needed - CROSS_LANGUAGE_OFFSET * differ
+    return bool(np.any(similar >= needed))
 
 
 def _folded(text: str) -> str:
@@ -85,6 +96,8 @@ def new_facts(text: str, earlier: Iterable[str]) -> list[str]:
     return fresh[:MAX_FACTS]
 
 
-def first_of_story(new: np.ndarray, earlier: Sequence[tuple[int, np.ndarray]]) -> int | None:
-    """The key of the first earlier article (in the given order) that tells the story of `new`, or None."""
-    return next((key for key, vectors in earlier if same_story(new, vectors)), None)
+def first_of_story(
+    new: np.ndarray, earlier: Sequence[tuple[int, np.ndarray, Sequence[str | None]]], new_languages: Sequence[str | None] = ()
+) -> int | None:
+    """The key of the first earlier article (key, vectors, paragraph languages; in the given order) that tells the story of `new`, or None."""
+    return next((key for key, vectors, languages in earlier if same_story(new, vectors, new_languages, languages)), None)
