@@ -61,8 +61,8 @@ def _folded(text: str) -> str:
 def facts(text: str) -> list[str]:
     """The figures, dates and names a text states: numbers with digits, time expressions with a digit
     or month, and names of two or more capitalized words ("Anna Roth"), in order, without repeats."""
-    found: list[str] = []
-    for kind in ("number", "time", "person"):
+    found: list[tuple[int, int]] = []
+    for kind in ("time", "number", "person"):
         for span in spans.find_spans(text, kind):
             value = text[span.start : span.end]
             if text[span.end : span.end + 1].isalpha() or text[max(0, span.start - 1) : span.start].isalpha():
@@ -71,9 +71,9 @@ def facts(text: str) -> list[str]:
                 continue
             if kind != "person" and not numbers(value) and not _MONTH.search(value):
                 continue  # "soon", "zwei Wochen": too vague to be news
-            if value not in found:
-                found.append(value)
-    return found
+            if not any(start < span.end and span.start < end for start, end in found):  # "20" inside "on 20 November"
+                found.append((span.start, span.end))
+    return list(dict.fromkeys(text[start:end] for start, end in sorted(found)))
 
 
 def new_facts(text: str, earlier: Iterable[str]) -> list[str]:
