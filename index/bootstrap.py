@@ -81,6 +81,7 @@ class Services:
                 min_score=self.settings.min_score,
                 max_chars=self.settings.max_question_chars,
                 keywords=self.keywords,
+                stale_after_days=self.settings.stale_after_days,
             )
 
     def passages(self, question: str, depth: int) -> tuple[Asked, tuple[Passage, ...]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.answers import extractive
+from index.answers import extractive, recency
 from index.domain import Chunk, Passage
 from index.embedding.embedder import Embedder
 from index.errors import QuestionError
@@ -84,7 +84,9 @@ def retrieve(asked: Asked, embedder: Embedder, store: VectorStore, *, depth: int
     The store returns the closest paragraphs by meaning (at least CANDIDATES of them when
     keyword statistics are given, so that the BM25 bonus of index.retrieval.keywords can reorder
     them); the question's expected answer type near its focus adds evidence
-    (index.answers.extractive.passage_evidence). One query embedding, one store call.
+    (index.answers.extractive.passage_evidence). Copies of one story from several outlets are
+    folded into one passage and the newest report of the best passage's story leads
+    (index.answers.recency). One query embedding, one store call.
 
     Raises StoreUnavailable / IndexEmpty (index.errors) from the store.
     """
@@ -95,11 +97,14 @@ def retrieve(asked: Asked, embedder: Embedder, store: VectorStore, *, depth: int
     bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
     typed = extractive.passage_evidence(asked.analysis, chunks)
     fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
-    order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:depth]
+    ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
+    # Copies from other outlets folded into one passage, the newest report of a story first.
+    arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused)
+    order = arranged.order[:depth]
     return Retrieved(
         asked,
         query,
-        tuple(hits[i][0] for i in order),
+        tuple(arranged.passages[i] for i in order),
         tuple(hits[i][1] for i in order),
         tuple(fused[i] for i in order),
         stats,
