@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest import indexing
 from index import service
 from index.domain import Answer, Chunk
 from index.embedding.embedder import SentenceTransformerEmbedder
@@ -25,13 +26,13 @@ def dated_store(tmp_path_factory: pytest.TempPathFactory, real_embedder: Sentenc
     settings = Settings(_env_file=None, data_dir=folder)  # type: ignore[call-arg]
     client = open_client(None, settings.chroma_dir)
     store = VectorStore(lambda: client, "over-time", real_embedder.name)
-    service.ingest([str(DATA)], real_embedder, store)
+    indexing.ingest([str(DATA)], real_embedder, store)
     yield store
     store.close()
 
 
 def ask(question: str, embedder: SentenceTransformerEmbedder, store: VectorStore) -> Answer:
-    return service.ask(question, embedder, store, k=5, min_score=0.78, stale_after_days=7, today=TODAY)
+    return service.answer_question(question, embedder, store, k=5, min_score=0.78, stale_after_days=7, today=TODAY)
 
 
 def record(chunk: Chunk) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot import subscriptions
-from index import service
+from index.ingest import indexing
 from tests.bot_in_process import InProcessBot, running_app
 from tests.fakes import HashingEmbedder
 
@@ -37,7 +37,7 @@ def report(outlet: str, dead: int, published: str, extra: str = "") -> dict[str,
 async def arrive(bot: InProcessBot, folder: Path, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Articles come in (as from a feed): matched to the subscriptions and posted; what the chat got since."""
     before = len(bot.telegram.sent_to(USER))
-    ingested = await asyncio.to_thread(service.ingest, [records(folder, name, items)], bot.services.embedder, bot.services.store)
+    ingested = await asyncio.to_thread(indexing.ingest, [records(folder, name, items)], bot.services.embedder, bot.services.store)
     await subscriptions.queue_and_deliver(bot.app, ingested.new_articles)
     return bot.telegram.sent_to(USER)[before:]
 
