@@ -1,5 +1,5 @@
 """News over time over a real Chroma store and the real model: the project's own dated set
-(tests/data/news_over_time, own text) answered through service.ask."""
+(tests/news_over_time, own text) answered through service.ask."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
 from index.store.vector_store import VectorStore, open_client
 
-DATA = Path(__file__).parent / "data" / "news_over_time" / "articles.jsonl"
+DATA = Path(__file__).parent / "news_over_time" / "articles.jsonl"
 TODAY = dt.date(2026, 11, 30)
 
 

@@ -20,7 +20,7 @@ fix that, both read from the vectors the index stored at ingest (cosine of unit 
 Questions about the past ("When did …", "im Jahr 2022", "last year", "damals", "ursprünglich")
 get no recency preference: their answer may well be in the older report (`asks_about_past`).
 
-The thresholds were set on the project's own dated set (tests/data/news_over_time, see
+The thresholds were set on the project's own dated set (tests/news_over_time, see
 docs/news-over-time.md for the figures and the 828-article corpus it was mixed into).
 """
 

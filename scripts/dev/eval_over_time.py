@@ -2,7 +2,7 @@
 
     python -m scripts.dev.eval_over_time [--corpus ../shared/corpus/derstandard.jsonl] [--data-dir DIR] [--json]
 
-Indexes the project's own dated set (tests/data/news_over_time/articles.jsonl: 13 stories
+Indexes the project's own dated set (tests/news_over_time/articles.jsonl: 13 stories
 told in three dated reports each, three stories printed by three outlets) mixed into the
 corpus (read where it lies, never copied), with the default model and the keyword signal,
 and answers every question of questions.jsonl twice in the same run: with index.answers.recency
@@ -42,7 +42,7 @@ from index.subscriptions import matching
 from index.subscriptions.database import Delivery, Subscription, SubscriptionDB
 from index.settings import Settings
 
-SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "news_over_time"
+SET = Path(__file__).resolve().parent.parent / "tests" / "news_over_time"
 TODAY = dt.date(2026, 11, 30)  # the set's articles are dated up to 27 Nov 2026
 
 
