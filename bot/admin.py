@@ -94,7 +94,7 @@ async def _run_reindex(
     work = asyncio.ensure_future(
         asyncio.to_thread(
             rebuild.reindex, sources, services.embedder, services.store,
-            progress=progress, keywords_dir=services.keywords_dir,
+            progress=progress, keywords_dir=services.keywords_dir, sparse=services.sparse,
         )
     )
     try:
@@ -176,7 +176,7 @@ async def ingest_command(update: Update, context: Context) -> None:
     services = context.newsbot.services
     await reply(update, context, text("ingest_started", language, source=escape(source)))
     try:
-        report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store)
+        report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store, sparse=services.sparse)
     except NewsbotError as error:
         await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(str(error))))
         return
@@ -195,9 +195,9 @@ async def forget_command(update: Update, context: Context) -> None:
     if not source:
         await reply(update, context, text("forget_usage", language))
         return
-    store = context.newsbot.services.store
+    services = context.newsbot.services
     try:
-        removed = await asyncio.to_thread(service.forget, source, store)
+        removed = await asyncio.to_thread(service.forget, source, services.store, services.sparse)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return

@@ -19,6 +19,7 @@ from index.llm import LLMClient
 from index.priority import PRIORITY
 from index.locking import acquire_data_dir
 from index.settings import Settings
+from index.sparse_index import SparseIndex
 from index.store import VectorStore, open_client
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Services:
     keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
     llm: LLMClient | None = None  # set when NEWSBOT_LLM_URL is: written answers
+    sparse: SparseIndex | None = None  # sparse vectors beside each generation (index/sparse_index.py)
     _others: dict[str, Embedder] = field(default_factory=dict, repr=False)
     _others_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -70,6 +72,7 @@ class Services:
                 min_score=self.settings.min_score,
                 max_chars=self.settings.max_question_chars,
                 keywords=self.keywords,
+                sparse=self.sparse,
             )
 
     def model_change(self) -> tuple[str, str] | None:
@@ -120,7 +123,8 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
             lock.release()
         raise
     keywords = KeywordIndex(store, settings.data_dir / "keywords" / settings.collection)
-    return Services(settings, embedder, store, keywords, lock, llm=build_llm(settings))
+    sparse = SparseIndex(settings.data_dir / "sparse" / settings.collection)
+    return Services(settings, embedder, store, keywords, lock, llm=build_llm(settings), sparse=sparse)
 
 
 def build_llm(settings: Settings) -> LLMClient | None:
@@ -137,8 +141,12 @@ def clean_up_unfinished(services: Services) -> list[str]:
     """
     try:
         if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
-            return services.store.cleanup(stale_after=0.0)
-        return services.store.cleanup()
+            dropped = services.store.cleanup(stale_after=0.0)
+        else:
+            dropped = services.store.cleanup()
+        if services.sparse is not None:
+            services.sparse.prune(services.store)  # side files of generations that are gone
+        return dropped
     except StoreUnavailable as error:
         log.warning("unfinished index generations not cleaned up: %s", error)
         return []

@@ -25,6 +25,7 @@ from index.embedding import Embedder
 from index.errors import NothingToIndex, ReindexRunning
 from index.keyword_index import KeywordIndex
 from index.priority import PRIORITY
+from index.sparse_index import SparseIndex
 from index.store import VectorStore
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,10 @@ def reindex(
     keywords_dir: Path | None = None,
     client: httpx.Client | None = None,
     grace: float = DROP_GRACE_SECONDS,
+    sparse: SparseIndex | None = None,
 ) -> ReindexReport:
-    """Build a new generation from `sources` with `embedder`, then make it serve."""
+    """Build a new generation from `sources` with `embedder`, then make it serve (with its
+    sparse side file when `sparse` is given and the model has a sparse head)."""
     progress = progress or ReindexProgress()
     running = store.building()
     if running is not None:
@@ -108,7 +111,7 @@ def reindex(
 
     try:
         with PRIORITY.background():  # questions asked meanwhile go first
-            service.index_articles(articles, embedder, generation, report, advance)
+            service.index_articles(articles, embedder, generation, report, advance, sparse)
         progress.phase = "switching"
         KeywordIndex(generation, keywords_dir).stats()  # ready before the first question needs it
         replaced = store.activate(generation, build_seconds=progress.elapsed)
@@ -116,11 +119,13 @@ def reindex(
         progress.phase = "failed"
         with contextlib.suppress(Exception):
             store.drop(str(generation.serving_name()))
+        if sparse is not None:
+            sparse.drop(generation.serving_name())
         raise
     finally:
         generation.close()
     if replaced is not None:
-        _drop_later(store, replaced, grace)
+        _drop_later(store, replaced, grace, sparse)
     progress.phase = "done"
     log.info(
         "reindex done: articles=%d paragraphs=%d seconds=%.1f errors=%d",
@@ -146,8 +151,8 @@ def _read(sources: Sequence[str], client: httpx.Client | None, progress: Reindex
     return collected
 
 
-def _drop_later(store: VectorStore, name: str, grace: float) -> None:
-    """Drop the replaced generation once questions already sent to it are done."""
+def _drop_later(store: VectorStore, name: str, grace: float, sparse: SparseIndex | None = None) -> None:
+    """Drop the replaced generation (and its sparse side file) once questions already sent to it are done."""
 
     def drop() -> None:
         time.sleep(grace)
@@ -155,6 +160,9 @@ def _drop_later(store: VectorStore, name: str, grace: float) -> None:
             store.drop(name)
         except Exception as error:  # the next start's cleanup will try again
             log.warning("could not drop the replaced index generation %s: %s", name, error)
+            return
+        if sparse is not None:
+            sparse.drop(name)
 
     if grace <= 0:
         drop()

@@ -21,6 +21,7 @@ from index.chunk_records import chunk_metadata
 from index.domain import Answer, Article, Chunk, IndexHoldings, IngestReport, Passage, Quote
 from index.embedding import Embedder
 from index.keyword_index import KeywordIndex
+from index.sparse_index import SparseIndex, embed_for_index, embed_question, rerank, store_vectors
 from index.llm import LLMClient, LLMError
 from index.keywords import TermStats, keyword_bonus
 from index.errors import NewsbotError, QuestionError
@@ -64,11 +65,13 @@ def ask(
     max_chars: int = 1000,
     keywords: KeywordIndex | None = None,
     refuse: bool = True,
+    sparse: SparseIndex | None = None,
 ) -> Answer:
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
     The store returns the closest paragraphs by meaning; where keyword statistics
-    are given, a BM25 bonus (see index.keywords) reorders them. When even the best
+    are given, a BM25 bonus (see index.keywords) reorders them, and with a sparse side
+    index the model's sparse "latent terms" score too (index.sparse_index). When even the best
     passage is below `min_score` the answer is "not found" and no passage is shown:
     the index has nothing on the question. So is small talk, and a question whose
     names (or content words) none of the top passages has (see index.answering.lacks_focus);
@@ -80,15 +83,17 @@ def ask(
     analysis = questions.analyze(text, question_language)
     if analysis.small_talk and refuse:
         return Answer(text, (), (), reply_language, analysis.type, holdings(store))
-    query = embedder.embed_query(text)
+    query, query_terms = embed_question(embedder, text, store, sparse)  # one forward pass
     stats = keywords.stats() if keywords is not None else None
     # Enough for the keyword signal to reorder, and for answer sentences from beyond the k shown.
     pool_size = answering.ANSWER_PASSAGES + answering.EXTRA_PASSAGES
-    hits = store.query(query, max(k, CANDIDATES if stats is not None else pool_size), model=embedder.name)
+    reranked = stats is not None or query_terms is not None
+    hits = store.query(query, max(k, CANDIDATES if reranked else pool_size), model=embedder.name)
     chunks = [p.chunk for p, _ in hits]
     bonuses = keyword_bonuses(text, question_language, chunks, stats)
     typed = answering.passage_evidence(analysis, chunks)
     fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    fused = rerank(fused, chunks, question_language, query_terms, sparse)
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     shown = order[:k]
     passages = tuple(hits[i][0] for i in shown)
@@ -163,6 +168,7 @@ def ingest(
     *,
     progress: Progress | None = None,
     client: httpx.Client | None = None,
+    sparse: SparseIndex | None = None,
 ) -> IngestReport:
     """Read, split, embed and store every article the sources hold.
 
@@ -176,7 +182,7 @@ def ingest(
     articles = collected.articles
     report = IngestReport(errors=collected.errors, warnings=collected.warnings)
     report.articles = len(articles)
-    index_articles(list(articles.values()), embedder, store, report, progress)
+    index_articles(list(articles.values()), embedder, store, report, progress, sparse)
     read = [spec for spec in sources if any(a.origin == spec for a in articles.values())]
     if read:  # a later reindex reads them again
         store.set_extra_sources([*store.extra_sources(), *read])
@@ -189,8 +195,10 @@ def index_articles(
     store: VectorStore,
     report: IngestReport,
     progress: Progress | None = None,
+    sparse: SparseIndex | None = None,
 ) -> None:
-    """Embed and store articles in batches, updating `report` as it goes.
+    """Embed and store articles in batches, updating `report` as it goes (sparse vectors too,
+    from the same forward pass, when a side index is given and the model has a sparse head).
 
     An article whose metadata the store would not accept (see index.chunk_records) is
     reported in `report.errors` and skipped; the others are indexed.
@@ -214,7 +222,7 @@ def index_articles(
     for batch in _batches(zip(articles, per_article, strict=True), INGEST_BATCH_CHUNKS):
         chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
         advance = functools.partial(_advance, progress, done, total) if progress else None
-        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report, advance)
+        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report, advance, sparse)
         done += len(chunks)
         if progress:
             progress(done, total)
@@ -249,6 +257,7 @@ def _store_batch(
     store: VectorStore,
     report: IngestReport,
     advance: Callable[[int], None] | None = None,
+    sparse: SparseIndex | None = None,
 ) -> None:
     unique = list({c.id: c for c in chunks}.values())
     known = store.ids_of_articles(article_ids)
@@ -256,23 +265,30 @@ def _store_batch(
     existing = store.existing_ids([c.id for c in unique])
     new = [c for c in unique if c.id not in existing]
     if new:
-        parts = []
+        parts, terms = [], []
         for begin in range(0, len(new), PROGRESS_SLICE):
-            parts.append(embedder.embed_passages([c.text for c in new[begin : begin + PROGRESS_SLICE]]))
+            dense, sparse_vectors = embed_for_index(embedder, [c.text for c in new[begin : begin + PROGRESS_SLICE]], sparse)
+            parts.append(dense)
+            terms.extend(sparse_vectors or [])
             if advance is not None:
                 advance(len(unique) - len(new) + begin + len(parts[-1]))
         store.upsert(new, np.concatenate(parts))
+        store_vectors(sparse, store, embedder, [c.id for c in new], terms if len(terms) == len(new) else None)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)
+    if sparse is not None:
+        sparse.remove(store, stale)
     report.chunks_added += len(new)
     report.chunks_unchanged += len(unique) - len(new)
     report.chunks_removed += len(stale)
 
 
-def forget(source: str, store: VectorStore) -> int:
-    """Remove a source's paragraphs and stop reading it on reindex; how many paragraphs went."""
+def forget(source: str, store: VectorStore, sparse: SparseIndex | None = None) -> int:
+    """Remove a source's paragraphs (and their sparse vectors) and stop reading it on reindex; how many paragraphs went."""
     removed = store.forget(source)
+    if sparse is not None and removed:
+        sparse.sync(store)
     extra = store.extra_sources()
     if source in extra:
         store.set_extra_sources([s for s in extra if s != source])

@@ -1,0 +1,56 @@
+"""Fusing the sparse "latent terms" score with the dense + keyword score of the candidates (pure).
+
+Per question, over the candidates the store returned (the dense top-30):
+
+    fused_i = base_i + w_i * std(base) * (s_i - mean(s)) / std(s)
+
+where `base` is what the candidates were ranked by before (cosine + keyword bonus + typed
+evidence, index.service.ask) and `s` the sparse dot products of the question's QUERY_FEATURES
+strongest latent terms with each passage's vector. This orders the candidates
+exactly as z(base) + w * z(s) does (the z-score fusion tuned in docs/sparse.md), but stays in
+the cosine's units, so thresholds and the answer's sentence scores that read these scores
+keep their meaning. The weight depends on whether question and passage share a language;
+both were tuned on XQuAD half A (scripts/tune_fusion.py, docs/retrieval.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.sparse_head import SparseVector
+
+# Weight of the z-scored sparse signal, tuned on XQuAD half A (scripts/tune_fusion.py).
+SAME_LANGUAGE_WEIGHT = 0.5
+CROSS_LANGUAGE_WEIGHT = 1.0
+# A question keeps only its strongest latent terms (as many as the head keeps per token);
+# its weaker ones match passages by chance (scripts/tune_fusion.py).
+QUERY_FEATURES = 32
+
+
+def strongest(vector: SparseVector, count: int = QUERY_FEATURES) -> SparseVector:
+    """The `count` largest features of a sparse vector (its values are sorted, descending)."""
+    order = np.argsort(-vector.values, kind="stable")[:count]
+    return SparseVector(vector.indices[order], vector.values[order])
+
+
+def sparse_weight(question_language: str | None, passage_language: str | None) -> float:
+    """The sparse signal's weight for one passage; an unknown language counts as German, as in index.keywords."""
+    return SAME_LANGUAGE_WEIGHT if (question_language or "de") == (passage_language or "de") else CROSS_LANGUAGE_WEIGHT
+
+
+def fuse(base: Sequence[float], sparse: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """The fused scores (formula in the module docstring), one per candidate.
+
+    Fewer than two candidates, or candidates all alike in one signal, leave `base` as it is.
+    Raises ValueError when the three sequences differ in length.
+    """
+    if not len(base) == len(sparse) == len(weights):
+        raise ValueError("base, sparse and weights must have one value per candidate")
+    b = np.asarray(base, dtype=np.float64)
+    s = np.asarray(sparse, dtype=np.float64)
+    if len(b) < 2 or s.std() == 0.0 or b.std() == 0.0:
+        return [float(x) for x in b]
+    fused = b + np.asarray(weights, dtype=np.float64) * b.std() * (s - s.mean()) / s.std()
+    return [float(x) for x in fused]
