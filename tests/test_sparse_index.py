@@ -163,6 +163,19 @@ def test_questions_use_the_sparse_signal_only_when_every_candidate_has_a_vector(
     assert rerank([0.8, 0.7, 0.6, 0.5], chunks, "en", query, sparse) == [0.8, 0.7, 0.6, 0.5]
 
 
+def test_ask_ranks_the_candidates_by_the_fused_scores(tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    question = "Which country hosts the summit?"
+    dense, query = embed_question(real_embedder, question, store, sparse)
+    chunks = [p.chunk for p, _ in store.query(dense, 3)]  # by cosine
+    fused = rerank([p.score for p, _ in store.query(dense, 3)], chunks, "en", query, sparse)
+    expected = [chunks[i].text for i in sorted(range(3), key=lambda i: -fused[i])]
+    assert expected[0] != chunks[0].text  # here the sparse signal changes the best passage
+    answer = service.ask(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False)
+    assert [p.chunk.text for p in answer.passages[:3]] == expected
+
+
 def query_vector(sparse: SparseIndex, store: VectorStore, chunk: Chunk, embedder: SparseTermsEmbedder) -> SparseVector:
     found = sparse.lookup(store.current_name(), [chunk.id], signature(embedder))
     assert found is not None
