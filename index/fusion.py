@@ -40,6 +40,23 @@ def sparse_weight(question_language: str | None, passage_language: str | None) -
     return SAME_LANGUAGE_WEIGHT if (question_language or "de") == (passage_language or "de") else CROSS_LANGUAGE_WEIGHT
 
 
+def answer_pool(order: Sequence[int], before: Sequence[int], size: int, answer_size: int) -> tuple[list[int], int]:
+    """The passages answer sentences may come from, and how many of them the fusion would have left out.
+
+    `order` ranks the candidates after the fusion, `before` as they were ranked without it
+    (cosine + keywords + typed evidence). The pool is the fused top `size`, but the first
+    `answer_size` of `before` that the fusion pushed below `answer_size` are put right after the
+    fused top `answer_size`, so that they stay candidates for typed answer sentences (a date,
+    a number: index.answering.candidate_sentences): the sparse signal ranks passages by their
+    topic's words, which a short paragraph that holds the asked-for date may lack.
+    Returns (candidate indices in pool order, the number of such kept passages).
+    """
+    head = list(order[:answer_size])
+    kept = [i for i in before[:answer_size] if i not in head]
+    tail = [i for i in order[answer_size:size] if i not in kept]
+    return head + kept + tail, len(kept)
+
+
 def fuse(base: Sequence[float], sparse: Sequence[float], weights: Sequence[float]) -> list[float]:
     """The fused scores (formula in the module docstring), one per candidate.
 

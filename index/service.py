@@ -21,6 +21,7 @@ from index.chunk_records import chunk_metadata
 from index.domain import Answer, Article, Chunk, IndexHoldings, IngestReport, Passage, Quote
 from index.embedding import Embedder
 from index.keyword_index import KeywordIndex
+from index.fusion import answer_pool
 from index.sparse_index import SparseIndex, embed_for_index, embed_question, rerank, store_vectors
 from index.llm import LLMClient, LLMError
 from index.keywords import TermStats, keyword_bonus
@@ -93,6 +94,7 @@ def ask(
     bonuses = keyword_bonuses(text, question_language, chunks, stats)
     typed = answering.passage_evidence(analysis, chunks)
     fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    before = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     fused = rerank(fused, chunks, question_language, query_terms, sparse)
     order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     shown = order[:k]
@@ -100,13 +102,14 @@ def ask(
     if not answering.answerable(passages, question_language, min_score) or (refuse and answering.lacks_focus(analysis, passages)):
         return Answer(text, (), (), reply_language, analysis.type, holdings(store))
     # Answer sentences may come from a few passages beyond the k shown; they are then shown too.
-    pool = tuple(hits[i][0] for i in order[: max(k, pool_size)])
-    candidates = answering.candidate_sentences(pool, analysis)
-    similarities = _similarities(query, candidates, [hits[i][1] for i in order], embedder)
+    pool_order, kept = answer_pool(order, before, max(k, pool_size), pool_size)
+    pool = tuple(hits[i][0] for i in pool_order)
+    candidates = answering.candidate_sentences(pool, analysis, extra=answering.EXTRA_PASSAGES + kept)
+    similarities = _similarities(query, candidates, [hits[i][1] for i in pool_order], embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
     sentence_bonus = answering.SENTENCE_KEYWORD_SHARE * np.asarray(keyword_bonuses(text, question_language, sentences, stats), dtype=np.float32)
     sentence_bonus += np.asarray(answering.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
-    quotes = answering.choose_quotes(candidates, similarities + sentence_bonus, [fused[i] for i in order], analysis, pool)
+    quotes = answering.choose_quotes(candidates, similarities + sentence_bonus, [fused[i] for i in pool_order], analysis, pool)
     passages, quotes = _with_quoted(passages, pool, quotes)
     return Answer(text, quotes, passages, reply_language, analysis.type)
 

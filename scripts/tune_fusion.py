@@ -180,6 +180,17 @@ def vocabulary_expansion(
     return out
 
 
+def name_bonus(run: Run, asked: list[dict[str, object]], texts: list[str]) -> np.ndarray:
+    """The cross-language names-and-numbers bonus at weight 1 (zero for same-language questions)."""
+    stats = keywords.TermStats.build((t, "de") for t in texts)
+    out = np.zeros_like(run.base)
+    for q, question in enumerate(asked):
+        if (run.question_language[q] or "de") != "de":
+            docs = [(texts[i], "de") for i in run.candidates[q]]
+            out[q] = keywords.keyword_bonus(str(question["question"]), run.question_language[q], docs, stats, cross_weight=1.0)
+    return out
+
+
 def strongest_rows(matrix: scipy.sparse.csr_matrix, count: int) -> scipy.sparse.csr_matrix:
     """Each row cut to its `count` largest values, as index.fusion.strongest cuts a question's vector."""
     rows = []
@@ -239,6 +250,12 @@ def main() -> None:
                 prf = keyword_prf(run, with_sparse, texts, depth, top_terms)
                 w, scores = tune(run, lang, fuse_after(run, with_sparse, prf), WEIGHTS)
                 print(row(run, f"  then keyword PRF (m={depth}, {top_terms} terms)", lang, scores, f"w={w}"))
+        if lang == "en":  # names and numbers across languages (keywords.NAME_WEIGHT), retuned with sparse on
+            unit = name_bonus(run, asked, texts)
+            for weight in (0.0, 0.05, 0.1, 0.15, 0.2):
+                shifted = Run(run.candidates, run.base + (weight - keywords.NAME_WEIGHT) * unit, run.sparse, run.gold, run.lang, run.half, run.question_language)
+                w, scores = tune(shifted, lang, lambda x, r=shifted: fused(r, product, x), WEIGHTS)  # type: ignore[misc]
+                print(row(shifted, f"  names and numbers weight {weight} (product: {keywords.NAME_WEIGHT})", lang, scores, f"w={w}"))
         if vocab is not None and lang == "en":
             for threshold, extra in vocab.items():
                 w, scores = tune(run, lang, fuse_after(run, with_sparse, extra), WEIGHTS)

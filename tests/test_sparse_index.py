@@ -60,6 +60,27 @@ def test_weight_by_language_pair(question: str | None, passage: str | None, weig
     assert fusion.sparse_weight(question, passage) == weight
 
 
+@pytest.mark.parametrize(
+    ("order", "before", "pool", "kept"),
+    [
+        ([0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5], 0),  # no fusion: today's pool
+        ([0, 1, 2, 3, 6, 4, 5, 7], [0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 6, 4, 5], 1),  # 5 pushed out: kept after the top 6
+        ([7, 6, 5, 4, 3, 2, 1, 0], [0, 1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 0, 1], 2),
+    ],
+)
+def test_the_answer_pool_keeps_what_the_fusion_pushed_out(order: list[int], before: list[int], pool: list[int], kept: int) -> None:
+    assert fusion.answer_pool(order, before, 6, 6) == (pool, kept)
+
+
+def test_the_answer_pool_of_a_long_list_keeps_its_length_and_members() -> None:
+    order, before = [3, 0, 1, 2, 5, 6, 7, 8, 9, 4], list(range(10))
+    pool, kept = fusion.answer_pool(order, before, 10, 4)
+    assert (pool, kept) == ([3, 0, 1, 2, 5, 6, 7, 8, 9, 4], 0)
+    pool, kept = fusion.answer_pool(order, before, 10, 3)
+    assert (pool, kept) == ([3, 0, 1, 2, 5, 6, 7, 8, 9, 4], 1)
+    assert sorted(fusion.answer_pool([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], before, 10, 3)[0]) == list(range(10))
+
+
 def test_sparse_scores_are_dot_products() -> None:
     query = SparseVector(np.array([3, 7], dtype=np.int32), np.array([2.0, 1.0], dtype=np.float32))
     passages = [
