@@ -6,7 +6,8 @@ Per question, over the candidates the store returned (the dense top-30):
 
 where `base` is what the candidates were ranked by before (cosine + keyword bonus + typed
 evidence, index.service.ask) and `s` the sparse dot products of the question's QUERY_FEATURES
-strongest latent terms with each passage's vector. This orders the candidates
+strongest latent terms with each passage's vector, divided by the passage vector's L2 norm
+(index.sparse_index.scores). This orders the candidates
 exactly as z(base) + w * z(s) does (the z-score fusion tuned in docs/sparse.md), but stays in
 the cosine's units, so thresholds and the answer's sentence scores that read these scores
 keep their meaning. The weight depends on whether question and passage share a language;
@@ -22,8 +23,8 @@ import numpy as np
 from index.sparse_head import SparseVector
 
 # Weight of the z-scored sparse signal, tuned on XQuAD half A (scripts/tune_fusion.py).
-SAME_LANGUAGE_WEIGHT = 0.5
-CROSS_LANGUAGE_WEIGHT = 1.0
+SAME_LANGUAGE_WEIGHT = 0.7
+CROSS_LANGUAGE_WEIGHT = 2.0
 # A question keeps only its strongest latent terms (as many as the head keeps per token);
 # its weaker ones match passages by chance (scripts/tune_fusion.py).
 QUERY_FEATURES = 32

@@ -209,7 +209,8 @@ class SparseIndex:
 
 
 def scores(query: SparseVector, vectors: Sequence[SparseVector]) -> list[float]:
-    """The sparse dot product of the query with each vector."""
+    """The sparse dot product of the query with each vector, divided by that vector's L2 norm
+    (max-pooling gives longer paragraphs larger values; tuned in scripts/tune_fusion.py)."""
     if not len(query.indices):
         return [0.0] * len(vectors)
     dense = np.zeros(int(query.indices.max()) + 1, dtype=np.float32)
@@ -218,7 +219,8 @@ def scores(query: SparseVector, vectors: Sequence[SparseVector]) -> list[float]:
     out = []
     for vector in vectors:
         inside = vector.indices < top
-        out.append(float(dense[vector.indices[inside]] @ vector.values[inside]))
+        norm = float(np.linalg.norm(vector.values)) or 1.0
+        out.append(float(dense[vector.indices[inside]] @ vector.values[inside]) / norm)
     return out
 
 

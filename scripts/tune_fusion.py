@@ -238,28 +238,28 @@ def main() -> None:
             w, scores = tune(run, lang, lambda x, e=extra: fused(run, e, x), WEIGHTS)  # type: ignore[misc]
             print(row(run, f"+ sparse, the question's {m} strongest features", lang, scores, f"w={w}"))
         w, with_sparse = tune(run, lang, lambda x: fused(run, product, x), WEIGHTS)
-        print(row(run, f"**product**: + sparse, {fusion.QUERY_FEATURES} features (index.fusion)", lang, with_sparse, f"w={w}"))
+        print(row(run, f"+ sparse, {fusion.QUERY_FEATURES} features, plain dot product", lang, with_sparse, f"w={w}"))
         w, scores = tune(run, lang, lambda x: fused(run, product / norms, x), WEIGHTS)
-        print(row(run, "  same, passage vectors L2-normalized", lang, scores, f"w={w}"))
+        print(row(run, "**product**: same, over the passage vector's L2 norm (index.sparse_index.scores)", lang, scores, f"w={w}"))
         for power in (0.5, 1.0):
             idf = idf_sparse(run, strongest_rows(qs, fusion.QUERY_FEATURES), ps, power)
             w, scores = tune(run, lang, lambda x, s=idf: fused(run, s, x), WEIGHTS)  # type: ignore[misc]
-            print(row(run, f"  same, features weighted by idf^{power}", lang, scores, f"w={w}"))
+            print(row(run, f"  plain dot, features weighted by idf^{power}", lang, scores, f"w={w}"))
         for depth in (1, 2, 3):
             for top_terms in (10, 20):
                 prf = keyword_prf(run, with_sparse, texts, depth, top_terms)
                 w, scores = tune(run, lang, fuse_after(run, with_sparse, prf), WEIGHTS)
-                print(row(run, f"  then keyword PRF (m={depth}, {top_terms} terms)", lang, scores, f"w={w}"))
+                print(row(run, f"  plain dot, then keyword PRF (m={depth}, {top_terms} terms)", lang, scores, f"w={w}"))
         if lang == "en":  # names and numbers across languages (keywords.NAME_WEIGHT), retuned with sparse on
             unit = name_bonus(run, asked, texts)
             for weight in (0.0, 0.05, 0.1, 0.15, 0.2):
                 shifted = Run(run.candidates, run.base + (weight - keywords.NAME_WEIGHT) * unit, run.sparse, run.gold, run.lang, run.half, run.question_language)
                 w, scores = tune(shifted, lang, lambda x, r=shifted: fused(r, product, x), WEIGHTS)  # type: ignore[misc]
-                print(row(shifted, f"  names and numbers weight {weight} (product: {keywords.NAME_WEIGHT})", lang, scores, f"w={w}"))
+                print(row(shifted, f"  plain dot, names and numbers weight {weight} (product: {keywords.NAME_WEIGHT})", lang, scores, f"w={w}"))
         if vocab is not None and lang == "en":
             for threshold, extra in vocab.items():
                 w, scores = tune(run, lang, fuse_after(run, with_sparse, extra), WEIGHTS)
-                print(row(run, f"  then vocabulary expansion (cos ≥ {threshold})", lang, scores, f"w={w}"))
+                print(row(run, f"  plain dot, then vocabulary expansion (cos ≥ {threshold})", lang, scores, f"w={w}"))
 
 
 if __name__ == "__main__":

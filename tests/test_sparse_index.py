@@ -81,15 +81,15 @@ def test_the_answer_pool_of_a_long_list_keeps_its_length_and_members() -> None:
     assert sorted(fusion.answer_pool([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], before, 10, 3)[0]) == list(range(10))
 
 
-def test_sparse_scores_are_dot_products() -> None:
+def test_sparse_scores_are_dot_products_over_the_passage_norm() -> None:
     query = SparseVector(np.array([3, 7], dtype=np.int32), np.array([2.0, 1.0], dtype=np.float32))
     passages = [
         SparseVector(np.array([7, 100], dtype=np.int32), np.array([4.0, 9.0], dtype=np.float32)),
         SparseVector(np.array([1], dtype=np.int32), np.array([5.0], dtype=np.float32)),
         SparseVector(np.array([3, 7], dtype=np.int32), np.array([1.0, 1.0], dtype=np.float32)),
     ]
-    assert scores(query, passages) == pytest.approx([4.0, 0.0, 3.0])
-    assert scores(query, passages) == pytest.approx([query.dot(p) for p in passages])
+    assert scores(query, passages) == pytest.approx([4.0 / np.hypot(4.0, 9.0), 0.0, 3.0 / np.sqrt(2.0)])
+    assert scores(query, passages) == pytest.approx([query.dot(p) / np.linalg.norm(p.values) for p in passages])
 
 
 # --- the side index with real Chroma ---------------------------------------------------
