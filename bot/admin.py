@@ -1,7 +1,7 @@
 """Admin commands: /reindex, /stats, /sources, /ingest, /forget.
 
 Admins are the user ids in NEWSBOT_ADMIN_IDS; anyone else gets a polite
-refusal and nothing happens. The work is in index.reindex and index.service,
+refusal and nothing happens. The work is in index.ingest.rebuild and index.service,
 run off the event loop; a reindex reports by editing one progress message.
 """
 
@@ -21,8 +21,10 @@ from bot import admin_formatting, sending, subscriptions
 from bot.formatting import escape
 from bot.chat import BotState, Context, problem_text, reply, topic_of, user_language
 from bot.texts import text
-from index import loading, service
-from index import reindex as rebuild
+from index.ingest import indexing
+from index.ingest import loading
+from index.ingest import rebuild
+from index.store import sparse_index
 from index.errors import NewsbotError, ReindexRunning
 
 log = logging.getLogger(__name__)
@@ -137,12 +139,14 @@ async def stats_command(update: Update, context: Context) -> None:
     try:
         info = await asyncio.to_thread(store.info)
         change = await asyncio.to_thread(bot_state.services.model_change)
+        sparse = bot_state.services.sparse
+        status = await asyncio.to_thread(sparse.status, store) if sparse is not None else None
         subscribed = await asyncio.to_thread(db.count_active) if db is not None else None
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
     answered, median = bot_state.questions.today()
-    message = admin_formatting.stats(info, answered, median, language)
+    message = admin_formatting.stats(info, answered, median, language, sparse_index.signals(status))
     if subscribed is not None:
         message += "\n" + text("subscriptions_stat", language, count=subscribed)
     if change is not None:
@@ -176,7 +180,7 @@ async def ingest_command(update: Update, context: Context) -> None:
     services = context.newsbot.services
     await reply(update, context, text("ingest_started", language, source=escape(source)))
     try:
-        report = await asyncio.to_thread(service.ingest, [source], services.embedder, services.store, sparse=services.sparse)
+        report = await asyncio.to_thread(indexing.ingest, [source], services.embedder, services.store, sparse=services.sparse)
     except NewsbotError as error:
         await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(str(error))))
         return
@@ -197,7 +201,7 @@ async def forget_command(update: Update, context: Context) -> None:
         return
     services = context.newsbot.services
     try:
-        removed = await asyncio.to_thread(service.forget, source, services.store, services.sparse)
+        removed = await asyncio.to_thread(indexing.forget, source, services.store, services.sparse)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return

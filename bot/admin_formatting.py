@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from bot.formatting import Block, escape, pack
 from bot.texts import text
 from index.domain import IngestReport
-from index.feeds import FeedInfo
-from index.reindex import ReindexProgress, ReindexReport
-from index.store import IndexInfo, SourceInfo
+from index.subscriptions.feeds import FeedInfo
+from index.ingest.rebuild import ReindexProgress, ReindexReport
+from index.store.vector_store import IndexInfo, SourceInfo
 
 MAX_ERRORS_SHOWN = 10
 
@@ -79,13 +79,15 @@ def problem_blocks(
     return blocks
 
 
-def stats(info: IndexInfo, answered: int, median: float | None, language: str) -> str:
+def stats(info: IndexInfo, answered: int, median: float | None, language: str, signals: Sequence[str] = ()) -> str:
+    """/stats: the index, what questions are ranked by (`signals`, e.g. index.store.sparse_index.signals), today's questions."""
     return text(
         "stats", language,
         articles=info.articles,
         paragraphs=info.chunks,
         sources=info.sources,
         model=escape(info.embedding_model or "–"),
+        signals=escape(", ".join(signals) or "–"),
         built=escape(info.built or info.updated or "–"),
         build_seconds=duration(info.build_seconds),
         today=answered,

@@ -24,18 +24,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import access, admin, feed_admin, handlers, inline, subscriptions, written_answers
+from bot import access, admin, feed_admin, handlers, inline, subscriptions, watches, written_answers
 from bot.chat import CONTEXT_TYPES, BotState, Context
 from bot.texts import text
 from index import health_check
 from index.bootstrap import Services
-from index.chat_state import ChatState
+from index.subscriptions.chat_state import ChatState
 from index.errors import NewsbotError
-from index.subscription_db import SubscriptionDB
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "help", "start")
+COMMANDS = ("ask", "subscribe", "subscriptions", "unsubscribe", "watch", "watches", "unwatch", "help", "start")
 # Retry getMe/setWebhook at start until the Bot API answers (backoff 1 s, x1.5, at most 30 s):
 # a container may start before its network or before a local Bot API server. A rejected
 # token is not retried (InvalidToken ends the loop at once).
@@ -52,12 +51,13 @@ ADMIN_COMMANDS = {
 }
 
 
-def build_application(services: Services, db: SubscriptionDB | None = None) -> Application:  # type: ignore[type-arg]
+def build_application(services: Services) -> Application:  # type: ignore[type-arg]
     """The bot with its handlers; nothing talks to Telegram until it is started.
 
-    `db` holds subscriptions; without it the bot has no subscription commands or jobs.
+    Opens (and migrates) the subscription database of `services` if it is not open yet.
     """
     settings = services.settings
+    db = services.database
     if settings.telegram_token is None:
         raise SystemExit("Set NEWSBOT_TELEGRAM_TOKEN to the token @BotFather gave you (see README, 'Running the bot').")
     application = (
@@ -71,7 +71,7 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
         .context_types(CONTEXT_TYPES)
         .build()
     )
-    chats = ChatState(db, timedelta(hours=settings.chat_state_hours)) if db is not None else None
+    chats = ChatState(db, timedelta(hours=settings.chat_state_hours))
     application.bot_data["state"] = BotState(services, subscriptions=db, chats=chats)
 
     private = filters.ChatType.PRIVATE
@@ -84,14 +84,17 @@ def build_application(services: Services, db: SubscriptionDB | None = None) -> A
     application.add_handler(CommandHandler("new", written_answers.new_conversation))
     for name, handler in ADMIN_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler))
-    if db is not None:
-        application.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command))
-        application.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command))
-        application.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
-        application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
-        application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-        application.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, subscriptions.topic_closed))
-        application.add_handler(MessageHandler(filters.Document.FileExtension("opml"), feed_admin.opml_upload))
+    application.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command))
+    application.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command))
+    application.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
+    application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:\d+$"))
+    application.add_handler(CommandHandler("watch", watches.watch_command))
+    application.add_handler(CommandHandler("watches", watches.watches_command))
+    application.add_handler(CommandHandler("unwatch", watches.unwatch_command))
+    application.add_handler(CallbackQueryHandler(watches.unwatch_button, pattern=r"^unwatch:\d+$"))
+    application.add_handler(ChatMemberHandler(subscriptions.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, subscriptions.topic_closed))
+    application.add_handler(MessageHandler(filters.Document.FileExtension("opml"), feed_admin.opml_upload))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
@@ -125,9 +128,6 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
-    if state.subscriptions is not None:
-        with contextlib.suppress(NewsbotError):  # the database down: the feed job says so
-            await asyncio.to_thread(state.subscriptions.seed_feeds, state.services.settings.feeds)
     with contextlib.suppress(NewsbotError):  # the database down: the first delivery run tries again
         await access.apply_allow_list(state)
     # This opens the store; only then the warm-up thread uses it (two threads opening an
@@ -176,10 +176,10 @@ async def heartbeat(context: Context) -> None:
     await asyncio.to_thread(health_check.write_heartbeat, services.settings, problem)
 
 
-def run(services: Services, db: SubscriptionDB | None) -> None:
+def run(services: Services) -> None:
     """Long polling, or a webhook server when NEWSBOT_WEBHOOK_URL is set. Blocks until stopped."""
     settings = services.settings
-    application = build_application(services, db)
+    application = build_application(services)
     if settings.webhook_url:
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
         application.run_webhook(

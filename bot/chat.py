@@ -22,11 +22,11 @@ from bot import sending
 from bot.question_stats import QuestionStats
 from bot.texts import language_of, text
 from index.bootstrap import Services
-from index.chat_state import ChatState
+from index.subscriptions.chat_state import ChatState
 from index.domain import Answer
 from index.errors import IndexEmpty, ModelMismatch, NewsbotError, QuestionError, Unavailable
-from index.reindex import ReindexProgress
-from index.subscription_db import SubscriptionDB, utcnow
+from index.ingest.rebuild import ReindexProgress
+from index.subscriptions.database import SubscriptionDB, utcnow
 
 log = logging.getLogger(__name__)
 

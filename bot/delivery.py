@@ -1,6 +1,6 @@
 """Posting queued subscription articles to their chats, without losing or doubling any.
 
-The outbox (index.subscription_db) hands out due deliveries; each chat's posts go
+The outbox (index.subscriptions.database) hands out due deliveries; each chat's posts go
 out in order while chats are served concurrently, paced by python-telegram-bot's
 AIORateLimiter (Telegram's ~30 messages/s overall and 20/min per group; a 429 is
 waited out and retried). A delivery is marked sent right after Telegram accepted
@@ -22,9 +22,9 @@ from itertools import groupby
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
-from bot import sending
+from bot import sending, watch_formatting
 from bot.subscription_formatting import post_messages
-from index.subscription_db import Queued, SubscriptionDB
+from index.subscriptions.database import Queued, SubscriptionDB
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Delivered:
 
 
 def posts(queued: Sequence[Queued]) -> list[list[Queued]]:
-    """Instant deliveries one post each; a digest subscription's due deliveries in one post."""
+    """Instant deliveries (and watched questions' posts) one post each; a digest subscription's due deliveries in one post."""
     grouped: list[list[Queued]] = []
     ordered = sorted(queued, key=lambda q: (q.subscription_id, q.id))
     for _, items in groupby(ordered, key=lambda q: q.subscription_id):
@@ -107,7 +107,9 @@ async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[
 
 async def _send_post(bot: Bot, db: SubscriptionDB, chat_id: int, batch: list[Queued]) -> int:
     """Send one post (one or more messages); the chat id it went to (new after a migration)."""
-    for part in post_messages(batch, batch[0].language):
+    first = batch[0]
+    parts = watch_formatting.post_messages(first, first.language) if first.watch_id else post_messages(batch, first.language)
+    for part in parts:
         try:
             await sending.send_html(bot, chat_id, part, thread_id=batch[0].thread_id)
         except ChatMigrated as error:

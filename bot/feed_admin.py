@@ -1,6 +1,6 @@
 """Admins manage the polled feeds from the chat: /feeds, /feed add|remove, OPML import and export.
 
-The list lives in the subscription database (index.feeds), so every bot process
+The list lives in the subscription database (index.subscriptions.feeds), so every bot process
 polls the same feeds and a change needs no restart. The work runs off the event loop.
 """
 
@@ -19,9 +19,10 @@ from bot.admin import admin_only
 from bot.chat import Context, reply, subscription_db, topic_of, user_language
 from bot.formatting import escape
 from bot.texts import text
-from index import feeds, opml
+from index.subscriptions import feeds
+from index.subscriptions import opml
 from index.errors import NewsbotError
-from index.loading import USER_AGENT
+from index.ingest.loading import USER_AGENT
 
 log = logging.getLogger(__name__)
 

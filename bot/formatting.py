@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.texts import text
-from index import times
-from index.answering import holdings_hint
+from index.answers import times
+from index.answers.extractive import holdings_hint
 from index.domain import Answer, Chunk, Passage, Quote
-from index.splitting import pack_greedy, split_sentences
-from index.written import Written
+from index.ingest.splitting import pack_greedy, split_sentences
+from index.answers.written import Written
 
 MESSAGE_LIMIT = 4096  # Telegram's limit; we count the HTML source, which is never shorter than what it shows
 SEPARATOR = "\n\n"

@@ -22,7 +22,7 @@ from bot.texts import language_of, text
 from bot.written_answers import answer_in_writing
 from index.domain import Answer
 from index.errors import NewsbotError
-from index.language import reply_language
+from index.retrieval.language import reply_language
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
 async def answer_extractively(update: Update, context: Context, chat_id: int, question: str) -> Answer:
     """The quoted sentences and their passages; retrieval errors are raised to answer_question."""
     async with typing(context, chat_id, topic_of(update)):
-        answer = await asyncio.to_thread(state(context).services.ask, question)
+        answer = await asyncio.to_thread(state(context).services.answer, question)
     messages = formatting.answer_messages(answer, shown=len(answer.passages))
     key = await remember(context, chat_id, answer.question, topic_of(update))
     await reply(update, context, messages, markup=buttons(answer, key))
@@ -155,11 +155,11 @@ async def more_passages(context: Context, chat_id: int, key: str, offset: int, l
     if question is None:
         return [text("expired", language)]
     services = state(context).services
-    answer = await asyncio.to_thread(services.ask, question, min(offset + services.settings.top_k, 50))
-    more = answer.passages[offset:]
+    asked, passages = await asyncio.to_thread(services.passages, question, min(offset + services.settings.top_k, 50))
+    more = passages[offset:]
     if not more:
-        return [text("no_more", answer.language)]
-    return formatting.more_messages(question, more, offset + 1, answer.language)
+        return [text("no_more", asked.reply_language)]
+    return formatting.more_messages(question, more, offset + 1, asked.reply_language)
 
 
 async def context_of(context: Context, chunk_id: str, language: str) -> list[str]:

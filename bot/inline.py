@@ -73,7 +73,7 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     started = time.perf_counter()
     try:
-        answer = await asyncio.to_thread(context.newsbot.services.ask, question)
+        answer = await asyncio.to_thread(context.newsbot.services.answer, question)
     except NewsbotError as error:  # an empty index, the store down, an unusable question: nothing to offer
         log.info("inline query", extra={"event": "inline_query", "result": type(error).__name__})
         await query.answer([], cache_time=min(cache, 10), is_personal=personal)

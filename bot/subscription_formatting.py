@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.formatting import Block, escape, pack, source_line
 from bot.texts import text
 from index.domain import Chunk
-from index.subscription_db import Queued, Subscription
+from index.subscriptions.database import Queued, Subscription
 
 PASSAGE_CHARS = 700  # a post quotes, it does not reprint the article
 

@@ -22,11 +22,12 @@ from bot import access, delivery, subscription_formatting
 from bot.formatting import escape
 from bot.chat import BotState, Context, reply, subscription_db, topic_of, user_language
 from bot.texts import text
-from index import feeds, subscribing
+from index.subscriptions import feeds
+from index.subscriptions import matching
 from index.errors import InputError, NewsbotError
-from index.loading import USER_AGENT
-from index.subscription_db import Subscription, SubscriptionDB
-from index.topics import parse_topic
+from index.ingest.loading import USER_AGENT
+from index.subscriptions.database import Subscription, SubscriptionDB
+from index.subscriptions.topics import parse_topic
 
 log = logging.getLogger(__name__)
 
@@ -253,16 +254,19 @@ async def poll_feeds_now(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def queue_and_deliver(app: Application, article_ids: list[str]) -> None:  # type: ignore[type-arg]
-    """Match articles to subscriptions, then send whatever is due."""
+    """Match articles to watched questions and subscriptions, then send whatever is due."""
     bot_state: BotState = app.bot_data["state"]
     db = bot_state.subscriptions
     if db is None:
         return
     if article_ids:
         services = bot_state.services
+        from bot import watches  # (imports this module)
+
+        await watches.check_new_articles(app, article_ids)  # before the articles are recorded as seen
         try:
             await asyncio.to_thread(
-                subscribing.queue_matches, article_ids, services.store, services.query_embedder(), db,
+                matching.queue_matches, article_ids, services.store, services.query_embedder(), db,
                 min_score=services.settings.subscription_min_score, now=bot_state.clock(),
             )
         except NewsbotError as error:

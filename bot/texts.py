@@ -17,12 +17,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "<b>Commands</b>\n/ask QUESTION – answer a question with sources\n"
         "/subscribe TOPIC – new articles on a topic are posted here (add <code>daily 08:00</code> for a digest)\n"
         "/subscriptions – the topics followed here\n/unsubscribe NUMBER – stop one\n"
+        "/watch QUESTION – answered now, posted again only when the answer changes\n/watches – the watched questions\n"
+        "/unwatch NUMBER – stop one\n"
         "/new – forget our conversation and my recent answers here\n/start – what I do\n/help – this help",
         "de": "<b>So fragen Sie</b>\nIm privaten Chat einfach die Frage schreiben. In einer Gruppe mich erwähnen "
         "(<code>@{username} Ihre Frage</code>), auf eine meiner Nachrichten antworten oder /ask verwenden.\n\n"
         "<b>Befehle</b>\n/ask FRAGE – eine Frage mit Quellen beantworten\n"
         "/subscribe THEMA – neue Artikel zu einem Thema kommen hierher (mit <code>daily 08:00</code> als Tagesüberblick)\n"
         "/subscriptions – die Themen dieses Chats\n/unsubscribe NUMMER – eines beenden\n"
+        "/watch FRAGE – jetzt beantwortet, wieder gemeldet nur wenn sich die Antwort ändert\n"
+        "/watches – die beobachteten Fragen\n/unwatch NUMMER – eine beenden\n"
         "/new – unser Gespräch und meine letzten Antworten hier vergessen\n/start – was ich tue\n/help – diese Hilfe",
     },
     "help_admin": {
@@ -176,10 +180,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "stats": {
         "en": "<b>Index</b>\nArticles: {articles}\nParagraphs: {paragraphs}\nSources: {sources}\n"
-        "Model: <code>{model}</code>\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"
+        "Model: <code>{model}</code>\nRanked by: {signals}\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"
         "Answered today: {today}\nMedian answer time today: {median}",
         "de": "<b>Index</b>\nArtikel: {articles}\nAbsätze: {paragraphs}\nQuellen: {sources}\n"
-        "Modell: <code>{model}</code>\nErstellt: {built} ({build_seconds})\n\n<b>Fragen</b>\n"
+        "Modell: <code>{model}</code>\nRangfolge nach: {signals}\nErstellt: {built} ({build_seconds})\n\n<b>Fragen</b>\n"
         "Heute beantwortet: {today}\nMittlere Antwortzeit heute: {median}",
     },
     "subscribe_usage": {
@@ -242,6 +246,52 @@ _TEXTS: dict[str, dict[str, str]] = {
     "cmd_subscribe": {"en": "Follow a topic: new articles are posted here", "de": "Einem Thema folgen"},
     "cmd_subscriptions": {"en": "Topics this chat follows", "de": "Themen dieses Chats"},
     "cmd_unsubscribe": {"en": "Stop following a topic", "de": "Einem Thema nicht mehr folgen"},
+    "watch_usage": {
+        "en": "Usage: /watch QUESTION – I answer now and post here again only when the answer changes.\n"
+        "For example: <code>/watch When is the Budapest summit?</code> For a channel, in a private chat with me: "
+        "<code>/watch @channel QUESTION</code>.",
+        "de": "Verwendung: /watch FRAGE – ich antworte jetzt und melde mich hier nur wieder, wenn sich die Antwort ändert.\n"
+        "Zum Beispiel: <code>/watch Wann ist der Gipfel in Budapest?</code> Für einen Kanal im privaten Chat mit mir: "
+        "<code>/watch @kanal FRAGE</code>.",
+    },
+    "watching": {
+        "en": "👁 {chat} watches #{id}: I will post there when this answer changes. /watches lists them.",
+        "de": "👁 {chat} beobachtet #{id}: Ich melde mich dort, wenn sich diese Antwort ändert. /watches zeigt alle.",
+    },
+    "watching_unanswered": {
+        "en": "👁 {chat} watches #{id}: there is no answer yet; I will post there when one appears. /watches lists them.",
+        "de": "👁 {chat} beobachtet #{id}: Noch gibt es keine Antwort; ich melde mich dort, sobald es eine gibt. "
+        "/watches zeigt alle.",
+    },
+    "watch_small_talk": {
+        "en": "That is not a question the news can answer, so I cannot watch it. Ask something like: <i>{example}</i>",
+        "de": "Diese Frage können die Nachrichten nicht beantworten, also kann ich sie nicht beobachten. "
+        "Fragen Sie etwa: <i>{example}</i>",
+    },
+    "watch_problem": {"en": "I could not watch that question: {reason}.", "de": "Das Beobachten ging nicht: {reason}."},
+    "no_watches": {
+        "en": "{chat} watches no questions. Start with /watch QUESTION.",
+        "de": "{chat} beobachtet keine Fragen. Beginnen Sie mit /watch FRAGE.",
+    },
+    "watches_title": {"en": "Questions {chat} watches", "de": "Fragen, die {chat} beobachtet"},
+    "no_answer_yet": {"en": "no answer yet", "de": "noch keine Antwort"},
+    "unwatch_button": {"en": "Unwatch #{id}", "de": "#{id} nicht mehr beobachten"},
+    "unwatched": {"en": "Stopped watching #{id} ({question}).", "de": "#{id} ({question}) wird nicht mehr beobachtet."},
+    "unwatch_unknown": {
+        "en": "There is no watched question #{id} here. /watches lists them.",
+        "de": "Hier gibt es keine beobachtete Frage #{id}. /watches zeigt alle.",
+    },
+    "unwatch_usage": {
+        "en": "Usage: /unwatch NUMBER (as /watches shows it), or /unwatch all",
+        "de": "Verwendung: /unwatch NUMMER (wie /watches sie zeigt) oder /unwatch all",
+    },
+    "unwatched_all": {"en": "Stopped watching {count} question(s).", "de": "{count} Frage(n) werden nicht mehr beobachtet."},
+    "answer_changed": {"en": "The answer changed: {question}", "de": "Die Antwort hat sich geändert: {question}"},
+    "answer_appeared": {"en": "Now answered: {question}", "de": "Jetzt beantwortet: {question}"},
+    "before": {"en": "before", "de": "vorher"},
+    "cmd_watch": {"en": "Watch a question: hear only when its answer changes", "de": "Eine Frage beobachten"},
+    "cmd_watches": {"en": "Questions this chat watches", "de": "Beobachtete Fragen dieses Chats"},
+    "cmd_unwatch": {"en": "Stop watching a question", "de": "Eine Frage nicht mehr beobachten"},
     "writing": {"en": "<b>Answer</b>\n<i>writing…</i>", "de": "<b>Antwort</b>\n<i>wird geschrieben…</i>"},
     "llm_failed": {
         "en": "<i>The language model did not answer, so here are the passages themselves.</i>",

@@ -22,7 +22,7 @@ from bot.texts import text
 from index import service
 from index.domain import Answer
 from index.errors import NewsbotError
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ async def answer_in_writing(update: Update, context: Context, question: str, llm
     async with typing(context, chat.id, thread_id):
         history = await _history(context, chat.id, thread_id)
         asked = await asyncio.to_thread(service.standalone_question, question, history, llm)
-        answer = await asyncio.to_thread(services.ask, asked)
+        answer = await asyncio.to_thread(services.answer, asked)
     if not answer.found:
         await reply(update, context, formatting.answer_messages(answer, shown=0))
         return answer

@@ -1,4 +1,10 @@
-"""The one place that chooses real implementations: settings in, embedder and store out."""
+"""The composition root: settings in, everything a process works with out.
+
+`build(settings)` gives Services: the embedder (chosen by name, index.embedding.by_name; loaded on
+first use), the store, the keyword statistics, the language model client when configured, and
+the subscription database (opened and migrated on first use). The CLI, the bot, the evaluation,
+the benchmarks and the tests all build their parts here.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,19 @@ from pathlib import Path
 from filelock import FileLock
 
 from index import service
-from index.domain import Answer
-from index import embedders
-from index.embedding import CachedEmbedder, Embedder
+from index.domain import Answer, Passage
+from index.retrieval.search import Asked, read_question, retrieve
+from index.embedding import by_name
+from index.embedding.embedder import CachedEmbedder, Embedder
 from index.errors import StoreUnavailable
-from index.keyword_index import KeywordIndex
-from index.llm import LLMClient
-from index.priority import PRIORITY
-from index.locking import acquire_data_dir
+from index.store.keyword_index import KeywordIndex
+from index.answers.llm import LLMClient
+from index.embedding.priority import PRIORITY
+from index.store.locking import acquire_data_dir
 from index.settings import Settings
-from index.sparse_index import SparseIndex
-from index.store import VectorStore, open_client
+from index.store.sparse_index import SparseIndex
+from index.subscriptions.database import SubscriptionDB
+from index.store.vector_store import VectorStore, open_client
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +43,9 @@ class Services:
     keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
     llm: LLMClient | None = None  # set when NEWSBOT_LLM_URL is: written answers
-    sparse: SparseIndex | None = None  # sparse vectors beside each generation (index/sparse_index.py)
+    sparse: SparseIndex | None = None  # sparse vectors beside each generation (index/store/sparse_index.py)
+    _database: SubscriptionDB | None = field(default=None, repr=False)
+    _database_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _others: dict[str, Embedder] = field(default_factory=dict, repr=False)
     _others_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -58,13 +68,14 @@ class Services:
                 self._others[built_with] = build_cached_embedder(self.settings.model_copy(update={"embedding_model": built_with}))
             return self._others[built_with]
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer with the configured limits and the model that built the serving index.
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        """The question's answer with the configured limits, from the model that built the serving index.
 
-        Questions go before background embedding (see index.priority).
+        Questions go before background embedding (see index.embedding.priority). Raises what
+        index.service.answer_question raises.
         """
         with PRIORITY.foreground():
-            return service.ask(
+            return service.answer_question(
                 question,
                 self.query_embedder(),
                 self.store,
@@ -75,12 +86,34 @@ class Services:
                 sparse=self.sparse,
             )
 
+    def passages(self, question: str, depth: int) -> tuple[Asked, tuple[Passage, ...]]:
+        """The question as read and its `depth` best passages, without choosing quotes ("More passages").
+
+        Raises QuestionError for an unusable question and the store's errors (index.errors).
+        """
+        with PRIORITY.foreground():
+            asked = read_question(question, self.settings.max_question_chars)
+            retrieved = retrieve(asked, self.query_embedder(), self.store, depth=depth, keywords=self.keywords, sparse=self.sparse)
+        return asked, retrieved.passages
+
     def model_change(self) -> tuple[str, str] | None:
         """(built with, configured) when the configured model is not the index's."""
         built_with = self.store.built_with()
         return (built_with, self.embedder.name) if built_with and built_with != self.embedder.name else None
 
+    @property
+    def database(self) -> SubscriptionDB:
+        """The subscription database (NEWSBOT_DATABASE_URL), migrated to the newest schema and holding
+        NEWSBOT_FEEDS, opened on first use. Raises DatabaseUnavailable when it cannot be reached."""
+        with self._database_lock:
+            if self._database is None:
+                self._database = open_database(self.settings)
+            return self._database
+
     def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None
         self.store.close()
         if self.llm is not None:
             self.llm.close()
@@ -89,9 +122,24 @@ class Services:
             self.lock = None
 
 
+def open_database(settings: Settings) -> SubscriptionDB:
+    """The subscription database migrated to the newest schema, NEWSBOT_FEEDS added where new.
+
+    Raises DatabaseUnavailable when it cannot be reached.
+    """
+    database = SubscriptionDB(settings.database)
+    try:
+        database.migrate()
+        database.seed_feeds(settings.feeds)
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
 def build_embedder(settings: Settings) -> Embedder:
-    """The embedder NEWSBOT_EMBEDDING_MODEL names (see index.embedders); nothing is loaded yet."""
-    return embedders.create(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
+    """The embedder NEWSBOT_EMBEDDING_MODEL names (see index.embedding.by_name); nothing is loaded yet."""
+    return by_name.create(settings.embedding_model, settings.model_cache, settings.embed_batch_size)
 
 
 def build_cached_embedder(settings: Settings) -> CachedEmbedder:
@@ -141,9 +189,9 @@ def clean_up_unfinished(services: Services) -> list[str]:
     """
     try:
         if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
-            dropped = services.store.cleanup(stale_after=0.0)
+            dropped = services.store.generations.cleanup(stale_after=0.0)
         else:
-            dropped = services.store.cleanup()
+            dropped = services.store.generations.cleanup()
         if services.sparse is not None:
             services.sparse.prune(services.store)  # side files of generations that are gone
         return dropped

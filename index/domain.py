@@ -133,7 +133,7 @@ class Answer:
     quotes: tuple[Quote, ...]
     passages: tuple[Passage, ...]
     language: str = "en"
-    kind: str = "other"  # the expected answer type (index.questions.AnswerType)
+    kind: str = "other"  # the expected answer type (index.retrieval.questions.AnswerType)
     holdings: IndexHoldings | None = None  # with a refusal: what the index does hold
 
     @property

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.bundled_model import BUNDLED_MODEL_NAME
+from index.embedding.bundled_model import BUNDLED_MODEL_NAME
 
 # Calibrated for the default model on XQuAD versus out-of-scope questions:
 # see docs/threshold.md.
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     subscription_min_score: float = Field(
         DEFAULT_SUBSCRIPTION_MIN_SCORE, ge=-1.0, le=1.0, description="Similarity a new paragraph needs to a followed topic."
     )
+    watch_prefilter_margin: float = Field(
+        0.02, ge=0.0, le=1.0,  # calibrated with scripts.dev.bench_watches, see docs/watches.md
+        description="A watched question is asked again when a new paragraph's similarity is within this of NEWSBOT_MIN_SCORE.",
+    )  # fmt: skip
     timezone: str = Field("Europe/Berlin", description="Time zone of daily digests unless a subscription names one.")
     llm_url: str | None = Field(
         None, description="OpenAI-compatible API base URL (e.g. http://localhost:11434/v1); set = written answers."

@@ -21,15 +21,20 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
-from index import benchmark, bootstrap, evaluation, health_check, opml, service
-from index import feeds as feed_sources
-from index import reindex as rebuild
+from index.ingest import indexing
+from index import bootstrap, health_check, service
+from index.quality import benchmark
+from index.quality import evaluation
+from index.subscriptions import opml, watching
+from index.subscriptions import feeds as feed_sources
+from index.ingest import rebuild
+from index.store import sparse_index
 from index.domain import Answer
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB, utcnow
 from scripts import output
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -117,12 +122,36 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
         try:
-            report = service.ingest(list(sources), built.embedder, built.store, progress=bar, sparse=built.sparse)
+            report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar, sparse=built.sparse)
         finally:
             bar.close()
+        built.keywords.stats()  # kept on disk for this revision: the next process loads them, not rebuilds
+        changed = check_watches(settings, built, report.new_articles)
     click.echo(output.ingest_text(report, time.perf_counter() - started))
+    if changed:
+        click.echo(f"{changed} watched question(s) got a new answer: the bot posts it.")
     if report.articles == 0:
         sys.exit(EXIT_USAGE)
+
+
+def check_watches(settings: Settings, built: bootstrap.Services, article_ids: list[str]) -> int:
+    """Ask the watched questions the new articles bear on again; how many posts were queued (the bot sends them).
+
+    The articles are indexed whatever happens here: a database that is down is reported, not an error.
+    """
+    if not article_ids:
+        return 0
+    try:
+        db = built.database
+        fresh = db.unseen(article_ids)
+        check = watching.check_new_articles(
+            fresh, built.store, built.query_embedder(), built.answer, db,
+            threshold=settings.min_score - settings.watch_prefilter_margin, now=utcnow(),
+        )  # fmt: skip
+    except NewsbotError as error:
+        click.echo(f"Watched questions not checked against the new articles: {error}", err=True)
+        return 0
+    return check.queued
 
 
 @cli.command()
@@ -137,7 +166,7 @@ def ask(settings: Settings, question: str, k: int | None, as_json: bool, use_llm
         fail("set NEWSBOT_LLM_URL (and NEWSBOT_LLM_MODEL) to use --llm; see README, 'Written answers'", EXIT_USAGE)
     with services(settings, write=False) as built:
         warn_model_change(built)
-        answer = built.ask(question, k)
+        answer = built.answer(question, k)
         if use_llm and built.llm is not None and answer.found:
             write_out(answer, built.llm, as_json)
             return
@@ -205,7 +234,7 @@ def stats(settings: Settings, as_json: bool) -> None:
         "build_seconds": info.build_seconds,
         "updated": info.updated,
         # What questions are ranked by: the model's vectors, keywords, the model's sparse latent terms.
-        "signals": ", ".join(["dense", "keywords"] + (["sparse"] if sparse is not None and sparse.on else [])),
+        "signals": ", ".join(sparse_index.signals(sparse)),
         "sparse_vectors": f"{sparse.vectors} of {info.chunks} paragraphs" if sparse is not None and info.chunks else None,
         "store": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,
@@ -272,7 +301,8 @@ def sources(settings: Settings, as_json: bool) -> None:
 def forget(settings: Settings, source: str) -> None:
     """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
     with services(settings, write=True) as built:
-        removed = service.forget(source, built.store, built.sparse)
+        removed = indexing.forget(source, built.store, built.sparse)
+        built.keywords.stats()  # as after ingest
     if not removed:
         fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
     click.echo(f"Removed {removed} paragraphs from {source}.")
@@ -359,11 +389,13 @@ def _ints(value: str) -> list[int]:
 )
 @click.option("--ingest-articles", default=200, show_default=True, help="Articles for the ingest benchmark.")
 @click.option("--question-paragraphs", default=10_000, show_default=True, help="Store size for question latency.")
+@click.option("--real-paragraphs", type=int, default=None, help="At most this many real paragraphs in that store (default: all real).")
 @click.option("--questions", default=40, show_default=True, help="Questions to time.")
 @click.option("--scales", default="10000,100000,1000000", show_default=True, help="Synthetic store sizes.")
 @click.option("--ef", "ef_values", default="16,50,100,200", show_default=True, help="ef_search values to compare.")
 @click.option("--ef-size", default=100_000, show_default=True, help="Store size of the ef_search comparison.")
 @click.option("--queries", default=200, show_default=True, help="Queries per store size.")
+@click.option("--cold-start", "cold_start", default=100_000, show_default=True, help="Index size for cold start and 20 questions at once (0: skip).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="docs", show_default=True)
 @click.pass_obj
 def bench(
@@ -371,11 +403,13 @@ def bench(
     corpus: Path,
     ingest_articles: int,
     question_paragraphs: int,
+    real_paragraphs: int | None,
     questions: int,
     scales: str,
     ef_values: str,
     ef_size: int,
     queries: int,
+    cold_start: int,
     out: Path,
 ) -> None:
     """Measure ingest, question latency and the store at scale; write OUT/benchmarks.md with plots."""
@@ -387,11 +421,13 @@ def bench(
         embedder,
         ingest_articles=ingest_articles,
         question_paragraphs=question_paragraphs,
+        real_paragraphs=real_paragraphs,
         questions=questions,
         scales=_ints(scales),
         ef_values=_ints(ef_values),
         ef_size=ef_size,
         queries=queries,
+        cold_start_paragraphs=cold_start,
         log=lambda line: click.echo(line, err=True),
     )
     command = "newsbot bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "newsbot bench"
@@ -402,10 +438,11 @@ def bench(
 @contextmanager
 def feed_db(settings: Settings) -> Iterator[SubscriptionDB]:
     """The database that holds the feed list (migrated, NEWSBOT_FEEDS added where new); exit 3 when it is down."""
-    db = SubscriptionDB(settings.database)
     try:
-        db.migrate()
-        db.seed_feeds(settings.feeds)
+        db = bootstrap.open_database(settings)
+    except NewsbotError as error:
+        fail(str(error), EXIT_UNAVAILABLE)
+    try:
         yield db
     except NewsbotError as error:
         fail(str(error), EXIT_UNAVAILABLE)
@@ -438,7 +475,7 @@ def feeds_add(settings: Settings, url: str) -> None:
     """Poll URL from now on (checked with one fetch; the bot reads it at its next poll, what it holds as backlog)."""
     import httpx
 
-    from index.loading import USER_AGENT
+    from index.ingest.loading import USER_AGENT
 
     with feed_db(settings) as db:
         if url in {feed.url for feed in db.feed_list()}:
@@ -507,16 +544,13 @@ def serve(settings: Settings) -> None:
     log_setup.configure(token)
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
-        db = SubscriptionDB(settings.database)
         try:
-            db.migrate()
+            db = built.database
             if not db.shared and (released := db.release_claims()):
                 logging.getLogger("newsbot").info("%d subscription posts of a stopped run queued again", released)
-            app.run(built, db)
+            app.run(built)
         except InvalidToken:  # its message quotes the token: say it in our words instead
             fail("Telegram rejected NEWSBOT_TELEGRAM_TOKEN: copy the token again from @BotFather", EXIT_USAGE)
-        finally:
-            db.close()
 
 
 def main() -> None:

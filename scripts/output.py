@@ -7,12 +7,13 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from index import answering, times
+from index.answers import extractive
+from index.answers import times
 from index.domain import Answer, Chunk, IngestReport, Passage, Quote
-from index.feeds import FeedInfo
-from index.reindex import ReindexReport
-from index.store import SourceInfo
-from index.written import Written
+from index.subscriptions.feeds import FeedInfo
+from index.ingest.rebuild import ReindexReport
+from index.store.vector_store import SourceInfo
+from index.answers.written import Written
 
 NOT_FOUND = {
     "en": "No relevant passage found in the indexed articles.",
@@ -32,7 +33,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     A refusal says what the index holds instead.
     """
     if not answer.found:
-        hint = answering.holdings_hint(answer.holdings, answer.language)
+        hint = extractive.holdings_hint(answer.holdings, answer.language)
         return "\n".join([NOT_FOUND.get(answer.language, NOT_FOUND["en"]), *([textwrap.fill(hint, width)] if hint else [])])
     lines = ["Answer:"]
     for quote in answer.quotes:

@@ -1,16 +1,17 @@
 """The bot's Application in the test's own process, polling the fake Bot API over HTTP.
 
-Faster than a `newsbot serve` process (no model to load: tests pass the hashing
-embedder) and the test can reach the database; for flows where the process
-boundary is not the point.
+Faster than a `newsbot serve` process (no process start, the model loaded once per test
+session) and the test can reach the database; for every flow where the process boundary is
+not the point. `running_app` runs in the test's event loop (async tests); `bot_in_thread` runs it
+in a thread's loop for synchronous tests that talk to the fake Bot API only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.chat import BotState
+from index.ingest import indexing
 from index import bootstrap
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.database import SubscriptionDB
 from tests.bot_process import TOKEN
 from tests.fake_telegram import FakeTelegram, serve
 
@@ -75,14 +77,11 @@ async def running_app(
             telegram_token=TOKEN, telegram_api_url=api_url, **values,
         )  # fmt: skip
         services = bootstrap.build(settings, write=True, embedder=embedder)
-        db = SubscriptionDB(settings.database)
-        db.migrate()
+        db = services.database
         try:
             if sources:
-                from index import service
-
-                service.ingest(sources, embedder, services.store)
-            app = build_application(services, db)
+                indexing.ingest(sources, embedder, services.store)
+            app = build_application(services)
             async with app:
                 assert app.post_init is not None and app.updater is not None
                 await app.post_init(app)
@@ -98,4 +97,56 @@ async def running_app(
                 if thread.name == "warm-up":
                     thread.join(timeout=60)
             services.close()
-            db.close()
+
+
+@dataclass
+class ThreadedBot:
+    """An InProcessBot whose event loop runs in another thread; its waits are synchronous here."""
+
+    bot: InProcessBot
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def telegram(self) -> FakeTelegram:
+        return self.bot.telegram
+
+    def settled(self, timeout: float = 30) -> None:
+        """Every update pushed so far was taken by the bot and fully handled."""
+        asyncio.run_coroutine_threadsafe(self.bot.settled(timeout), self.loop).result(timeout + 5)
+
+
+@contextmanager
+def bot_in_thread(
+    tmp_path: Path, model_cache: Path, embedder: Embedder, sources: list[str] | None = None, **values: Any
+) -> Iterator[ThreadedBot]:
+    """`running_app` in its own thread and event loop, for synchronous tests (module-scoped fixtures)."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    async def main() -> None:
+        async with running_app(tmp_path, model_cache, embedder, sources, **values) as bot:
+            holder["bot"], holder["stop"] = bot, asyncio.Event()
+            ready.set()
+            await holder["stop"].wait()
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(main())
+        except BaseException as error:  # noqa: BLE001 - handed to the test below
+            holder["error"] = error
+        finally:
+            ready.set()
+
+    thread = threading.Thread(target=run, name="bot-in-thread", daemon=True)
+    thread.start()
+    if not ready.wait(timeout=300) or "error" in holder:
+        raise RuntimeError("the in-process bot did not start") from holder.get("error")
+    try:
+        yield ThreadedBot(holder["bot"], loop)
+    finally:
+        loop.call_soon_threadsafe(holder["stop"].set)
+        thread.join(timeout=120)
+        loop.close()
+        if "error" in holder:
+            raise RuntimeError("the in-process bot failed while stopping") from holder["error"]

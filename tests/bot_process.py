@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index import bootstrap, service
+from index.ingest import indexing
+from index import bootstrap
 from index.domain import IngestReport
-from index.embedding import Embedder
+from index.embedding.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import REPO
 from tests.fake_telegram import FakeTelegram
@@ -63,6 +64,6 @@ def index_for_bot(data_dir: Path, model_cache: Path, embedder: Embedder, sources
     settings = Settings(_env_file=None, data_dir=data_dir, models_dir=model_cache)  # type: ignore[call-arg]
     built = bootstrap.build(settings, write=True, embedder=embedder)
     try:
-        return service.ingest(sources, embedder, built.store)
+        return indexing.ingest(sources, embedder, built.store)
     finally:
         built.close()

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from index.bootstrap import build_embedder
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
-from index.store import VectorStore, open_client
-from index.subscription_db import SubscriptionDB
+from index.store.vector_store import VectorStore, open_client
+from index.subscriptions.database import SubscriptionDB
 from tests.fakes import HashingEmbedder
 from tests.servers import chroma_server
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.hashing_embedder import HashingEmbedder as _Hashing
+from index.embedding.hashing import HashingEmbedder as _Hashing
 
 
 class HashingEmbedder(_Hashing):

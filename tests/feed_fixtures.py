@@ -53,10 +53,13 @@ class NewsFeed:
         self.items: list[str] = []
         self.publish()
 
-    def add(self, slug: str, title: str, paragraphs: list[str], *, summary_only: str | None = None) -> str:
-        """Add an item (its full text in the feed, or only `summary_only` with the text on its page)."""
+    def add(
+        self, slug: str, title: str, paragraphs: list[str], *, summary_only: str | None = None, published: datetime | None = None
+    ) -> str:
+        """Add an item (its full text in the feed, or only `summary_only` with the text on its page), dated `published`
+        (default: 29 Nov 2026, a minute later per item)."""
         link = f"{self.base_url}/news/{slug}.html"
-        when = format_datetime(datetime(2026, 11, 29, 7, len(self.items), tzinfo=timezone.utc))
+        when = format_datetime(published or datetime(2026, 11, 29, 7, len(self.items), tzinfo=timezone.utc))
         if summary_only is None:
             body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
             content = f"<content:encoded><![CDATA[{body}]]></content:encoded>"

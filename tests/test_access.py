@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from index.subscription_db import ChatQuestion, Subscription
+from index.subscriptions.database import ChatQuestion, Subscription
 from tests.bot_in_process import ANSWERABLE, running_app
 from tests.conftest import SEEDS
 from tests.fake_telegram import BOT_USERNAME

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from index import bundled_model
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import bundled_model
+from index.embedding.embedder import SentenceTransformerEmbedder
 from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS, SHARED
 from tests.fake_telegram import FakeTelegram, serve

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.answering import Candidate, candidate_sentences, choose_quotes, answerable
+from index.answers.extractive import Candidate, candidate_sentences, choose_quotes, answerable
 from index.domain import Chunk, Passage
 
 
@@ -55,7 +55,7 @@ def test_no_candidates_no_quotes() -> None:
 
 
 def test_cached_embedder_embeds_each_text_once() -> None:
-    from index.embedding import CachedEmbedder
+    from index.embedding.embedder import CachedEmbedder
     from tests.fakes import HashingEmbedder
 
     inner = HashingEmbedder()
@@ -72,9 +72,9 @@ def test_cached_embedder_embeds_each_text_once() -> None:
 
 # --- answer types, spans, "not decided" sentences, refusals ------------------------------------
 
-from index.answering import holdings_hint, lacks_focus  # noqa: E402
+from index.answers.extractive import holdings_hint, lacks_focus  # noqa: E402
 from index.domain import IndexHoldings  # noqa: E402
-from index.questions import analyze  # noqa: E402
+from index.retrieval.questions import analyze  # noqa: E402
 
 
 def dated(text: str, score: float, paragraph: int = 1) -> Passage:
@@ -155,3 +155,18 @@ def test_with_no_date_named_the_answer_is_the_best_dated_sentence() -> None:
     assert [(q.passage, q.undecided) for q in quotes] == [(2, False), (0, True)]
     without = choose_quotes(candidates[1:], np.array([0.84, 0.80]), [p.score for p in passages], analysis, passages)
     assert without[0].passage == 1  # no "not named" sentence: the closest sentence answers, as always
+
+
+def test_a_who_question_is_answered_by_the_sentence_that_names_someone_next_to_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sentence that mentions Russia does not say who its president is; one that names him next to it does."""
+    monkeypatch.setattr("index.answers.extractive.ADJACENT_FIRST", True)  # off by default: see docs/retrieval.md
+    analysis = analyze("Who is the president of Russia?", "en")
+    passages = [
+        passage("Trump wurde als Russland gegenüber aufgeschlossener wahrgenommen als sein Vorgänger Joe Biden.", 0.84, 2),
+        passage("Trump sprach am Donnerstag mit dem russischen Präsidenten Wladimir Putin über den Krieg.", 0.82, 1),
+    ]
+    candidates = candidate_sentences(passages, analysis)
+    quotes = choose_quotes(candidates, np.array([0.86, 0.84]), [p.score for p in passages], analysis, passages)
+    assert quotes[0].passage == 1 and quotes[0].span_text is not None and "Wladimir Putin" in quotes[0].span_text
+    where = analyze("Where did Trump meet him?", "en")  # no name next to which to look: the closest sentence answers
+    assert choose_quotes(candidates, np.array([0.86, 0.84]), [p.score for p in passages], where, passages)[0].passage == 0

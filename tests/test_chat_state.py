@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 
 
-from index.chat_state import RECENT_QUESTIONS, ChatState
-from index.subscription_db import SubscriptionDB
+from index.subscriptions.chat_state import RECENT_QUESTIONS, ChatState
+from index.subscriptions.database import SubscriptionDB
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS
 from tests.fake_telegram import FakeTelegram, serve

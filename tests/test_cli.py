@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from index import bundled_model
-from index.locking import acquire_data_dir
+from index import bootstrap
+from index.embedding import bundled_model
+from index.settings import Settings
+from index.store.locking import acquire_data_dir
 from scripts.cli import cli
 from tests.conftest import SEEDS
 
@@ -46,6 +48,16 @@ def test_ingest_reports_what_it_did(env: Path) -> None:
     assert "Indexed 1 article(s): 35 paragraph(s) added, 0 unchanged" in result.output
     again = run("ingest", str(SEEDS))
     assert "0 paragraph(s) added, 35 unchanged, 0 removed" in again.output
+
+
+def test_ingest_leaves_keyword_statistics_for_the_next_process(env: Path) -> None:
+    assert run("ingest", str(SEEDS)).exit_code == 0
+    services = bootstrap.build(Settings(_env_file=None, data_dir=env), write=False)
+    try:
+        revision = services.store.revision()
+        assert revision and [p.name for p in services.keywords_dir.glob("terms-*.json")] == [f"terms-{revision}.json"]
+    finally:
+        services.close()
 
 
 def test_ask_prints_answer_passages_and_sources(seeded: Path) -> None:

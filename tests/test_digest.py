@@ -12,9 +12,8 @@ import pytest
 from bot import subscriptions
 from bot.app import build_application
 from index import bootstrap
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
-from index.subscription_db import SubscriptionDB
 from tests.bot_process import TOKEN
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram, serve
 from tests.feed_fixtures import FOOTBALL, GLACIER, STEEL, NewsFeed
@@ -56,9 +55,8 @@ async def test_a_daily_digest_is_posted_at_its_hour_in_the_chats_time_zone(
             telegram_token=TOKEN, telegram_api_url=api_url, feeds=[feed.url], timezone="Europe/Berlin",
         )
         services = bootstrap.build(settings, write=True, embedder=real_embedder)
-        db = SubscriptionDB(settings.database)
-        db.migrate()
-        app = build_application(services, db)
+        db = services.database
+        app = build_application(services)
         clock = Clock(datetime(2026, 11, 29, 5, 0, tzinfo=timezone.utc))  # 06:00 in Berlin
         state = app.bot_data["state"]
         state.clock, state.username = clock.now, BOT_USERNAME
@@ -100,4 +98,3 @@ async def test_a_daily_digest_is_posted_at_its_hour_in_the_chats_time_zone(
                 await app.stop()
         finally:
             services.close()
-            db.close()

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot import subscriptions
-from index import opml
+from index.subscriptions import opml
 from index.errors import InputError
 from scripts.cli import cli
 from tests.bot_in_process import running_app

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import subscriptions
-from index import service
+from index.ingest import indexing
 from tests.bot_in_process import InProcessBot, running_app
 from tests.fake_llm import FakeLLM, Reply, serve_llm
 from tests.fake_telegram import BOT_USERNAME
@@ -33,7 +33,7 @@ def article(folder: Path, name: str, title: str) -> str:
 
 async def new_article(bot: InProcessBot, folder: Path, name: str) -> None:
     """An article arrives (as from a feed or /ingest): matched to the subscriptions and posted."""
-    report = await asyncio.to_thread(service.ingest, [article(folder, name, f"Gletscher {name}")], bot.services.embedder, bot.services.store)
+    report = await asyncio.to_thread(indexing.ingest, [article(folder, name, f"Gletscher {name}")], bot.services.embedder, bot.services.store)
     await subscriptions.queue_and_deliver(bot.app, report.new_articles)
 
 

@@ -25,9 +25,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from index.errors import InputError
-from index.keyword_index import KeywordIndex
-from index.service import ask, ingest
-from index.store import VectorStore, open_client
+from index.store.keyword_index import KeywordIndex
+from index.ingest.indexing import ingest
+from index.service import answer_question
+from index.store.vector_store import VectorStore, open_client
 from tests.fakes import HashingEmbedder
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -108,10 +109,10 @@ def check(store: VectorStore, embedder: HashingEmbedder, path: Path, data: bytes
     ingest([str(path)], embedder, store)  # bad input is reported in the result, never raised
     keywords = KeywordIndex(store, None)
     try:
-        ask(question, embedder, store, k=5, min_score=-1.0, keywords=keywords)  # any question: no crash
+        answer_question(question, embedder, store, k=5, min_score=-1.0, keywords=keywords)  # any question: no crash
     except InputError:
         pass  # an empty or wordless question is refused with a message, as designed
-    found = ask("Wasserwerk Nordufer Stadtwerke", embedder, store, k=50, min_score=-1.0, keywords=keywords)
+    found = answer_question("Wasserwerk Nordufer Stadtwerke", embedder, store, k=50, min_score=-1.0, keywords=keywords)
     assert any(p.chunk.text == EARLIER for p in found.passages), "the earlier article was lost"
 
 

@@ -7,11 +7,12 @@ import numpy as np
 
 import pytest
 
+from index.ingest import indexing
 from index import service
-from index.keyword_index import KeywordIndex
-from index.keywords import KEYWORD_WEIGHT, NAME_WEIGHT, TermStats, keyword_bonus, neutral_words, terms
+from index.store.keyword_index import KeywordIndex
+from index.retrieval.keywords import KEYWORD_WEIGHT, NAME_WEIGHT, TermStats, keyword_bonus, neutral_words, terms
 from index.settings import Settings
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 from tests.fakes import HashingEmbedder
 
 DOCS = [
@@ -55,12 +56,12 @@ def test_keyword_index_follows_the_store(tmp_path: Path, settings: Settings, fak
     assert index.stats() is None
     article = tmp_path / "a.txt"
     article.write_text("Titel\n" + "\n".join(t for t, _ in DOCS[:2]), encoding="utf-8")
-    service.ingest([str(article)], fake_embedder, store)
+    indexing.ingest([str(article)], fake_embedder, store)
     stats = index.stats()
     assert stats is not None and "wien" not in stats.frequency and stats.frequency["rak"] == 1
     assert list((tmp_path / "cache").glob("terms-*.json"))
     article.write_text("Titel\n" + "\n".join(t for t, _ in DOCS), encoding="utf-8")
-    service.ingest([str(article)], fake_embedder, store)  # a write by this process is seen at once
+    indexing.ingest([str(article)], fake_embedder, store)  # a write by this process is seen at once
     assert "wien" in index.stats().frequency  # type: ignore[union-attr]
     fresh = KeywordIndex(store, tmp_path / "cache")  # another process: reads the cached file
     assert fresh.stats().frequency == index.stats().frequency  # type: ignore[union-attr]
@@ -91,11 +92,11 @@ def test_keyword_signal_reorders_dense_hits(tmp_path: Path, settings: Settings) 
     store = VectorStore(lambda: open_client(None, settings.chroma_dir), "kw-rerank", embedder.name)
     article = tmp_path / "a.txt"
     article.write_text(f"Titel\n{missiles}\n{weather}", encoding="utf-8")
-    service.ingest([str(article)], embedder, store)
+    indexing.ingest([str(article)], embedder, store)
 
-    dense = service.ask(question, embedder, store, k=2, min_score=-1)
+    dense = service.answer_question(question, embedder, store, k=2, min_score=-1)
     assert dense.passages[0].chunk.text == weather  # without keywords the weather comes first
-    fused = service.ask(question, embedder, store, k=2, min_score=-1, keywords=KeywordIndex(store, None))
+    fused = service.answer_question(question, embedder, store, k=2, min_score=-1, keywords=KeywordIndex(store, None))
     assert fused.passages[0].chunk.text == missiles  # the question's words lift the missile paragraph
     assert "Reichweite" in fused.quotes[0].text
     store.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from index import service, written
+from index import service
+from index.answers import written
 from index.domain import Answer, Chunk, Passage, Quote
-from index.llm import LLMClient, LLMError
+from index.answers.llm import LLMClient, LLMError
 from tests.fake_llm import FakeLLM, Reply, serve_llm
 
 KEY = "sk-test-secret-key"
@@ -35,7 +36,7 @@ def test_a_streamed_reply_never_shows_an_invented_citation() -> None:
 
 
 def test_the_prompt_numbers_the_passages_with_their_sources() -> None:
-    messages = written.answer_messages("When is the Budapest meeting?", answer_with(2).passages, "de")
+    messages = written.prompt_messages("When is the Budapest meeting?", answer_with(2).passages, "de")
     assert "in German" in messages[0]["content"] and "only the numbered passages" in messages[0]["content"]
     assert "[1] Gipfel (paragraph 1)\nAbsatz 1" in messages[1]["content"]
     assert messages[1]["content"].endswith("Question: When is the Budapest meeting?")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from index.dates import read_date
-from index.loading import read_source, read_sources
-from index.plain_text import html_paragraphs
+from index.ingest.dates import read_date
+from index.ingest.loading import read_source, read_sources
+from index.ingest.plain_text import html_paragraphs
 from tests.servers import Routes, free_port, http_server
 
 LONG_DE = "Die Delegationen aus Washington und Moskau wollen sich in der kommenden Woche in Budapest treffen."

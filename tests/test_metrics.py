@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from index.evaluation import ranking_metrics
+from index.quality.evaluation import ranking_metrics
 
 
 def test_ranking_metrics_by_hand() -> None:

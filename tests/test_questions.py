@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from index.domain import TimeNote
-from index.questions import analyze, answer_type, is_small_talk
-from index.spans import find_spans, name_matches, undecided
-from index.times import describe, resolve
+from index.retrieval.questions import analyze, answer_type, is_small_talk
+from index.answers.spans import find_spans, name_matches, undecided
+from index.answers.times import describe, resolve
 
 
 @pytest.mark.parametrize(

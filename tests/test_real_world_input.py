@@ -13,17 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from index.chunk_records import chunk_metadata
-from index.dates import read_date
-from index.decoding import decode
+from index.store.chunk_records import chunk_metadata
+from index.ingest.dates import read_date
+from index.ingest.decoding import decode
 from index.domain import Chunk, IngestReport
 from index.errors import LoadError
-from index.loading import document_kind, parse_bytes, read_source, read_sources
-from index.plain_text import plain_text
-from index.keyword_index import KeywordIndex
-from index.service import ask, ingest
+from index.ingest.loading import document_kind, parse_bytes, read_source, read_sources
+from index.ingest.plain_text import plain_text
+from index.store.keyword_index import KeywordIndex
+from index.ingest.indexing import ingest
+from index.service import answer_question
 from index.settings import Settings
-from index.store import VectorStore
+from index.store.vector_store import VectorStore
 from tests.fakes import HashingEmbedder
 from tests.servers import Routes, http_server
 
@@ -468,7 +469,7 @@ def test_records_an_older_version_stored_with_wrong_types_do_not_break_questions
     collection = store._existing()  # written as an older version would have, past today's checks
     collection.upsert(ids=["poisoned"], embeddings=[fake_embedder.embed_query(DE2).tolist()], documents=[DE2], metadatas=[poisoned])
     keywords = KeywordIndex(store, None)
-    answer = ask(DE2, fake_embedder, store, k=5, min_score=-1.0, keywords=keywords)
+    answer = answer_question(DE2, fake_embedder, store, k=5, min_score=-1.0, keywords=keywords)
     chunk = answer.passages[0].chunk
     assert chunk.text == DE2
     assert (chunk.title, chunk.language, chunk.published, chunk.url, chunk.paragraph) == ("", None, None, None, 1)
@@ -579,7 +580,7 @@ def test_each_article_knows_its_source_by_name(tmp_path: Path, store: VectorStor
     assert read_source(str(plain)).articles[0].source_name == "meldung.txt"
     assert [a.source_name for a in read_source(str(records)).articles] == ["Zeit Online", "Ведомости", "export.jsonl"]
     ingest([str(feed)], fake_embedder, store)  # kept through the store
-    assert ask("Stadtrat Brücke Mulde", fake_embedder, store, k=1, min_score=-1.0).passages[0].chunk.source_name == "Der Kurier"
+    assert answer_question("Stadtrat Brücke Mulde", fake_embedder, store, k=1, min_score=-1.0).passages[0].chunk.source_name == "Der Kurier"
 
 
 FOOTER = '<div class="site-footer"><p>Impressum: Elbkurier Verlag GmbH, Dresden. Alle Rechte vorbehalten, Nachdruck nur mit Genehmigung der Redaktion.</p></div>'

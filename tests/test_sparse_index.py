@@ -1,5 +1,5 @@
 """The sparse side index follows the dense one (ingest, edits, forget, reindex, model change),
-and the fusion of the sparse score is what index/fusion.py says."""
+and the fusion of the sparse score is what index/retrieval/fusion.py says."""
 
 from __future__ import annotations
 
@@ -9,15 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from index import fusion, reindex, service
-from index.domain import Article, Chunk, IngestReport
-from index.embedding import CachedEmbedder, Embedder
-from index.hashing_embedder import HashingEmbedder
-from index.keyword_index import KeywordIndex
-from index.sparse_embedding import SparseTermsEmbedder, sparse_embedder
-from index.sparse_head import SparseVector
-from index.sparse_index import SparseIndex, embed_question, rerank, scores, signature
-from index.store import VectorStore, open_client
+from index import service
+from index.ingest import indexing
+from index.retrieval import fusion
+from index.ingest import rebuild
+from index.answers import quoting
+from index.domain import Article, Chunk, IngestReport, Passage
+from index.retrieval import search
+from index.embedding.embedder import CachedEmbedder, Embedder
+from index.embedding.hashing import HashingEmbedder
+from index.store.keyword_index import KeywordIndex
+from index.embedding.sparse_embedding import SparseTermsEmbedder, sparse_embedder
+from index.embedding.sparse_head import SparseVector
+from index.store.sparse_index import SparseIndex, embed_question, rerank, scores, signature
+from index.store.vector_store import VectorStore, open_client
 
 # --- fusion (pure) -------------------------------------------------------------------
 
@@ -137,7 +142,7 @@ def test_ingest_stores_sparse_vectors_from_the_same_forward_pass(
     passes = []
     hook = real_embedder.model[0].register_forward_hook(lambda *_: passes.append(1))
     try:
-        service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+        indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
     finally:
         hook.remove()
     assert len(passes) == 1  # three paragraphs, one batch, one pass: dense and sparse from it
@@ -163,7 +168,7 @@ def test_questions_use_the_sparse_signal_only_when_every_candidate_has_a_vector(
     sparse = SparseIndex(tmp_path / "sparse")
     question = "Who leads the American delegation in Budapest?"
     assert embed_question(real_embedder, question, store, sparse)[1] is None  # nothing indexed yet
-    service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
     dense, query = embed_question(real_embedder, question, store, sparse)
     assert query is not None and query.generation == store.current_name()
     assert np.allclose(dense, real_embedder.embed_query(question), atol=1e-5)  # one pass gives both
@@ -174,11 +179,11 @@ def test_questions_use_the_sparse_signal_only_when_every_candidate_has_a_vector(
     fused = rerank(base, chunks, "en", query, sparse)
     expected = fusion.fuse(base, scores(query.vector, [query_vector(sparse, store, c, real_embedder) for c in chunks]), [fusion.CROSS_LANGUAGE_WEIGHT] * 3)
     assert fused == pytest.approx(expected) and fused != pytest.approx(base)
-    assert service.ask(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False).passages[0].chunk.text == PARAGRAPHS[0]
+    assert service.answer_question(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False).passages[0].chunk.text == PARAGRAPHS[0]
 
     # A paragraph without a sparse vector (written without the side index) turns the signal off.
     other = Article(source="b.txt", title="", paragraphs=("Die Delegation aus Washington reist am Montag nach Budapest.",), language="de")
-    service.index_articles([other], real_embedder, store, IngestReport())
+    indexing.index_articles([other], real_embedder, store, IngestReport())
     assert not sparse.status(store).on
     chunks = [p.chunk for p, _ in store.query(dense, 4)]
     assert rerank([0.8, 0.7, 0.6, 0.5], chunks, "en", query, sparse) == [0.8, 0.7, 0.6, 0.5]
@@ -186,15 +191,66 @@ def test_questions_use_the_sparse_signal_only_when_every_candidate_has_a_vector(
 
 def test_ask_ranks_the_candidates_by_the_fused_scores(tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder) -> None:
     sparse = SparseIndex(tmp_path / "sparse")
-    service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
     question = "Which country hosts the summit?"
     dense, query = embed_question(real_embedder, question, store, sparse)
     chunks = [p.chunk for p, _ in store.query(dense, 3)]  # by cosine
     fused = rerank([p.score for p, _ in store.query(dense, 3)], chunks, "en", query, sparse)
     expected = [chunks[i].text for i in sorted(range(3), key=lambda i: -fused[i])]
     assert expected[0] != chunks[0].text  # here the sparse signal changes the best passage
-    answer = service.ask(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False)
+    answer = service.answer_question(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False)
     assert [p.chunk.text for p in answer.passages[:3]] == expected
+
+
+def test_retrieve_hands_the_ranking_without_the_sparse_signal_to_the_answer_pool(
+    tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
+) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    asked = search.read_question("Which country hosts the summit?", 1000)
+    plain = search.retrieve(asked, real_embedder, store, depth=1)
+    assert plain.unfused == () and plain.displaced == ()
+    fused = search.retrieve(asked, real_embedder, store, depth=1, sparse=sparse)
+    assert fused.passages[0].chunk.text != plain.passages[0].chunk.text  # the sparse signal changed the best one
+    assert fused.unfused == (1,) and [p.chunk.text for p, _, _ in fused.displaced] == [plain.passages[0].chunk.text]
+    pool, vectors, _, kept = quoting.answer_pool(fused, 6)
+    assert [p.chunk.text for p in pool] == [fused.passages[0].chunk.text, plain.passages[0].chunk.text] and kept == 1
+    assert np.array_equal(vectors[1], fused.displaced[0][1])
+
+
+def test_the_answer_pool_puts_displaced_passages_right_after_the_fused_top() -> None:
+    passages = [Passage(Chunk(f"a{i}", i, 9, f"Absatz {i}.", "", "a.txt"), 0.8 - i / 100) for i in range(8)]
+    vectors = [np.full(4, i, dtype=np.float32) for i in range(8)]
+    # Fused top 7 (0..6); before the fusion, passage 7 was third: it stays in the pool after the top POOL.
+    retrieved = search.Retrieved(
+        search.read_question("Wann?", 1000), np.zeros(4, dtype=np.float32), tuple(passages[:7]), tuple(vectors[:7]),
+        tuple(0.9 - i / 100 for i in range(7)), None, (0, 1, 7, 2, 3, 4, 5), ((passages[7], vectors[7], 0.5),),
+    )
+    pool, pool_vectors, pool_scores, kept = quoting.answer_pool(retrieved, 7)
+    assert [p.chunk.article_id for p in pool] == ["a0", "a1", "a2", "a3", "a4", "a5", "a7", "a6"] and kept == 1
+    assert pool_scores[6] == 0.5 and pool_vectors[6][0] == 7
+    plain = search.Retrieved(retrieved.asked, retrieved.query, retrieved.passages, retrieved.vectors, retrieved.scores, None)
+    assert [p.chunk.article_id for p in quoting.answer_pool(plain, 7)[0]] == [f"a{i}" for i in range(7)]
+
+
+def test_ingest_with_the_side_index_keeps_the_sentence_vectors(
+    tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
+) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    two = ("Außenminister Marco Rubio wird die Delegation leiten. Der Gipfel beginnt am Donnerstag in Budapest.",)
+    passes = []
+    hook = real_embedder.model[0].register_forward_hook(lambda *_: passes.append(1))
+    try:
+        indexing.index_articles([article("b.txt", two)], real_embedder, store, IngestReport(), sparse=sparse)
+    finally:
+        hook.remove()
+    assert len(passes) == 2  # the paragraph (dense + sparse), then its sentences (dense only)
+    (chunk_id,) = stored_ids(store)
+    assert sparse.status(store).on
+    stored = store.sentence_vectors([chunk_id])[chunk_id]
+    assert len(stored.spans) == 2
+    fresh = real_embedder.embed_passages(["Der Gipfel beginnt am Donnerstag in Budapest."])[0]
+    assert np.allclose(stored.vectors[1], fresh, atol=2e-3)
 
 
 def query_vector(sparse: SparseIndex, store: VectorStore, chunk: Chunk, embedder: SparseTermsEmbedder) -> SparseVector:
@@ -207,10 +263,10 @@ def test_an_edited_article_loses_the_sparse_vectors_of_its_old_paragraphs(
     tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
 ) -> None:
     sparse = SparseIndex(tmp_path / "sparse")
-    service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
     edited = (PARAGRAPHS[0], "Die Raketen reichen nach neuen Angaben etwa 1.600 Kilometer weit, nicht 2.500.", PARAGRAPHS[2])
     report = IngestReport()
-    service.index_articles([article("a.txt", edited)], real_embedder, store, report, sparse=sparse)
+    indexing.index_articles([article("a.txt", edited)], real_embedder, store, report, sparse=sparse)
     assert report.chunks_removed == 1 and report.chunks_added == 1
     assert side_ids(sparse, store.current_name()) == stored_ids(store)
     assert sparse.status(store).on
@@ -218,8 +274,8 @@ def test_an_edited_article_loses_the_sparse_vectors_of_its_old_paragraphs(
 
 def test_forget_removes_the_sources_sparse_vectors(tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder) -> None:
     sparse = SparseIndex(tmp_path / "sparse")
-    service.index_articles([article("a.txt"), article("b.txt", PARAGRAPHS[:1])], real_embedder, store, IngestReport(), sparse=sparse)
-    assert service.forget("a.txt", store, sparse) == 3
+    indexing.index_articles([article("a.txt"), article("b.txt", PARAGRAPHS[:1])], real_embedder, store, IngestReport(), sparse=sparse)
+    assert indexing.forget("a.txt", store, sparse) == 3
     assert side_ids(sparse, store.current_name()) == stored_ids(store)
     assert len(stored_ids(store)) == 1
 
@@ -230,11 +286,11 @@ def test_reindex_builds_the_new_generations_side_file_and_drops_the_old_one(
     sparse = SparseIndex(tmp_path / "sparse")
     source = tmp_path / "news.txt"
     source.write_text("\n\n".join(PARAGRAPHS), encoding="utf-8")
-    service.ingest([str(source)], real_embedder, store, sparse=sparse)
+    indexing.ingest([str(source)], real_embedder, store, sparse=sparse)
     old = store.current_name()
     assert sparse.path(old).exists()
     source.write_text("\n\n".join(PARAGRAPHS[:2]), encoding="utf-8")
-    report = reindex.reindex([str(source)], real_embedder, store, grace=0, sparse=sparse)
+    report = rebuild.reindex([str(source)], real_embedder, store, grace=0, sparse=sparse)
     assert report.replaced == old
     assert not sparse.path(old).exists()
     new = store.current_name()
@@ -245,12 +301,12 @@ def test_reindex_builds_the_new_generations_side_file_and_drops_the_old_one(
 
 def test_a_failed_reindex_leaves_no_side_file(tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder) -> None:
     sparse = SparseIndex(tmp_path / "sparse")
-    service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
     serving = store.current_name()
     source = tmp_path / "news.txt"
     source.write_text("\n\n".join(PARAGRAPHS), encoding="utf-8")
 
-    class Failing(reindex.ReindexProgress):
+    class Failing(rebuild.ReindexProgress):
         """Fails after every paragraph (and its sparse vector) of the new generation was written."""
 
         def __setattr__(self, name: str, value: object) -> None:
@@ -259,7 +315,7 @@ def test_a_failed_reindex_leaves_no_side_file(tmp_path: Path, store: VectorStore
             super().__setattr__(name, value)
 
     with pytest.raises(RuntimeError, match="disk full"):
-        reindex.reindex([str(source)], real_embedder, store, grace=0, sparse=sparse, progress=Failing())
+        rebuild.reindex([str(source)], real_embedder, store, grace=0, sparse=sparse, progress=Failing())
     assert [p.name for p in sparse.directory.glob("*.sqlite3")] == [f"{serving}.sqlite3"]
     assert sparse.status(store).on
 
@@ -271,24 +327,24 @@ def test_after_a_reindex_with_a_model_without_a_head_the_signal_is_off(
     sparse = SparseIndex(tmp_path / "sparse")
     base = f"test-{uuid.uuid4().hex[:8]}"
     bundled = VectorStore(lambda: client, base, real_embedder.name)
-    service.index_articles([article("a.txt")], real_embedder, bundled, IngestReport(), sparse=sparse)
+    indexing.index_articles([article("a.txt")], real_embedder, bundled, IngestReport(), sparse=sparse)
     assert sparse.status(bundled).on
     source = tmp_path / "news.txt"
     source.write_text("\n\n".join(PARAGRAPHS), encoding="utf-8")
     hashing = HashingEmbedder()
     store = VectorStore(lambda: client, base, hashing.name)  # NEWSBOT_EMBEDDING_MODEL=hashing:64, then reindex
-    reindex.reindex([str(source)], hashing, store, grace=0, sparse=sparse)
+    rebuild.reindex([str(source)], hashing, store, grace=0, sparse=sparse)
     status = sparse.status(store)
     assert not status.on and status.vectors == 0 and status.model is None
     assert list(sparse.directory.glob("*.sqlite3")) == []  # the bundled generation's file went with it
     keywords = KeywordIndex(store, None)
-    answer = service.ask("Marco Rubio Delegation Budapest", hashing, store, k=2, min_score=-1, keywords=keywords, sparse=sparse)
+    answer = service.answer_question("Marco Rubio Delegation Budapest", hashing, store, k=2, min_score=-1, keywords=keywords, sparse=sparse)
     assert answer.passages[0].chunk.text == PARAGRAPHS[0]
 
 
 def test_prune_deletes_side_files_of_generations_that_are_gone(tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder) -> None:
     sparse = SparseIndex(tmp_path / "sparse")
-    service.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
     (sparse.directory / "test-gone.g20250101T000000-abcdef.sqlite3").write_bytes(b"")
     assert sparse.prune(store) == ["test-gone.g20250101T000000-abcdef"]
     assert sparse.path(store.current_name()).exists()

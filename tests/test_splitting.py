@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from index.domain import Article
-from index.splitting import (
+from index.ingest.splitting import (
     chunk_article,
     fit_to_tokens,
     merge_short,

@@ -13,10 +13,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from index import subscribing, topics
+from index.subscriptions import matching
+from index.subscriptions import topics
 from index.domain import Chunk
 from index.errors import DatabaseUnavailable, InputError, NewsbotError, ReindexRunning, StoreError
-from index.subscription_db import CLAIM_TIMEOUT, MIGRATIONS, Base, Subscription, SubscriptionDB
+from index.subscriptions.database import CLAIM_TIMEOUT, MIGRATIONS, Base, Subscription, SubscriptionDB
 from tests.servers import free_port
 
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=timezone.utc)
@@ -26,7 +27,7 @@ def test_the_migrations_build_exactly_the_models_schema(db: SubscriptionDB) -> N
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert {"subscriptions", "deliveries", "feeds", "articles_seen", "alembic_version"} <= set(inspect(db.engine).get_table_names())
+    assert {"subscriptions", "deliveries", "feeds", "articles_seen", "watches", "alembic_version"} <= set(inspect(db.engine).get_table_names())
     db.migrate()  # running it again changes nothing
 
 
@@ -134,7 +135,7 @@ def test_best_passages_need_the_threshold() -> None:
     best = topics.best_passages(np.array([0.8, 0.6], dtype=np.float32), chunks, vectors, min_score=0.9)
     assert [(c.paragraph, round(s, 2)) for c, s in best] == [(3, 1.0), (2, 0.96)]
     assert topics.best_passages(np.array([0.0, -1.0], dtype=np.float32), chunks, vectors, min_score=0.5) == []
-    post = subscribing.post_for(best)
+    post = matching.post_for(best)
     assert post["title"] == "T" and post["passages"][0]["paragraph"] == 3  # type: ignore[index]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding.embedder import SentenceTransformerEmbedder
 from tests.bot_process import TOKEN, bot_environment, index_for_bot, running_bot
 from tests.conftest import SEEDS
 from tests.fake_llm import FakeLLM, Reply, serve_llm

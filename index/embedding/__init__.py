@@ -1,0 +1,1 @@
+"""Text to vectors: the embedder interface, models chosen by name, the sparse head, background priority."""

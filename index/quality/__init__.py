@@ -1,0 +1,1 @@
+"""Quality and speed, measured: the evaluation harness and the benchmarks."""

@@ -1,0 +1,145 @@
+"""From a question to ranked passages: read it, embed it, ask the store, fuse the signals.
+
+This is the retrieval half of the question path (the answering half is index.answers.quoting).
+"More passages", the written answers, the evaluation and the benchmark call it directly when
+they need passages and no quotes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.answers import extractive
+from index.domain import Chunk, Passage
+from index.embedding.embedder import Embedder
+from index.errors import QuestionError
+from index.retrieval import language, questions
+from index.retrieval.keywords import TermStats, keyword_bonus
+from index.store.keyword_index import KeywordIndex
+from index.store.sparse_index import SparseIndex, embed_question, rerank
+from index.store.vector_store import VectorStore
+
+CANDIDATES = 30  # dense candidates the keyword signal may reorder
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as read: cleaned text, detected language, the language to reply in, its analysis."""
+
+    text: str
+    language: str | None  # detected (ISO 639-1), None when too short to tell
+    reply_language: str  # "en" or "de": see index.retrieval.language.reply_language_for
+    analysis: questions.QuestionAnalysis
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages retrieved for a question, best first.
+
+    `passages[i]` has the stored vector `vectors[i]` (unit length, shape (dim,)) and the fused
+    score `scores[i]`: its cosine to the question (−1..1, in practice 0.7..0.9 for e5 models)
+    plus the keyword bonus and the typed-evidence bonus (each 0..~0.05). `passages[i].score`
+    keeps the cosine alone, which the "not found" threshold is compared with.
+    """
+
+    asked: Asked
+    query: np.ndarray  # the question's vector, unit length, shape (dim,)
+    passages: tuple[Passage, ...]
+    vectors: tuple[np.ndarray, ...]
+    scores: tuple[float, ...]
+    stats: TermStats | None  # the keyword statistics used (None: no keyword signal)
+    # With the sparse signal: the first `depth` passages as ranked without it (cosine + keywords +
+    # typed evidence), as positions in `passages + displaced`; `displaced` holds those of them the
+    # sparse signal pushed below `depth`, as (passage, vector, fused score). Both empty without it.
+    # index.answers.quoting keeps them in the answer pool (index.retrieval.fusion.answer_pool).
+    unfused: tuple[int, ...] = ()
+    displaced: tuple[tuple[Passage, np.ndarray, float], ...] = ()
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question as it will be embedded, or QuestionError saying how to ask instead."""
+    # Zero-width and other invisible format characters count as white space here.
+    text = " ".join("".join(" " if unicodedata.category(ch) == "Cf" else ch for ch in question).split())
+    if not text:
+        raise QuestionError("empty", "the question is empty: ask something like “When is the Budapest meeting?”")
+    if len(text) > max_chars:
+        raise QuestionError(
+            "too_long",
+            f"the question is too long ({len(text)} characters, at most {max_chars}): shorten it",
+            len(text),
+            max_chars,
+        )
+    if not any(ch.isalnum() for ch in text):
+        raise QuestionError("no_words", "the question has no words in it: ask something like “When is the Budapest meeting?”")
+    return text
+
+
+def read_question(question: str, max_chars: int) -> Asked:
+    """Clean, detect the language of and analyse a question. Raises QuestionError (empty, too long, no words)."""
+    text = clean_question(question, max_chars)
+    detected = language.detect(text)
+    return Asked(text, detected, language.reply_language_for(detected), questions.analyze(text, detected))
+
+
+def retrieve(
+    asked: Asked,
+    embedder: Embedder,
+    store: VectorStore,
+    *,
+    depth: int,
+    keywords: KeywordIndex | None = None,
+    sparse: SparseIndex | None = None,
+) -> Retrieved:
+    """The `depth` best passages for a question, by meaning, keywords and typed evidence.
+
+    The store returns the closest paragraphs by meaning (at least CANDIDATES of them when
+    keyword statistics are given, so that the BM25 bonus of index.retrieval.keywords can reorder
+    them); the question's expected answer type near its focus adds evidence
+    (index.answers.extractive.passage_evidence). With a sparse side index whose serving generation
+    has vectors of this model, the question's sparse "latent terms" score is fused in too
+    (index.store.sparse_index.rerank, index.retrieval.fusion): then CANDIDATES are fetched as well,
+    and the question's dense and sparse vectors come from one forward pass. One store call.
+
+    Raises StoreUnavailable / IndexEmpty (index.errors) from the store.
+    """
+    query, query_terms = embed_question(embedder, asked.text, store, sparse)  # one forward pass
+    stats = keywords.stats() if keywords is not None else None
+    reranked = stats is not None or query_terms is not None
+    hits = store.query(query, max(depth, CANDIDATES if reranked else depth), model=embedder.name)
+    chunks = [passage.chunk for passage, _ in hits]
+    bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
+    typed = extractive.passage_evidence(asked.analysis, chunks)
+    base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    fused = rerank(base, chunks, asked.language, query_terms, sparse)
+    order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:depth]
+    unfused: tuple[int, ...] = ()
+    displaced: list[int] = []
+    if fused != base:  # the sparse signal ranked: keep the ranking without it for the answer pool
+        before = sorted(range(len(hits)), key=lambda i: base[i], reverse=True)[:depth]
+        displaced = [i for i in before if i not in order]
+        position = {hit: at for at, hit in enumerate([*order, *displaced])}
+        unfused = tuple(position[i] for i in before)
+    return Retrieved(
+        asked,
+        query,
+        tuple(hits[i][0] for i in order),
+        tuple(hits[i][1] for i in order),
+        tuple(fused[i] for i in order),
+        stats,
+        unfused,
+        tuple((hits[i][0], hits[i][1], fused[i]) for i in displaced),
+    )
+
+
+def keyword_bonuses(
+    question: str, question_language: str | None, documents: Sequence[Chunk | tuple[str, str | None]], stats: TermStats | None
+) -> list[float]:
+    """The keyword bonus of each document (zeros without statistics); documents are chunks or (text, language)."""
+    if stats is None:
+        return [0.0] * len(documents)
+    pairs = [(d.text, d.language) if isinstance(d, Chunk) else d for d in documents]
+    return keyword_bonus(question, question_language, pairs, stats)

@@ -1,0 +1,1 @@
+"""The paragraph store (Chroma), its record format, the keyword statistics that follow it, the owner lock."""

@@ -1,0 +1,1 @@
+"""Chats, subscriptions, feeds and the outbox, in the SQL database with its migrations."""

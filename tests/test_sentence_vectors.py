@@ -1,0 +1,119 @@
+"""Sentence vectors made at ingest: which sentences, embedding and storing them, the side store across
+edits, forget and reindex (real Chroma, hashing embedder), and the real model's vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import service
+from index.ingest import indexing, rebuild
+from index.answers.extractive import candidate_sentences
+from index.domain import Chunk, Passage
+from index.embedding.embedder import SentenceTransformerEmbedder
+from index.embedding.sentence_vectors import SentenceVectors, answer_sentences, embed_together, sentence_spans
+from index.ingest.splitting import normalize_space
+from index.store.vector_store import VectorStore
+from tests.fakes import HashingEmbedder
+
+PARAGRAPH = (
+    "Später teilte er Reportern mit, dass er sich voraussichtlich innerhalb von zwei Wochen mit Putin treffen werde. "
+    "Ja. Einen Termin nannte er nicht, auch keinen Ort für die Gespräche der Berater."
+)
+ARTICLE = [
+    PARAGRAPH,
+    "Außenminister Marco Rubio soll die amerikanische Delegation leiten. Er fliegt am Montag nach Ungarn.",
+    "Die Raketen vom Typ Tomahawk haben eine Reichweite von 2.500 Kilometern, sagte ein Sprecher.",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (PARAGRAPH, 2),  # "Ja." joins the sentence before it
+        ("Ein einziger Satz ohne Ende", 1),
+        ("Erster Satz mit  doppeltem Leerzeichen hier. Zweiter Satz folgt gleich danach.", 2),
+    ],
+)
+def test_spans_are_the_sentences_an_answer_quotes(text: str, expected: int) -> None:
+    spans = sentence_spans(text, "de")
+    assert len(spans) == expected
+    assert [normalize_space(text[a:b]) for a, b in spans] == answer_sentences(text, "de")
+    chunk = Chunk("a", 0, 1, text, "t", "s", language="de")
+    assert [c.text for c in candidate_sentences([Passage(chunk, 0.9)])] == answer_sentences(text, "de")
+
+
+def test_sentences_are_embedded_with_their_paragraphs_in_one_call() -> None:
+    calls: list[list[str]] = []
+    embedder = HashingEmbedder()
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return embedder.embed_passages(texts)
+
+    texts = [PARAGRAPH, ARTICLE[2]]
+    spans = [sentence_spans(t, "de") for t in texts]
+    paragraphs, sentences = embed_together(embed, texts, spans)
+    first, second = (PARAGRAPH[a:b] for a, b in spans[0])
+    assert calls == [[PARAGRAPH, ARTICLE[2], first, second]]  # a one-sentence paragraph is its own sentence
+    np.testing.assert_allclose(sentences[0], embedder.embed_passages([first, second]))
+    np.testing.assert_allclose(sentences[1], paragraphs[1:])
+
+
+def test_encoded_vectors_come_back_and_garbage_is_none() -> None:
+    vectors = np.asarray([[0.6, 0.8], [1.0, 0.0]], dtype=np.float32)
+    stored = SentenceVectors(((0, 5), (6, 11)), vectors)
+    back = SentenceVectors.decode(stored.encode())
+    assert back is not None and back.spans == stored.spans
+    np.testing.assert_allclose(back.vectors, vectors, atol=1e-3)
+    assert back.lookup("Hallo Welt!", "Welt!") is not None and back.lookup("Hallo Welt!", "Welt") is None
+    for garbage in (None, 3, "", "{}", '{"spans": [[0, 1]], "dim": 2, "f16": "!!"}'):
+        assert SentenceVectors.decode(garbage) is None
+
+
+def write(path: Path, paragraphs: list[str]) -> Path:
+    path.write_text("Gipfel in Budapest\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_answer_embeds_no_sentence_and_the_vectors_follow_edits_forget_and_reindex(
+    tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder
+) -> None:
+    source = write(tmp_path / "gipfel.txt", ARTICLE)
+    indexing.ingest([str(source)], fake_embedder, store)
+    chunks = store.neighbours(store.query(fake_embedder.embed_query(PARAGRAPH), 1)[0][0].chunk, 5, 5)
+    assert len(chunks) == 3 and set(store.sentence_vectors([c.id for c in chunks])) == {c.id for c in chunks}
+
+    embedded = len(fake_embedder.embedded)
+    answer = service.answer_question("Wann will er sich mit Putin treffen?", fake_embedder, store, k=3, min_score=0.0)
+    assert answer.found and "innerhalb von zwei Wochen" in answer.quotes[0].text
+    assert len(fake_embedder.embedded) == embedded  # every candidate sentence had its stored vector
+
+    write(source, [ARTICLE[0], "Die Delegation leitet nun doch Vizepräsident Vance, hieß es am Abend."])
+    indexing.ingest([str(source)], fake_embedder, store)
+    assert store.sentence_vectors([c.id for c in chunks]).keys() == {chunks[0].id}  # the edited paragraphs' are gone
+
+    old = store.serving_name()
+    report = rebuild.reindex([str(source)], fake_embedder, store, grace=0)
+    assert store.serving_name() == report.generation != old
+    fresh = store.neighbours(store.query(fake_embedder.embed_query(PARAGRAPH), 1)[0][0].chunk, 5, 5)
+    assert set(store.sentence_vectors([c.id for c in fresh])) == {c.id for c in fresh}
+    names = {c.name for c in store._client.list_collections()}
+    assert store.sentences_name(report.generation) in names and store.sentences_name(old) not in names
+
+    assert indexing.forget(str(source), store) == 2
+    assert store.sentence_vectors([c.id for c in fresh]) == {}
+
+
+def test_the_model_makes_paragraph_and_sentence_vectors_in_one_pass(real_embedder: SentenceTransformerEmbedder) -> None:
+    texts = [PARAGRAPH, ARTICLE[2]]
+    spans = [sentence_spans(t, "de") for t in texts]
+    paragraphs, sentences = real_embedder.embed_passages_and_sentences(texts, spans)
+    np.testing.assert_allclose(paragraphs, real_embedder.embed_passages(texts), atol=1e-4)
+    assert [s.shape for s in sentences] == [(2, real_embedder.dimension), (1, real_embedder.dimension)]
+    # The vectors the answer step embedded per question before: each sentence on its own.
+    np.testing.assert_allclose(sentences[0], real_embedder.embed_passages([PARAGRAPH[a:b] for a, b in spans[0]]), atol=1e-4)
+    np.testing.assert_allclose(sentences[1], paragraphs[1:], atol=1e-6)
