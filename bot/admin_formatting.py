@@ -10,6 +10,7 @@ from index.domain import IngestReport
 from index.subscriptions.feeds import FeedInfo
 from index.ingest.rebuild import ReindexProgress, ReindexReport
 from index.store.vector_store import IndexInfo, SourceInfo
+from index.answers.times import format_date
 
 MAX_ERRORS_SHOWN = 10
 
@@ -80,7 +81,8 @@ def problem_blocks(
 
 
 def stats(info: IndexInfo, answered: int, median: float | None, language: str, signals: Sequence[str] = ()) -> str:
-    """/stats: the index, what questions are ranked by (`signals`, e.g. index.store.sparse_index.signals), today's questions."""
+    """The index's size, model and build, what questions are ranked by (`signals`, e.g.
+    index.store.sparse_index.signals), each source's newest article date, and today's questions."""
     return text(
         "stats", language,
         articles=info.articles,
@@ -92,7 +94,23 @@ def stats(info: IndexInfo, answered: int, median: float | None, language: str, s
         build_seconds=duration(info.build_seconds),
         today=answered,
         median=f"{median * 1000:.0f} ms" if median is not None else "–",
-    )
+    ) + newest_lines(info, language)
+
+
+MAX_SOURCES_IN_STATS = 10
+
+
+def newest_lines(info: IndexInfo, language: str) -> str:
+    """“Newest article per source” lines (at most MAX_SOURCES_IN_STATS), escaped; "" for an empty index."""
+    if not info.newest:
+        return ""
+    lines = [f"\n\n{text('stats_newest', language)}"]
+    for origin, date in info.newest[:MAX_SOURCES_IN_STATS]:
+        when = format_date(date, language) if date else text("undated", language)
+        lines.append(f"<code>{escape(origin)}</code>: {escape(when)}")
+    if len(info.newest) > MAX_SOURCES_IN_STATS:
+        lines.append(f"… +{len(info.newest) - MAX_SOURCES_IN_STATS}")
+    return "\n".join(lines)
 
 
 def sources_list(found: Sequence[SourceInfo], language: str) -> list[str]:
@@ -101,7 +119,8 @@ def sources_list(found: Sequence[SourceInfo], language: str) -> list[str]:
     blocks = [Block("", head=f"<b>{text('sources_title', language)}</b>")]
     for source in found:
         details = text(
-            "sources_line", language, articles=source.articles, paragraphs=source.paragraphs, last=source.last_indexed or "–"
+            "sources_line", language, articles=source.articles, paragraphs=source.paragraphs, last=source.last_indexed or "–",
+            newest=format_date(source.newest, language) if source.newest else text("undated", language),
         )
         blocks.append(Block(source.origin, open="<code>", close="</code>\n" + escape(details)))
     return pack(blocks)

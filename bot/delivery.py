@@ -40,13 +40,22 @@ class Delivered:
 
 
 def posts(queued: Sequence[Queued]) -> list[list[Queued]]:
-    """Instant deliveries (and watched questions' posts) one post each; a digest subscription's due deliveries in one post."""
+    """Instant deliveries (and watched questions' posts) one post each; a digest subscription's due deliveries in one post.
+
+    A story's first post goes before its updates (they reply to it), whatever their subscriptions.
+    """
     grouped: list[list[Queued]] = []
     ordered = sorted(queued, key=lambda q: (q.subscription_id, q.id))
     for _, items in groupby(ordered, key=lambda q: q.subscription_id):
         batch = list(items)
         grouped += [batch] if batch[0].digest else [[item] for item in batch]
-    return grouped
+    position = {q.id: index for index, batch in enumerate(grouped) for q in batch}
+
+    def after_its_story(index: int) -> tuple[int, int]:
+        story_of = grouped[index][0].story_of
+        return (max(index, position.get(story_of, index)) if story_of is not None else index), index
+
+    return [grouped[i] for i in sorted(range(len(grouped)), key=after_its_story)]
 
 
 async def deliver_due(bot: Bot, db: SubscriptionDB, now: datetime) -> Delivered:
@@ -69,14 +78,19 @@ async def deliver_due(bot: Bot, db: SubscriptionDB, now: datetime) -> Delivered:
 async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[Queued], result: Delivered, now: datetime) -> None:
     batches = posts(items)
     closed_topics: set[int] = set()
+    messages: dict[int, int] = {}  # delivery id: the message it was posted as, for updates of its story
     for index, batch in enumerate(batches):
         ids = [q.id for q in batch]
         thread_id = batch[0].thread_id
         if thread_id is not None and thread_id in closed_topics:
             result.dropped += len(ids)  # end_topic dropped it in the database already
             continue
+        story_of = batch[0].story_of if len(batch) == 1 else None
+        reply_to = None
+        if story_of is not None:
+            reply_to = messages.get(story_of) or await asyncio.to_thread(db.message_of, story_of)
         try:
-            chat_id = await _send_post(bot, db, chat_id, batch)
+            chat_id, message_id = await _send_post(bot, db, chat_id, batch, reply_to)
         except Forbidden as error:
             await _chat_gone(db, chat_id, f"blocked or removed: {error.message}")
             result.dropped += sum(len(b) for b in batches[index:])
@@ -103,21 +117,32 @@ async def _deliver_chat(bot: Bot, db: SubscriptionDB, chat_id: int, items: list[
             return
         await asyncio.to_thread(db.mark, ids, "sent", now)
         result.sent += len(ids)
+        if message_id is not None:
+            for delivery in ids:
+                messages[delivery] = message_id
+                await asyncio.to_thread(db.set_message, delivery, message_id)
 
 
-async def _send_post(bot: Bot, db: SubscriptionDB, chat_id: int, batch: list[Queued]) -> int:
-    """Send one post (one or more messages); the chat id it went to (new after a migration)."""
-    first = batch[0]
-    parts = watch_formatting.post_messages(first, first.language) if first.watch_id else post_messages(batch, first.language)
+async def _send_post(
+    bot: Bot, db: SubscriptionDB, chat_id: int, batch: list[Queued], reply_to: int | None = None
+) -> tuple[int, int | None]:
+    """Send one post (one or more messages), its first message replying to `reply_to` (an update of a story).
+
+    Returns the chat id it went to (new after a migration) and the id of its first message.
+    """
+    head = batch[0]
+    parts = watch_formatting.post_messages(head, head.language) if head.watch_id else post_messages(batch, head.language)
+    first: int | None = None
     for part in parts:
         try:
-            await sending.send_html(bot, chat_id, part, thread_id=batch[0].thread_id)
+            message = await sending.send_html(bot, chat_id, part, thread_id=batch[0].thread_id, reply_to=reply_to if first is None else None)
         except ChatMigrated as error:
             log.info("chat %s migrated to %s; its subscriptions move along", chat_id, error.new_chat_id)
             await asyncio.to_thread(db.move_chat, chat_id, error.new_chat_id)
             chat_id = error.new_chat_id
-            await sending.send_html(bot, chat_id, part)
-    return chat_id
+            message = await sending.send_html(bot, chat_id, part)
+        first = message.message_id if first is None else first
+    return chat_id, first
 
 
 async def topic_gone(db: SubscriptionDB, chat_id: int, thread_id: int, reason: str) -> None:

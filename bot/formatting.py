@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.texts import text
-from index.answers import times
+from index.answers import citing, times
 from index.answers.extractive import holdings_hint
 from index.domain import Answer, Chunk, Passage, Quote
 from index.ingest.splitting import pack_greedy, split_sentences
@@ -90,26 +90,46 @@ def pack(blocks: Sequence[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
     return messages
 
 
-def source_line(chunk: Chunk, language: str, *, with_paragraph: bool = True) -> str:
-    """“Title (linked) · paragraph 9 · 2025-10-16”, escaped; the file path where there is no URL."""
-    title = escape(chunk.title or chunk.source)
+def _linked(label: str, chunk: Chunk) -> str:
+    """The escaped label, linked to the chunk's article where it has a web address."""
     if chunk.url and chunk.url.startswith(("http://", "https://")):
-        title = f'<a href="{escape_attribute(chunk.url)}">{title}</a>'
-    details = [f"{text('paragraph', language)} {chunk.paragraph}"] if with_paragraph else []
-    if chunk.published:
-        details.append(escape(chunk.published))
-    if not chunk.url:
-        details.append(f"<i>{escape(chunk.source)}</i>")
-    return " · ".join([title, *details])
+        return f'<a href="{escape_attribute(chunk.url)}">{escape(label)}</a>'
+    return escape(label)
 
 
-def source_head(number: int, chunk: Chunk, language: str) -> str:
-    return f"<b>{number}.</b> {source_line(chunk, language)}\n"
+def source_line(chunk: Chunk, language: str, *, with_paragraph: bool = True, earlier: bool = False) -> str:
+    """“Title (linked) · Publisher · 16 Oct 2025 · paragraph 9”, escaped; the file path where there is no URL.
+
+    `earlier`: the date reads “earlier: 16 Oct 2025” (an older report of the story quoted first).
+    A plain file without a heading has no title: its name (linked, if it has a URL) stands alone.
+    """
+    title = citing.shown_title(chunk)
+    publisher = citing.publisher(chunk)
+    parts = [_linked(title, chunk), escape(publisher)] if title else [_linked(publisher, chunk)]
+    parts.append(escape(citing.when(chunk, language, earlier)))
+    if with_paragraph:
+        parts.append(f"{text('paragraph', language)} {chunk.paragraph}")
+    if not chunk.url and chunk.source.split("#", 1)[0] != publisher:
+        parts.append(f"<i>{escape(chunk.source)}</i>")
+    return " · ".join(parts)
+
+
+def also_line(passage: Passage, language: str) -> str:
+    """“also reported by Morning Wire (26 Nov 2026), City Post (27 Nov 2026)”, each name linked; "" for none."""
+    if not passage.also:
+        return ""
+    named = ", ".join(f"{_linked(citing.publisher(c), c)} ({escape(citing.when(c, language))})" for c in passage.also)
+    return f"{escape(citing.also_words(language))} {named}"
+
+
+def source_head(number: int, passage: Passage, language: str) -> str:
+    also = also_line(passage, language)
+    return f"<b>{number}.</b> {source_line(passage.chunk, language, earlier=passage.earlier)}\n" + (f"{also}\n" if also else "")
 
 
 def passage_blocks(passages: Sequence[Passage], language: str, first_number: int = 1) -> list[Block]:
     return [
-        Block(body=p.chunk.text, open="<blockquote>", close="</blockquote>", head=source_head(n, p.chunk, language))
+        Block(body=p.chunk.text, open="<blockquote>", close="</blockquote>", head=source_head(n, p, language))
         for n, p in enumerate(passages, start=first_number)
     ]
 
@@ -120,23 +140,25 @@ def answer_messages(answer: Answer, shown: int, limit: int = MESSAGE_LIMIT) -> l
     if not answer.found:
         hint = holdings_hint(answer.holdings, language)
         return [text("not_found", language) + (f"\n\n{escape(hint)}" if hint else "")]
-    blocks = [Block(body="", head=f"<b>{text('answer', language)}</b>")]
-    blocks += [quote_block(q, language, limit) for q in answer.quotes]
+    stale = citing.stale_note(answer.stale_days, answer.passages, language)
+    blocks = [Block(body="", head=f"<b>{text('answer', language)}</b>" + (f"\n<i>{escape(stale)}</i>" if stale else ""))]
+    blocks += [quote_block(q, language, limit, answer.passages[q.passage]) for q in answer.quotes]
     blocks.append(Block(body="", head=f"<b>{text('sources', language)}</b>"))
     blocks += passage_blocks(answer.passages[:shown], language)
     return pack(blocks, limit)
 
 
-def quote_block(quote: Quote, language: str, limit: int = MESSAGE_LIMIT) -> Block:
-    """A quote in italics with its answer span in bold, and its time expressions with the article's date.
+def quote_block(quote: Quote, language: str, limit: int = MESSAGE_LIMIT, passage: Passage | None = None) -> Block:
+    """A quote in italics with its answer span in bold, who published it and when, and its time expressions.
 
-    „… dass er sich voraussichtlich <b>innerhalb von zwei Wochen</b> mit Putin treffen werde.“ [1]
+    „… dass er sich voraussichtlich <b>innerhalb von zwei Wochen</b> mit Putin treffen werde.“ [1] — Tagesblatt, 16 Oct 2025
     🕑 innerhalb von zwei Wochen — article of 16 Oct 2025 → by 30 Oct 2025
     """
+    cited = f" — {citing.dated_source(passage, language)}" if passage is not None else ""
     notes = "".join(f"\n🕑 {escape(times.describe(note, language))}" for note in quote.times)
-    html = f"<i>„{quote.marked('<b>', '</b>', escape)}“ [{quote.passage + 1}]</i>{notes}"
+    html = f"<i>„{quote.marked('<b>', '</b>', escape)}“ [{quote.passage + 1}]</i>{escape(cited)}{notes}"
     if len(html) > limit // 2:  # a monster sentence: plain, so that it can be split
-        return Block(body=f"„{quote.text}“ [{quote.passage + 1}]", open="<i>", close="</i>")
+        return Block(body=f"„{quote.text}“ [{quote.passage + 1}]{cited}", open="<i>", close="</i>")
     return Block(body="", head=html)
 
 
@@ -187,7 +209,7 @@ def written_messages(written: Written, answer: Answer, limit: int = MESSAGE_LIMI
     blocks.append(Block(body="", head=f"<b>{text('sources', language)}</b>"))
     blocks += [
         Block(body=answer.passages[n - 1].chunk.text, open="<blockquote>", close="</blockquote>",
-              head=source_head(n, answer.passages[n - 1].chunk, language))
+              head=source_head(n, answer.passages[n - 1], language))
         for n in numbers
     ]  # fmt: skip
     return pack(blocks, limit)

@@ -25,6 +25,7 @@ def _chunk(post: Mapping[str, Any], passage: Mapping[str, Any]) -> Chunk:
         source=str(post.get("source") or ""),
         url=post.get("url"),
         published=post.get("published"),
+        source_name=post.get("source_name"),
     )
 
 
@@ -49,9 +50,12 @@ def article_blocks(post: Mapping[str, Any], language: str) -> list[Block]:
 def post_messages(queued: Sequence[Queued], language: str) -> list[str]:
     """One post: a single new article, or a digest of several, for one subscription."""
     first = queued[0]
-    key = "digest_title" if first.digest else "new_article"
+    key = "digest_title" if first.digest else "story_update" if first.post.get("update") else "new_article"
     blocks = [Block("", head=f"<b>{escape(text(key, language, topic=first.topic))}</b>")]
     for item in queued:
+        new = [str(fact) for fact in item.post.get("new_facts") or []]  # type: ignore[attr-defined]
+        if item.post.get("update") and new:
+            blocks.append(Block("", head=f"🔄 <i>{escape(text('new_facts', language, facts=', '.join(new)))}</i>"))
         blocks += article_blocks(item.post, language)
     return pack(blocks)
 

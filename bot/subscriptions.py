@@ -183,18 +183,25 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
     number = int(query.data.removeprefix("unsub:"))
     db = subscription_db(context)
     found = await asyncio.to_thread(db.get, number)
-    chat = update.effective_chat
-    if found is None or chat is None:
-        return
-    if found.chat_id != chat.id:
-        # A channel's list, shown in a private chat: its admin may end it.
-        target = await _channel(update, context, str(found.chat_id), update.effective_user.id if update.effective_user else 0)
-        if target is None:
-            return
-    elif chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
-        await reply(update, context, text("group_admins_only", language))
+    if found is None or not await may_manage(update, context, found.chat_id, language):
         return
     await reply(update, context, await _end(db, found.chat_id, number, language))
+
+
+async def may_manage(update: Update, context: Context, owner: int, language: str) -> bool:
+    """May the user who pressed a button end something of chat `owner`? In a private chat their own
+    things; a channel's things (its list shown in a private chat) if they administer the channel;
+    a group's things if they administer the group (else they are told so)."""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if owner != chat.id:
+        user = update.effective_user.id if update.effective_user else 0
+        return await _channel(update, context, str(owner), user) is not None
+    if chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
+        await reply(update, context, text("group_admins_only", language))
+        return False
+    return True
 
 
 async def my_chat_member(update: Update, context: Context) -> None:

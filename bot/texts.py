@@ -175,9 +175,11 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "sources_title": {"en": "Indexed sources", "de": "Indexierte Quellen"},
     "sources_line": {
-        "en": "{articles} articles, {paragraphs} paragraphs, last indexed {last}",
-        "de": "{articles} Artikel, {paragraphs} Absätze, zuletzt indexiert {last}",
+        "en": "{articles} articles, {paragraphs} paragraphs, newest article {newest}, last indexed {last}",
+        "de": "{articles} Artikel, {paragraphs} Absätze, neuester Artikel {newest}, zuletzt indexiert {last}",
     },
+    "stats_newest": {"en": "<b>Newest article per source</b>", "de": "<b>Neuester Artikel je Quelle</b>"},
+    "undated": {"en": "undated", "de": "ohne Datum"},
     "stats": {
         "en": "<b>Index</b>\nArticles: {articles}\nParagraphs: {paragraphs}\nSources: {sources}\n"
         "Model: <code>{model}</code>\nRanked by: {signals}\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"
@@ -241,6 +243,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "unsubscribed_all": {"en": "Ended {count} subscription(s).", "de": "{count} Abo(s) beendet."},
     "new_article": {"en": "New on “{topic}”", "de": "Neu zu „{topic}“"},
+    "story_update": {"en": "Update on “{topic}”", "de": "Neues zu „{topic}“"},
+    "new_facts": {"en": "New in this report: {facts}", "de": "Neu in diesem Bericht: {facts}"},
     "digest_title": {"en": "Your daily digest on “{topic}”", "de": "Ihr Tagesüberblick zu „{topic}“"},
     "subscriptions_stat": {"en": "Subscriptions: {count}", "de": "Abos: {count}"},
     "cmd_subscribe": {"en": "Follow a topic: new articles are posted here", "de": "Einem Thema folgen"},

@@ -15,12 +15,11 @@ import logging
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot import formatting, watch_formatting
 from bot.chat import BotState, Context, problem_text, reply, subscription_db, typing, user_language
-from bot.subscriptions import _channel, _group_admin, _is_channel_ref, _target
+from bot.subscriptions import _is_channel_ref, _target, may_manage
 from bot.texts import text
 from index.domain import Answer
 from index.errors import NewsbotError
@@ -132,16 +131,7 @@ async def unwatch_button(update: Update, context: Context) -> None:
     number = int(query.data.removeprefix("unwatch:"))
     db = subscription_db(context)
     found = await asyncio.to_thread(watch_db.get, db, number)
-    chat = update.effective_chat
-    if found is None or chat is None:
-        return
-    if found.chat_id != chat.id:
-        # A channel's list, shown in a private chat: its admin may end it.
-        target = await _channel(update, context, str(found.chat_id), update.effective_user.id if update.effective_user else 0)
-        if target is None:
-            return
-    elif chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
-        await reply(update, context, text("group_admins_only", language))
+    if found is None or not await may_manage(update, context, found.chat_id, language):
         return
     await reply(update, context, await _end(db, found.chat_id, number, language))
 

@@ -84,6 +84,7 @@ class Services:
                 max_chars=self.settings.max_question_chars,
                 keywords=self.keywords,
                 sparse=self.sparse,
+                stale_after_days=self.settings.stale_after_days,
             )
 
     def passages(self, question: str, depth: int) -> tuple[Asked, tuple[Passage, ...]]:

@@ -59,10 +59,17 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its similarity to the question (cosine, higher is closer)."""
+    """A retrieved chunk with its similarity to the question (cosine, higher is closer).
+
+    `also`: the same text from other articles (other outlets, an agency copy, an updated
+    version), shown as "also reported by"; `earlier`: an older report of the story whose
+    newest report the answer quotes first (see index.answers.recency).
+    """
 
     chunk: Chunk
     score: float
+    also: tuple[Chunk, ...] = ()
+    earlier: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ class Answer:
     language: str = "en"
     kind: str = "other"  # the expected answer type (index.retrieval.questions.AnswerType)
     holdings: IndexHoldings | None = None  # with a refusal: what the index does hold
+    stale_days: int | None = None  # the newest passage's age in days, when older than NEWSBOT_STALE_AFTER_DAYS
 
     @property
     def found(self) -> bool:

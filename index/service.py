@@ -12,10 +12,11 @@ Nothing here knows about Telegram, click or environment variables.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 from collections.abc import Callable, Sequence
 
-from index.answers import quoting, written
+from index.answers import quoting, recency, written
 from index.answers.llm import LLMClient
 from index.domain import Answer, Chunk, IndexHoldings, Passage
 from index.embedding.embedder import Embedder
@@ -39,6 +40,8 @@ def answer_question(
     keywords: KeywordIndex | None = None,
     refuse: bool = True,
     sparse: SparseIndex | None = None,
+    stale_after_days: int | None = None,
+    today: datetime.date | None = None,
 ) -> Answer:
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
@@ -46,7 +49,10 @@ def answer_question(
     `min_score` and passages without the question's focus give the "not found" answer with what
     the index holds; `refuse=False` answers small talk and unfocused questions anyway (the
     evaluation measures refusals apart). With `sparse` (a side index of sparse vectors) the sparse
-    signal ranks too (index.retrieval.search.retrieve). Raises QuestionError for an unusable question and
+    signal ranks too (index.retrieval.search.retrieve). Copies from other outlets are folded into one passage
+    and the newest report of a story is quoted first (index.answers.recency); an answer whose
+    newest quoted passage is more than `stale_after_days` older than `today` (default: the local
+    date) says how old it is. Raises QuestionError for an unusable question and
     StoreUnavailable / IndexEmpty from the store (index.errors).
     """
     asked = read_question(question, max_chars)
@@ -54,7 +60,10 @@ def answer_question(
         return quoting.refusal(asked, holdings(store))
     retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords, sparse=sparse)
     answer = quoting.quote(retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors)
-    return answer if answer.found else dataclasses.replace(answer, holdings=holdings(store))
+    if not answer.found:
+        return dataclasses.replace(answer, holdings=holdings(store))
+    quoted = [answer.passages[q.passage] for q in answer.quotes]
+    return dataclasses.replace(answer, stale_days=recency.stale_age(quoted, today or datetime.date.today(), stale_after_days))
 
 
 def holdings(store: VectorStore, newest: int = 3) -> IndexHoldings | None:

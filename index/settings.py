@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per model.encode call.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+    stale_after_days: int = Field(
+        7, ge=0, description="An answer whose newest passage is older than this many days says how old it is."
+    )
 
     telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather.")
     telegram_api_url: str = Field(

@@ -240,10 +240,13 @@ def stats(settings: Settings, as_json: bool) -> None:
         "collection": settings.collection,
     }
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps({**data, "newest": [{"source": o, "newest": d} for o, d in info.newest]}, indent=2))
         return
     for key, value in data.items():
         click.echo(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+    if info.newest:
+        click.echo("newest article per source:")
+        click.echo("\n".join(f"  {origin}: {date or 'undated'}" for origin, date in info.newest))
 
 
 @cli.command()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from index.answers import extractive
-from index.answers import times
+from index.answers import citing, recency, times
 from index.domain import Answer, Chunk, IngestReport, Passage, Quote
 from index.subscriptions.feeds import FeedInfo
 from index.ingest.rebuild import ReindexReport
@@ -21,10 +21,14 @@ NOT_FOUND = {
 }
 
 
-def source_line(chunk: Chunk) -> str:
-    """“Title — paragraph 3, 2025-10-16 — URL or file”."""
-    details = ", ".join([f"paragraph {chunk.paragraph}", *([chunk.published] if chunk.published else [])])
-    return f"{chunk.title or '(untitled)'} — {details} — {chunk.url or chunk.source}"
+def source_line(chunk: Chunk, passage: Passage | None = None) -> str:
+    """“Title — Publisher, 16 Oct 2025, paragraph 3 — URL or file” (“earlier: …” for an older report).
+
+    A plain file without a heading shows no title, only its name as publisher.
+    """
+    who = citing.dated_source(passage) if passage is not None else f"{citing.publisher(chunk)}, {citing.when(chunk)}"
+    title = citing.shown_title(chunk)
+    return f"{title + ' — ' if title else ''}{who}, paragraph {chunk.paragraph} — {chunk.url or chunk.source}"
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
@@ -36,36 +40,54 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         hint = extractive.holdings_hint(answer.holdings, answer.language)
         return "\n".join([NOT_FOUND.get(answer.language, NOT_FOUND["en"]), *([textwrap.fill(hint, width)] if hint else [])])
     lines = ["Answer:"]
+    stale = citing.stale_note(answer.stale_days, answer.passages, answer.language)
+    if stale:
+        lines.append(f"  ({stale})")
     for quote in answer.quotes:
-        body = textwrap.fill(f"“{quote.marked('**', '**')}” [{quote.passage + 1}]", width, initial_indent="  ", subsequent_indent="  ")
-        lines.append(body)
+        cited = citing.dated_source(answer.passages[quote.passage], answer.language)
+        body = f"“{quote.marked('**', '**')}” [{quote.passage + 1}] — {cited}"
+        lines.append(textwrap.fill(body, width, initial_indent="  ", subsequent_indent="  "))
         lines += [f"    {times.describe(note, answer.language)}" for note in quote.times]
     lines += ["", "Passages:"]
     for number, passage in enumerate(answer.passages, start=1):
-        lines.append(f"[{number}] {source_line(passage.chunk)}  (score {passage.score:.2f})")
+        lines.append(f"[{number}] {source_line(passage.chunk, passage)}  (score {passage.score:.2f})")
+        if passage.also:
+            lines.append(f"    {citing.also_reported(passage.also, answer.language)}")
+            lines += [f"      {c.url or c.source}" for c in passage.also]
         lines.append(textwrap.fill(passage.chunk.text, width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
 
 def passage_dict(passage: Passage) -> dict[str, Any]:
+    """A passage for other programs; `earlier`: an older report of the story quoted first; `also`: copies elsewhere."""
     chunk = passage.chunk
     return {
         "text": chunk.text,
         "title": chunk.title,
         "source": chunk.url or chunk.source,
+        "source_name": citing.publisher(chunk),
         "paragraph": chunk.paragraph,
         "published": chunk.published,
+        "earlier": passage.earlier,
         "language": chunk.language,
         "score": round(passage.score, 4),
+        "also": [
+            {"source_name": citing.publisher(c), "title": c.title, "source": c.url or c.source, "published": c.published}
+            for c in passage.also
+        ],
     }
 
 
-def quote_dict(quote: Quote) -> dict[str, Any]:
-    """A quote for other programs; `span` is null when no answer expression was found in it."""
+def quote_dict(quote: Quote, passages: Sequence[Passage] = ()) -> dict[str, Any]:
+    """A quote for other programs, with its passage's date and publisher; `span` is null when no answer expression was found in it."""
     span = {"text": quote.span_text, "start": quote.span[0], "end": quote.span[1]} if quote.span else None
+    passage = passages[quote.passage] if quote.passage < len(passages) else None
     return {
         "text": quote.text,
         "passage": quote.passage + 1,
+        "published": passage.chunk.published if passage else None,
+        "source_name": citing.publisher(passage.chunk) if passage else None,
+        "earlier": passage.earlier if passage else False,
         "span": span,
         "undecided": quote.undecided,
         "times": [dataclasses.asdict(note) for note in quote.times],
@@ -83,8 +105,10 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "type": answer.kind,
         "answer": " ".join(q.text for q in answer.quotes) if answer.found else None,
         "span": next((q.span_text for q in answer.quotes if q.span_text), None),
-        "quotes": [quote_dict(q) for q in answer.quotes],
+        "quotes": [quote_dict(q, answer.passages) for q in answer.quotes],
         "passages": [passage_dict(p) for p in answer.passages],
+        "newest": recency.newest_date(answer.passages),
+        "stale_days": answer.stale_days,
     }
     if not answer.found and answer.holdings is not None:
         data["holds"] = {
@@ -157,8 +181,11 @@ def sources_text(sources: Sequence[SourceInfo]) -> str:
     if not sources:
         return "Nothing is indexed yet: run `newsbot ingest seeds`."
     width = max(len(s.origin) for s in sources)
-    lines = [f"{'source':{width}}  articles  paragraphs  last indexed"]
-    lines += [f"{s.origin:{width}}  {s.articles:8}  {s.paragraphs:10}  {s.last_indexed or '-'}" for s in sources]
+    lines = [f"{'source':{width}}  articles  paragraphs  newest article  last indexed"]
+    lines += [
+        f"{s.origin:{width}}  {s.articles:8}  {s.paragraphs:10}  {s.newest or 'undated':14}  {s.last_indexed or '-'}"
+        for s in sources
+    ]
     return "\n".join(lines)
 
 
@@ -175,7 +202,7 @@ def cited_sources_text(written: Written, answer: Answer) -> str:
     lines = ["Sources:"]
     for number in numbers:
         passage = answer.passages[number - 1]
-        lines.append(f"[{number}] {source_line(passage.chunk)}")
+        lines.append(f"[{number}] {source_line(passage.chunk, passage)}")
         lines.append(textwrap.indent(textwrap.fill(passage.chunk.text, 100), "    "))
     return "\n".join(lines)
 

@@ -53,9 +53,9 @@ def answer(passages: list[Passage], quotes: list[Quote], language: str = "en") -
 def test_answer_message_quotes_and_cites_with_links() -> None:
     passages = [Passage(chunk("Innerhalb von zwei Wochen.", 9), 0.8), Passage(chunk("Kein Termin.", 3, url=None), 0.79)]
     (message,) = answer_messages(answer(passages, [Quote("Innerhalb von zwei Wochen.", 0, 0.8)]), shown=5)
-    assert message.startswith("<b>Answer</b>\n\n<i>„Innerhalb von zwei Wochen.“ [1]</i>")
-    assert '<b>1.</b> <a href="https://news.example/a">Titel</a> · paragraph 9 · 2025-10-16\n<blockquote>' in message
-    assert "<b>2.</b> Titel · paragraph 3 · 2025-10-16 · <i>seeds/a.txt</i>" in message
+    assert message.startswith("<b>Answer</b>\n\n<i>„Innerhalb von zwei Wochen.“ [1]</i> — news.example, 16 Oct 2025")
+    assert '<b>1.</b> <a href="https://news.example/a">Titel</a> · news.example · 16 Oct 2025 · paragraph 9\n<blockquote>' in message
+    assert "<b>2.</b> Titel · a.txt · 16 Oct 2025 · paragraph 3 · <i>seeds/a.txt</i>" in message
     visible(message)
 
 

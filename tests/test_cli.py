@@ -67,17 +67,28 @@ def test_ask_prints_answer_passages_and_sources(seeded: Path) -> None:
     assert answer.startswith("Answer:") and "Marco Rubio" in answer
     assert "[1] " in passages and "paragraph 7" in passages
     assert str(SEEDS / "000_0ac5dfb98e63efa1.txt") in passages
+    # Every quote and passage names its publisher (here the file, which has no heading) and its date,
+    # and no shortened first sentence stands in for a title under every passage.
+    assert "— 000_0ac5dfb98e63efa1.txt, 16 Oct 2025" in " ".join(answer.split())
+    assert passages.count("000_0ac5dfb98e63efa1.txt, 16 Oct 2025, paragraph") == passages.count("\n[")
+    assert not any("US-Präsident" in line for line in passages.splitlines() if line.startswith("["))
 
 
 def test_ask_json_for_other_programs(seeded: Path) -> None:
     result = run("ask", "Welche Reichweite haben die Tomahawk-Raketen?", "--json", "-k", "3")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) == {"question", "type", "answer", "span", "quotes", "passages"}
+    assert set(data) == {"question", "type", "answer", "span", "quotes", "passages", "newest", "stale_days"}
+    assert data["newest"] == "2025-10-16" and data["stale_days"] > 365  # NEWSBOT_STALE_AFTER_DAYS=7: the seed is old
+    assert {q["source_name"] for q in data["quotes"]} == {"000_0ac5dfb98e63efa1.txt"}
+    assert {q["published"] for q in data["quotes"]} == {"2025-10-16"}
     assert data["type"] == "number" and data["span"] == "2.500 km"
     assert {"text": "2.500 km", "start": data["quotes"][0]["text"].index("2.500 km"), "end": data["quotes"][0]["text"].index("2.500 km") + 8} == data["quotes"][0]["span"]
     assert 1 <= len(data["passages"]) <= 3
-    assert set(data["passages"][0]) == {"text", "title", "source", "paragraph", "published", "language", "score"}
+    assert set(data["passages"][0]) == {
+        "text", "title", "source", "source_name", "paragraph", "published", "earlier", "language", "score", "also"
+    }  # fmt: skip
+    assert data["passages"][0]["source_name"] == "000_0ac5dfb98e63efa1.txt" and data["passages"][0]["also"] == []
     assert any("2.500 km" in p["text"] for p in data["passages"])
     assert all(1 <= q["passage"] <= len(data["passages"]) for q in data["quotes"])
 
@@ -121,6 +132,8 @@ def test_stats_and_reset(seeded: Path) -> None:
     assert "signals: dense, keywords, sparse" in run("stats").output
     sparse_dir = seeded / "sparse" / "newsbot"
     assert len(list(sparse_dir.glob("*.sqlite3"))) == 1  # the serving generation's side file
+    assert stats["newest"] == [{"source": str(SEEDS), "newest": "2025-10-16"}]
+    assert f"  {SEEDS}: 2025-10-16" in run("stats").output
     assert run("reset", "--yes").output.strip() == "Index deleted."
     assert list(sparse_dir.glob("*.sqlite3")) == []
     assert run("ask", "When is the Budapest meeting?").exit_code == 1
@@ -171,7 +184,8 @@ def test_sources_forget_and_health(seeded: Path, tmp_path: Path) -> None:
     assert run("ingest", str(extra)).exit_code == 0
     listed = json.loads(run("sources", "--json").stdout)
     assert {s["origin"]: s["articles"] for s in listed} == {str(SEEDS): 1, str(extra): 1}
-    assert str(extra) in run("sources").stdout
+    assert {s["origin"]: s["newest"] for s in listed} == {str(SEEDS): "2025-10-16", str(extra): None}
+    assert str(extra) in run("sources").stdout and "2025-10-16" in run("sources").stdout
 
     result = run("forget", str(extra))
     assert result.exit_code == 0 and "Removed 1 paragraphs" in result.stdout

@@ -18,22 +18,30 @@ from tests.fakes import HashingEmbedder
 
 FORUM, ADMIN = -1007001, 7401
 ASKED_IN, POSTS_IN, CLOSED_BY_MESSAGE = 11, 12, 13
-GLACIER = [
-    f"Die Expedition zum Pasterze-Gletscher fand im Sommer {year} im Eis eingeschlossene Pflanzenreste, "
-    "die Forschende auf ein Alter von mehreren tausend Jahren schätzen. " * 9
-    for year in (2019, 2020, 2021, 2022, 2023)
-]
+YEARS = (2019, 2020, 2021, 2022, 2023)
 
 
-def article(folder: Path, name: str, title: str) -> str:
+def glacier(years: tuple[int, ...] = YEARS) -> list[str]:
+    return [
+        f"Die Expedition zum Pasterze-Gletscher fand im Sommer {year} im Eis eingeschlossene Pflanzenreste, "
+        "die Forschende auf ein Alter von mehreren tausend Jahren schätzen. " * 9
+        for year in years
+    ]
+
+
+def article(folder: Path, name: str, title: str, years: tuple[int, ...] = YEARS) -> str:
     path = folder / f"{name}.json"
-    path.write_text(json.dumps({"title": title, "url": f"https://news.example/{name}", "text": "\n\n".join(GLACIER)}))
+    path.write_text(json.dumps({"title": title, "url": f"https://news.example/{name}", "text": "\n\n".join(glacier(years))}))
     return str(path)
 
 
-async def new_article(bot: InProcessBot, folder: Path, name: str) -> None:
-    """An article arrives (as from a feed or /ingest): matched to the subscriptions and posted."""
-    report = await asyncio.to_thread(indexing.ingest, [article(folder, name, f"Gletscher {name}")], bot.services.embedder, bot.services.store)
+async def new_article(bot: InProcessBot, folder: Path, name: str, years: tuple[int, ...] = YEARS) -> None:
+    """An article arrives (as from a feed or /ingest): matched to the subscriptions and posted.
+
+    The same text again is the same story with nothing new, which a chat does not get twice: other years make it news.
+    """
+    path = article(folder, name, f"Gletscher {name}", years)
+    report = await asyncio.to_thread(indexing.ingest, [path], bot.services.embedder, bot.services.store)
     await subscriptions.queue_and_deliver(bot.app, report.new_articles)
 
 
@@ -71,7 +79,7 @@ async def test_a_question_and_subscriptions_in_forum_topics(
         fake.message(FORUM, ADMIN, "", extra={**fake.in_topic(CLOSED_BY_MESSAGE), "text": None, "forum_topic_closed": {}})
         await bot.wait_for(lambda: len(bot.db.active(FORUM)) < 2)
         with caplog.at_level(logging.INFO, logger="bot.delivery"):
-            await new_article(bot, tmp_path, "second")
+            await new_article(bot, tmp_path, "second", (2024, 2025))
         assert bot.db.active(FORUM) == []
         assert len([m for m in fake.sent_to(FORUM) if m["text"].startswith("New on")]) == 2  # nothing new was posted
         gone = [r for r in caplog.records if getattr(r, "event", None) == "topic_gone"]

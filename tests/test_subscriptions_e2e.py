@@ -56,7 +56,7 @@ def command(telegram: FakeTelegram, chat: int, user: int, text: str) -> dict[str
 
 
 def posts(telegram: FakeTelegram, chat: int) -> list[dict[str, Any]]:
-    return [m for m in telegram.sent_to(chat) if m["text"].startswith(("New on", "Neu zu", "Your daily"))]
+    return [m for m in telegram.sent_to(chat) if m["text"].startswith(("New on", "Neu zu", "Your daily", "Update on", "Neues zu"))]
 
 
 def feed_read(feed: NewsFeed, times: int = 1) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from index.embedding import sentence_vectors
-from index.answers import extractive
+from index.answers import extractive, recency
 from index.domain import Answer, IndexHoldings, Passage, Quote
 from index.embedding.embedder import Embedder
 from index.retrieval import fusion
@@ -64,6 +64,7 @@ def quote(
     )
     bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
     quotes = extractive.choose_quotes(candidates, similarities + bonus, scores, analysis, pool)
+    quotes = recency.lead_quotes(quotes, candidates, similarities + bonus, scores, analysis, pool)  # the current report first
     passages, quotes = _with_quoted(shown, pool, quotes)
     return Answer(asked.text, quotes, passages, asked.reply_language, analysis.type)
 

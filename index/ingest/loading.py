@@ -193,6 +193,8 @@ def _parse_plain(text: str, source: str, url: str | None, fallback_title: str) -
     paragraphs = [plain_text(p) if has_markup(p) else p for p in split_paragraphs(text)]
     published, paragraphs = dateline([p for p in paragraphs if p])
     title, body = title_and_body(paragraphs, fallback_title)
+    if url is None and fallback_title and body == paragraphs:  # a file without a heading: its name, not a shortened first sentence
+        title = fallback_title
     return build_article(source, title, body, url=url, published=published)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.answers import extractive
+from index.answers import extractive, recency
 from index.domain import Chunk, Passage
 from index.embedding.embedder import Embedder
 from index.errors import QuestionError
@@ -102,7 +102,9 @@ def retrieve(
     (index.answers.extractive.passage_evidence). With a sparse side index whose serving generation
     has vectors of this model, the question's sparse "latent terms" score is fused in too
     (index.store.sparse_index.rerank, index.retrieval.fusion): then CANDIDATES are fetched as well,
-    and the question's dense and sparse vectors come from one forward pass. One store call.
+    and the question's dense and sparse vectors come from one forward pass. Copies of one story
+    from several outlets are folded into one passage and the newest report of the best passage's
+    story leads (index.answers.recency). One store call.
 
     Raises StoreUnavailable / IndexEmpty (index.errors) from the store.
     """
@@ -115,23 +117,27 @@ def retrieve(
     typed = extractive.passage_evidence(asked.analysis, chunks)
     base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
     fused = rerank(base, chunks, asked.language, query_terms, sparse)
-    order = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)[:depth]
+    ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
+    # Copies from other outlets folded into one passage, the newest report of a story first.
+    arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused)
+    order = arranged.order[:depth]
     unfused: tuple[int, ...] = ()
     displaced: list[int] = []
     if fused != base:  # the sparse signal ranked: keep the ranking without it for the answer pool
-        before = sorted(range(len(hits)), key=lambda i: base[i], reverse=True)[:depth]
+        shown = set(arranged.order)  # folded copies stay folded
+        before = [i for i in sorted(range(len(hits)), key=lambda i: base[i], reverse=True) if i in shown][:depth]
         displaced = [i for i in before if i not in order]
         position = {hit: at for at, hit in enumerate([*order, *displaced])}
         unfused = tuple(position[i] for i in before)
     return Retrieved(
         asked,
         query,
-        tuple(hits[i][0] for i in order),
+        tuple(arranged.passages[i] for i in order),
         tuple(hits[i][1] for i in order),
         tuple(fused[i] for i in order),
         stats,
         unfused,
-        tuple((hits[i][0], hits[i][1], fused[i]) for i in displaced),
+        tuple((arranged.passages[i], hits[i][1], fused[i]) for i in displaced),
     )
 
 

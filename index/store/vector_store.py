@@ -62,6 +62,7 @@ class IndexInfo:
     built: str | None = None  # when the serving generation was completed
     build_seconds: float | None = None
     sources: int = 0  # distinct origins (see sources())
+    newest: tuple[tuple[str, str | None], ...] = ()  # (origin, ISO date of its newest article or None), newest first
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class SourceInfo:
     articles: int
     paragraphs: int
     last_indexed: str | None
-    newest_published: str | None = None  # the newest publication date among its articles (ISO)
+    newest: str | None = None  # ISO date of its newest dated article
 
 
 class VectorStore:
@@ -543,6 +544,9 @@ class VectorStore:
             built=meta.get("built"),
             build_seconds=float(build_seconds) if build_seconds is not None else None,
             sources=len(counts.sources),
+            newest=tuple(
+                sorted(((o, c.newest_published) for o, c in counts.sources.items()), key=lambda pair: (pair[1] or "", pair[0]), reverse=True)
+            ),
         )
 
     def sources(self) -> list[SourceInfo]:

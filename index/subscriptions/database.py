@@ -122,6 +122,8 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    story_of: Mapped[int | None] = mapped_column(Integer, default=None)  # an update: the delivery that first posted its story here
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the post's (first) Telegram message, for replies
 
 
 class FeedState(Base):
@@ -189,6 +191,7 @@ class Queued:
     language: str
     thread_id: int | None = None  # the forum topic to post into
     watch_id: int | None = None  # a watched question's post (subscription_id is then 0)
+    story_of: int | None = None  # an update of the story first posted by this delivery (see index.subscriptions.stories)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -343,15 +346,21 @@ class SubscriptionDB:
 
     # --- the outbox ----------------------------------------------------------------------
 
-    def queue(self, subscription: Subscription, article_id: str, post: Mapping[str, object], score: float, due_at: datetime) -> bool:
-        """Queue an article for a subscription's chat (and forum topic); False if that chat or topic has (or had) it already."""
+    def queue(
+        self, subscription: Subscription, article_id: str, post: Mapping[str, object], score: float, due_at: datetime,
+        story_of: int | None = None,
+    ) -> bool:
+        """Queue an article for a subscription's chat (and forum topic); False if that chat or topic has (or had) it already.
+
+        `story_of`: the article is an update of the story that delivery posted first (it is sent as a reply to it).
+        """
         try:
             with self.session() as session:
                 session.add(
                     Delivery(
                         subscription_id=subscription.id, chat_id=subscription.chat_id, thread_id=subscription.thread_id or 0,
                         article_id=article_id,
-                        post=json.dumps(post, ensure_ascii=False), score=score, due_at=due_at,
+                        post=json.dumps(post, ensure_ascii=False), score=score, due_at=due_at, story_of=story_of,
                     )
                 )
         except IntegrityError:
@@ -392,7 +401,7 @@ class SubscriptionDB:
                         Queued(
                             delivery.id, subscription.id, delivery.chat_id, delivery.article_id, json.loads(delivery.post),
                             subscription.digest_at is not None, subscription.topic, subscription.language,
-                            subscription.thread_id,
+                            subscription.thread_id, story_of=delivery.story_of,
                         )
                     )
             return claimed
@@ -418,6 +427,28 @@ class SubscriptionDB:
             values["claimed_at"] = None
         with self.session() as session:
             session.execute(update(Delivery).where(Delivery.id.in_(list(ids))).values(**values))
+
+    def recent(self, chat_id: int, thread_id: int | None, since: datetime) -> list[tuple[int, str, int | None]]:
+        """(delivery id, article id, story_of) of what a chat (forum topic) was sent or has queued since `since`, oldest first."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Delivery.id, Delivery.article_id, Delivery.story_of)
+                .where(Delivery.chat_id == chat_id, Delivery.thread_id == (thread_id or 0))
+                .where(Delivery.status.in_(("pending", "sending", "sent")), Delivery.created_at >= since)
+                .order_by(Delivery.id)
+            ).all()
+            return [(int(i), str(a), int(s) if s is not None else None) for i, a, s in rows]
+
+    def set_message(self, delivery_id: int, message_id: int) -> None:
+        """Remember the Telegram message a delivery was posted as (updates of its story reply to it)."""
+        with self.session() as session:
+            session.execute(update(Delivery).where(Delivery.id == delivery_id).values(message_id=message_id))
+
+    def message_of(self, delivery_id: int) -> int | None:
+        """The Telegram message a delivery was posted as, if it was sent and remembered."""
+        with self.session() as session:
+            value = session.scalar(select(Delivery.message_id).where(Delivery.id == delivery_id))
+            return int(value) if value is not None else None
 
     def counts(self) -> dict[str, int]:
         with self.session() as session:

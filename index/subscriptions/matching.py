@@ -6,10 +6,13 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+import numpy as np
+
 from index.retrieval import language
 from index.domain import Chunk
 from index.embedding.embedder import Embedder
-from index.store.vector_store import VectorStore
+from index.store.vector_store import StoredArticle, VectorStore
+from index.subscriptions import stories
 from index.subscriptions.database import Subscription, SubscriptionDB
 from index.subscriptions.topics import best_passages, keywords_allow, next_digest
 
@@ -23,6 +26,7 @@ def post_for(best: Sequence[tuple[Chunk, float]]) -> dict[str, object]:
         "title": first.title,
         "url": first.url,
         "source": first.source,
+        "source_name": first.source_name,
         "published": first.published,
         "passages": [{"text": chunk.text, "paragraph": chunk.paragraph, "score": round(score, 3)} for chunk, score in best],
     }
@@ -47,6 +51,9 @@ def queue_matches(
 
     An article is matched once (recorded in the database only after its posts are
     queued, so a crash in between matches it again) and queued at most once per chat.
+    A story too is posted once per chat (forum topic): an article that tells a story the
+    chat got within stories.STORY_WINDOW is queued only when it adds facts, as an update
+    that replies to the story's first post (see index.subscriptions.stories).
     """
     fresh = db.unseen(article_ids)
     subscriptions = db.active()
@@ -56,19 +63,66 @@ def queue_matches(
         db.mark_seen(fresh)
         return 0
     articles = store.article_chunks(fresh)
+    # Oldest first, so that of one story's reports the first one is posted and the later ones update it.
+    ordered = sorted(articles.items(), key=lambda item: (item[1].chunks[0].published or "", item[0]))
+    known: dict[str, StoredArticle] = dict(articles)
     queued = 0
     for subscription in subscriptions:
         topic_vector = embedder.embed_query(subscription.topic)
         topic_language = language.closest(subscription.topic)
-        for article_id, article in articles.items():
+        for article_id, article in ordered:
             chunks = article.chunks
             text = chunks[0].title + " " + " ".join(c.text for c in chunks)
             if not keywords_allow(text, subscription.include.split(), subscription.exclude.split()):
                 continue
             best = best_passages(topic_vector, chunks, article.vectors, min_score, topic_language)
-            if best and db.queue(subscription, article_id, post_for(best), best[0][1], due_time(subscription, now)):
+            if not best:
+                continue
+            post = post_for(best)
+            matched = article.vectors[[chunks.index(chunk) for chunk, _ in best]]
+            languages = [chunk.language for chunk, _ in best]
+            story = _story(db, store, known, subscription, article_id, (matched, languages), text, now)
+            if story is False:
+                continue
+            story_of = None
+            if story is not True:
+                story_of, new = story
+                post.update({"update": True, "new_facts": new})
+            if db.queue(subscription, article_id, post, best[0][1], due_time(subscription, now), story_of=story_of):
                 queued += 1
     db.mark_seen(fresh)
     if queued:
         log.info("queued subscription posts", extra={"event": "queued", "posts": queued, "articles": len(article_ids)})
     return queued
+
+
+def _story(
+    db: SubscriptionDB,
+    store: VectorStore,
+    known: dict[str, StoredArticle],
+    subscription: Subscription,
+    article_id: str,
+    matched: tuple[np.ndarray, list[str | None]],
+    text: str,
+    now: datetime,
+) -> bool | tuple[int, list[str]]:
+    """True: a story new to the chat; False: a story it got, with nothing new; (first delivery, new facts): an update.
+
+    `matched`: the new article's matching paragraphs' vectors and languages; `known` caches
+    stored articles (their chunks and vectors) across calls.
+    """
+    recent = [row for row in db.recent(subscription.chat_id, subscription.thread_id, now - stories.STORY_WINDOW) if row[1] != article_id]
+    missing = [a for _, a, _ in recent if a not in known]
+    if missing:
+        known.update(store.article_chunks(missing))
+    earlier = [(delivery, known[a].vectors, [c.language for c in known[a].chunks]) for delivery, a, _ in recent if a in known]
+    first = stories.first_of_story(matched[0], earlier, matched[1])
+    if first is None:
+        return True
+    root = next((story_of or delivery for delivery, _, story_of in recent if delivery == first), first)
+    told = [a for delivery, a, story_of in recent if root in (delivery, story_of) and a in known]
+    new = stories.new_facts(text, (known[a].chunks[0].title + " " + " ".join(c.text for c in known[a].chunks) for a in told))
+    if not new:
+        log.info("story already posted", extra={"event": "story_posted", "chat_id": subscription.chat_id, "article": article_id})
+        return False
+    return root, new

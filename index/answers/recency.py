@@ -1,0 +1,208 @@
+"""News over time: one passage per story, the newest report first. Pure functions (numpy only).
+
+Retrieval ranks passages by similarity alone, so an answer can quote the oldest state of
+a story ("opening in October") as if it were current, and one agency text printed by
+three outlets fills three of the five passages. Two relations between retrieved passages
+fix that, both read from the vectors the index stored at ingest (cosine of unit vectors):
+
+- **copies** (cosine ≥ COPY_SIMILARITY, another article, the same figures): the same text
+  from another outlet, the same agency copy, a translation (CROSS_LANGUAGE_OFFSET lower), a
+  reworded version. One of them is shown, the others are folded into its `Passage.also`
+  ("also reported by …"). Embeddings hardly tell "12 dead" from "27 dead" (an update of a
+  story scores up to 0.975 with its first report on the dated set), so a passage that
+  states other figures is never a copy: it is a report of the same story.
+- **one story** (cosine ≥ STORY_SIMILARITY, another article): reports of the same event
+  that may say different things ("postponed to 20 November", "opened on 20 November").
+  When the best passage has a newer report of its story among the candidates (close
+  enough in score: STORY_SCORE_MARGIN), that newest report is moved to the front and
+  the older ones are marked `Passage.earlier` ("earlier: 6 Oct 2026").
+
+Questions about the past ("When did …", "im Jahr 2022", "last year", "damals", "ursprünglich")
+get no recency preference: their answer may well be in the older report (`asks_about_past`).
+
+The thresholds were set on the project's own dated set (tests/data/news_over_time, see
+docs/news-over-time.md for the figures and the 828-article corpus it was mixed into).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.answers import extractive
+from index.domain import Chunk, Passage, Quote
+from index.retrieval.questions import QuestionAnalysis
+
+COPY_SIMILARITY = 0.95  # paragraphs this close are the same text (another outlet's copy, an update)
+STORY_SIMILARITY = 0.89  # paragraphs this close tell of the same event
+# multilingual-e5 scores a translation 0.05-0.1 lower than the same text (see index.answers.extractive.SAME_LANGUAGE_OFFSET):
+# a translated copy needs this much less; reports of one story in two languages are not told apart from others.
+CROSS_LANGUAGE_OFFSET = 0.06
+_NUMBER = re.compile(r"\d+(?:[.,']\d+)*")
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The figures a text states, separators dropped ("2,000" and "2000" alike): copies state the same ones."""
+    return frozenset(re.sub(r"[.,']", "", match) for match in _NUMBER.findall(text))
+STORY_SCORE_MARGIN = 0.06  # a newer report of the best passage's story may score this much lower and still lead
+
+# Questions about the past: the newest report is not what they ask for.
+_PAST = re.compile(
+    r"\b(?:when\s+(?:did|was|were|had)|wann\s+(?:wurde|wurden|war|waren|hat|hatte|hatten|ist\s+\w+\s+gewesen)"
+    r"|last\s+(?:year|month|week)|letzte[ns]?\s+(?:Jahr|Monat|Woche)|vergangene[ns]?\s+(?:Jahr|Monat|Woche)"
+    r"|(?:im\s+Jahre?|in(?:\s+the\s+year)?)\s+(?:19|20)\d\d|(?:19|20)\d\d\b"
+    r"|damals|früher|ursprünglich|zuerst|anfangs|zunächst|at\s+first|first|originally|initially|back\s+then|\w+\s+ago"
+    r"|vor\s+\w+\s+(?:Jahren|Monaten|Wochen|Tagen))",
+    re.IGNORECASE,
+)
+
+
+def asks_about_past(question: str) -> bool:
+    """Whether a question asks about an earlier state ("When did …", "im Jahr 2022", "damals")."""
+    return bool(_PAST.search(question))
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Arranged:
+    """Passages in their new order (indices into the input), copies folded away, stories marked.
+
+    `order`: what to show, best first (copies of a shown passage left out); `passages`:
+    the input passages with `also` (copies from other articles) and `earlier` set, same
+    indices as the input; `lead`: the index moved to the front as its story's newest report, or None.
+    """
+
+    order: list[int]
+    passages: list[Passage]
+    lead: int | None
+
+
+def arrange(
+    passages: Sequence[Passage],
+    vectors: np.ndarray,
+    order: Sequence[int],
+    question: str,
+    *,
+    scores: Sequence[float] | None = None,
+) -> Arranged:
+    """Fold copies into the best-ranked one and put the newest report of the best passage's story first.
+
+    `passages[i]` has the unit vector `vectors[i]`; `order` ranks them (best first);
+    `scores[i]` is passage i's ranking score (default: its similarity), used for the margin
+    within which a newer report may lead. See the module docstring for the rules.
+    """
+    scores = [p.score for p in passages] if scores is None else list(scores)
+    if not order:
+        return Arranged([], list(passages), None)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    similar = vectors @ vectors.T if len(vectors) else np.zeros((0, 0), dtype=np.float32)
+    articles = [p.chunk.article_id for p in passages]
+
+    # 1. copies: passages of other articles that are nearly the same text with the same figures
+    languages = [p.chunk.language for p in passages]
+    figures = [numbers(p.chunk.text) for p in passages]
+
+    def copies(i: int, j: int) -> bool:
+        level = COPY_SIMILARITY if languages[i] == languages[j] else COPY_SIMILARITY - CROSS_LANGUAGE_OFFSET
+        return articles[i] != articles[j] and bool(similar[i, j] >= level) and figures[i] == figures[j]
+
+    groups: list[list[int]] = []  # each a set of copies, in ranking order; groups ordered by their best member
+    for i in order:
+        group = next((g for g in groups if any(copies(i, j) for j in g)), None)
+        if group is None:
+            groups.append([i])
+        else:
+            group.append(i)
+    kept: list[int] = []
+    arranged = list(passages)
+    shown_articles: set[str] = set()
+    for group in groups:
+        # One article stands for the copies: one already shown (so a story's paragraphs cite one outlet), else the best.
+        home = next((i for i in group if articles[i] in shown_articles), group[0])
+        kept.append(home)
+        shown_articles.add(articles[home])
+        also: dict[str, Chunk] = {}
+        for i in group:
+            if articles[i] != articles[home]:
+                also.setdefault(articles[i], passages[i].chunk)
+        if also:
+            arranged[home] = dataclasses.replace(passages[home], also=tuple(also.values()))
+
+    # 2. the newest report of the best passage's story leads; older ones are earlier reports
+    lead = None
+    if not asks_about_past(question):
+        best = kept[0]
+        story = [i for i in kept if i == best or (articles[i] != articles[best] and similar[i, best] >= STORY_SIMILARITY)]
+        dated = [i for i in story if _date(passages[i].chunk.published) is not None]
+        close = [i for i in dated if scores[i] >= scores[best] - STORY_SCORE_MARGIN]
+        days = {i: _date(passages[i].chunk.published) or dt.date.min for i in dated}
+        if len({days[i] for i in close}) > 1:
+            newest = max(close, key=lambda i: (days[i], scores[i]))
+            older = {articles[i] for i in dated if days[i] < days[newest]}
+            for i in kept:  # every shown paragraph of an older report of the story
+                if articles[i] in older:
+                    arranged[i] = dataclasses.replace(arranged[i], earlier=True)
+            if newest != best:
+                lead = newest
+                kept = [newest, *(i for i in kept if i != newest)]
+    return Arranged(kept, arranged, lead)
+
+
+def lead_quotes(
+    quotes: Sequence[Quote],
+    candidates: Sequence[extractive.Candidate],
+    similarities: Sequence[float] | np.ndarray,
+    passage_scores: Sequence[float],
+    analysis: QuestionAnalysis,
+    pool: Sequence[Passage],
+) -> tuple[Quote, ...]:
+    """The quotes with the best sentence of a current (not `earlier`) passage first.
+
+    `quotes` as index.answers.extractive.choose_quotes chose them from `candidates` (sentences of
+    `pool`, with their `similarities` and the pool's `passage_scores`). When the best
+    sentence comes from an earlier report, the best one of the current passages is
+    quoted first and the earlier one follows it (marked as earlier where it is shown).
+    """
+    if not quotes or not pool[quotes[0].passage].earlier:
+        return tuple(quotes)
+    current = [i for i, c in enumerate(candidates) if not pool[c.passage].earlier]
+    if not current:
+        return tuple(quotes)
+    chosen = extractive.choose_quotes(
+        [candidates[i] for i in current], [float(similarities[i]) for i in current], passage_scores, analysis, pool
+    )
+    if not chosen:
+        return tuple(quotes)
+    first = chosen[0]
+    rest = [q for q in quotes if q.text != first.text]
+    return (first, *rest[: extractive.MAX_QUOTES - 1])
+
+
+def newest_date(passages: Sequence[Passage]) -> str | None:
+    """The ISO date of the newest dated passage (None when none is dated)."""
+    dates = [p.chunk.published for p in passages if _date(p.chunk.published) is not None]
+    return max(dates) if dates else None  # type: ignore[type-var]
+
+
+def age_in_days(passages: Sequence[Passage], today: dt.date) -> int | None:
+    """How many days old the newest dated passage is on `today` (None when none is dated)."""
+    newest = _date(newest_date(passages))
+    return None if newest is None else (today - newest).days
+
+
+def stale_age(passages: Sequence[Passage], today: dt.date, stale_after_days: int | None) -> int | None:
+    """The newest of the (quoted) passages' age in days when it is older than `stale_after_days`, else None (also when off or undated)."""
+    if stale_after_days is None:
+        return None
+    age = age_in_days(passages, today)
+    return age if age is not None and age > stale_after_days else None
