@@ -24,6 +24,7 @@ from bot.texts import text
 from index.ingest import indexing
 from index.ingest import loading
 from index.ingest import rebuild
+from index.store import sparse_index
 from index.errors import NewsbotError, ReindexRunning
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ async def _run_reindex(
     work = asyncio.ensure_future(
         asyncio.to_thread(
             rebuild.reindex, sources, services.embedder, services.store,
-            progress=progress, keywords_dir=services.keywords_dir,
+            progress=progress, keywords_dir=services.keywords_dir, sparse=services.sparse,
         )
     )
     try:
@@ -138,12 +139,14 @@ async def stats_command(update: Update, context: Context) -> None:
     try:
         info = await asyncio.to_thread(store.info)
         change = await asyncio.to_thread(bot_state.services.model_change)
+        sparse = bot_state.services.sparse
+        status = await asyncio.to_thread(sparse.status, store) if sparse is not None else None
         subscribed = await asyncio.to_thread(db.count_active) if db is not None else None
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
     answered, median = bot_state.questions.today()
-    message = admin_formatting.stats(info, answered, median, language)
+    message = admin_formatting.stats(info, answered, median, language, sparse_index.signals(status))
     if subscribed is not None:
         message += "\n" + text("subscriptions_stat", language, count=subscribed)
     if change is not None:
@@ -177,7 +180,7 @@ async def ingest_command(update: Update, context: Context) -> None:
     services = context.newsbot.services
     await reply(update, context, text("ingest_started", language, source=escape(source)))
     try:
-        report = await asyncio.to_thread(indexing.ingest, [source], services.embedder, services.store)
+        report = await asyncio.to_thread(indexing.ingest, [source], services.embedder, services.store, sparse=services.sparse)
     except NewsbotError as error:
         await reply(update, context, text("ingest_nothing", language, source=escape(source), reason=escape(str(error))))
         return
@@ -196,9 +199,9 @@ async def forget_command(update: Update, context: Context) -> None:
     if not source:
         await reply(update, context, text("forget_usage", language))
         return
-    store = context.newsbot.services.store
+    services = context.newsbot.services
     try:
-        removed = await asyncio.to_thread(indexing.forget, source, store)
+        removed = await asyncio.to_thread(indexing.forget, source, services.store, services.sparse)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return

@@ -80,14 +80,16 @@ def problem_blocks(
     return blocks
 
 
-def stats(info: IndexInfo, answered: int, median: float | None, language: str) -> str:
-    """The index's size, model and build, each source's newest article date, and today's questions."""
+def stats(info: IndexInfo, answered: int, median: float | None, language: str, signals: Sequence[str] = ()) -> str:
+    """The index's size, model and build, what questions are ranked by (`signals`, e.g.
+    index.store.sparse_index.signals), each source's newest article date, and today's questions."""
     return text(
         "stats", language,
         articles=info.articles,
         paragraphs=info.chunks,
         sources=info.sources,
         model=escape(info.embedding_model or "–"),
+        signals=escape(", ".join(signals) or "–"),
         built=escape(info.built or info.updated or "–"),
         build_seconds=duration(info.build_seconds),
         today=answered,

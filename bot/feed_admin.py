@@ -68,7 +68,9 @@ async def _add(context: Context, url: str, language: str) -> str:
     services, bot_state = context.newsbot.services, context.newsbot
     try:
         with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-            count = await asyncio.to_thread(feeds.add, url, services.embedder, services.store, subscription_db(context), client, bot_state.clock())
+            count = await asyncio.to_thread(
+                feeds.add, url, services.embedder, services.store, subscription_db(context), client, bot_state.clock(), services.sparse
+            )
     except NewsbotError as error:
         reason = error.reason if hasattr(error, "reason") else str(error)
         return text("feed_not_added", language, reason=escape(reason))

@@ -256,7 +256,7 @@ async def poll_feeds_now(app: Application) -> None:  # type: ignore[type-arg]
     if not urls:
         return
     with httpx.Client(timeout=30, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-        news = await asyncio.to_thread(feeds.poll_and_index, urls, services.embedder, services.store, db, client, now)
+        news = await asyncio.to_thread(feeds.poll_and_index, urls, services.embedder, services.store, db, client, now, services.sparse)
     await queue_and_deliver(app, news)
 
 

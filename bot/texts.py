@@ -182,10 +182,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "undated": {"en": "undated", "de": "ohne Datum"},
     "stats": {
         "en": "<b>Index</b>\nArticles: {articles}\nParagraphs: {paragraphs}\nSources: {sources}\n"
-        "Model: <code>{model}</code>\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"
+        "Model: <code>{model}</code>\nRanked by: {signals}\nBuilt: {built} ({build_seconds})\n\n<b>Questions</b>\n"
         "Answered today: {today}\nMedian answer time today: {median}",
         "de": "<b>Index</b>\nArtikel: {articles}\nAbsätze: {paragraphs}\nQuellen: {sources}\n"
-        "Modell: <code>{model}</code>\nErstellt: {built} ({build_seconds})\n\n<b>Fragen</b>\n"
+        "Modell: <code>{model}</code>\nRangfolge nach: {signals}\nErstellt: {built} ({build_seconds})\n\n<b>Fragen</b>\n"
         "Heute beantwortet: {today}\nMittlere Antwortzeit heute: {median}",
     },
     "subscribe_usage": {

@@ -26,6 +26,7 @@ from index.answers.llm import LLMClient
 from index.embedding.priority import PRIORITY
 from index.store.locking import acquire_data_dir
 from index.settings import Settings
+from index.store.sparse_index import SparseIndex
 from index.subscriptions.database import SubscriptionDB
 from index.store.vector_store import VectorStore, open_client
 
@@ -42,6 +43,7 @@ class Services:
     keywords: KeywordIndex
     lock: FileLock | None = field(default=None, repr=False)
     llm: LLMClient | None = None  # set when NEWSBOT_LLM_URL is: written answers
+    sparse: SparseIndex | None = None  # sparse vectors beside each generation (index/store/sparse_index.py)
     _database: SubscriptionDB | None = field(default=None, repr=False)
     _database_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _others: dict[str, Embedder] = field(default_factory=dict, repr=False)
@@ -81,6 +83,7 @@ class Services:
                 min_score=self.settings.min_score,
                 max_chars=self.settings.max_question_chars,
                 keywords=self.keywords,
+                sparse=self.sparse,
                 stale_after_days=self.settings.stale_after_days,
             )
 
@@ -91,7 +94,7 @@ class Services:
         """
         with PRIORITY.foreground():
             asked = read_question(question, self.settings.max_question_chars)
-            retrieved = retrieve(asked, self.query_embedder(), self.store, depth=depth, keywords=self.keywords)
+            retrieved = retrieve(asked, self.query_embedder(), self.store, depth=depth, keywords=self.keywords, sparse=self.sparse)
         return asked, retrieved.passages
 
     def model_change(self) -> tuple[str, str] | None:
@@ -169,7 +172,8 @@ def build(settings: Settings, *, write: bool, embedder: Embedder | None = None) 
             lock.release()
         raise
     keywords = KeywordIndex(store, settings.data_dir / "keywords" / settings.collection)
-    return Services(settings, embedder, store, keywords, lock, llm=build_llm(settings))
+    sparse = SparseIndex(settings.data_dir / "sparse" / settings.collection)
+    return Services(settings, embedder, store, keywords, lock, llm=build_llm(settings), sparse=sparse)
 
 
 def build_llm(settings: Settings) -> LLMClient | None:
@@ -186,8 +190,12 @@ def clean_up_unfinished(services: Services) -> list[str]:
     """
     try:
         if services.lock is not None:  # embedded: we hold the lock, so nobody else can be building
-            return services.store.generations.cleanup(stale_after=0.0)
-        return services.store.generations.cleanup()
+            dropped = services.store.generations.cleanup(stale_after=0.0)
+        else:
+            dropped = services.store.generations.cleanup()
+        if services.sparse is not None:
+            services.sparse.prune(services.store)  # side files of generations that are gone
+        return dropped
     except StoreUnavailable as error:
         log.warning("unfinished index generations not cleaned up: %s", error)
         return []

@@ -23,6 +23,7 @@ from index.embedding.embedder import Embedder
 from index.errors import LLMError, NewsbotError
 from index.retrieval.search import read_question, retrieve
 from index.store.keyword_index import KeywordIndex
+from index.store.sparse_index import SparseIndex
 from index.store.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def answer_question(
     max_chars: int = 1000,
     keywords: KeywordIndex | None = None,
     refuse: bool = True,
+    sparse: SparseIndex | None = None,
     stale_after_days: int | None = None,
     today: datetime.date | None = None,
 ) -> Answer:
@@ -46,7 +48,8 @@ def answer_question(
     `min_score` is on the cosine scale of Passage.score. Small talk, a best passage below
     `min_score` and passages without the question's focus give the "not found" answer with what
     the index holds; `refuse=False` answers small talk and unfocused questions anyway (the
-    evaluation measures refusals apart). Copies from other outlets are folded into one passage
+    evaluation measures refusals apart). With `sparse` (a side index of sparse vectors) the sparse
+    signal ranks too (index.retrieval.search.retrieve). Copies from other outlets are folded into one passage
     and the newest report of a story is quoted first (index.answers.recency); an answer whose
     newest quoted passage is more than `stale_after_days` older than `today` (default: the local
     date) says how old it is. Raises QuestionError for an unusable question and
@@ -55,7 +58,7 @@ def answer_question(
     asked = read_question(question, max_chars)
     if asked.analysis.small_talk and refuse:
         return quoting.refusal(asked, holdings(store))
-    retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords)
+    retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords, sparse=sparse)
     answer = quoting.quote(retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors)
     if not answer.found:
         return dataclasses.replace(answer, holdings=holdings(store))

@@ -28,6 +28,7 @@ from index.quality import evaluation
 from index.subscriptions import opml, watching
 from index.subscriptions import feeds as feed_sources
 from index.ingest import rebuild
+from index.store import sparse_index
 from index.domain import Answer
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import IndexEmpty, InputError, NewsbotError, StoreBusy
@@ -121,7 +122,7 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     with services(settings, write=True) as built:
         bootstrap.clean_up_unfinished(built)
         try:
-            report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar)
+            report = indexing.ingest(list(sources), built.embedder, built.store, progress=bar, sparse=built.sparse)
         finally:
             bar.close()
         built.keywords.stats()  # kept on disk for this revision: the next process loads them, not rebuilds
@@ -221,6 +222,7 @@ def stats(settings: Settings, as_json: bool) -> None:
     """Show what the index holds and which model built it."""
     with services(settings, write=False) as built:
         info = built.store.info()
+        sparse = built.sparse.status(built.store) if built.sparse is not None else None
     data = {
         "articles": info.articles,
         "paragraphs": info.chunks,
@@ -231,6 +233,9 @@ def stats(settings: Settings, as_json: bool) -> None:
         "built": info.built,
         "build_seconds": info.build_seconds,
         "updated": info.updated,
+        # What questions are ranked by: the model's vectors, keywords, the model's sparse latent terms.
+        "signals": ", ".join(sparse_index.signals(sparse)),
+        "sparse_vectors": f"{sparse.vectors} of {info.chunks} paragraphs" if sparse is not None and info.chunks else None,
         "store": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,
     }
@@ -258,7 +263,9 @@ def reindex(settings: Settings) -> None:
         click.echo(f"Reading {', '.join(sources)}", err=True)
         watcher = _follow(progress, bar)
         try:
-            report = rebuild.reindex(sources, built.embedder, built.store, progress=progress, keywords_dir=built.keywords_dir, grace=0)
+            report = rebuild.reindex(
+                sources, built.embedder, built.store, progress=progress, keywords_dir=built.keywords_dir, grace=0, sparse=built.sparse
+            )
         finally:
             watcher.set()
             bar.close()
@@ -297,7 +304,7 @@ def sources(settings: Settings, as_json: bool) -> None:
 def forget(settings: Settings, source: str) -> None:
     """Remove everything read from SOURCE (as `newsbot sources` lists it, or one article's URL)."""
     with services(settings, write=True) as built:
-        removed = indexing.forget(source, built.store)
+        removed = indexing.forget(source, built.store, built.sparse)
         built.keywords.stats()  # as after ingest
     if not removed:
         fail(f"nothing in the index comes from {source!r}: see `newsbot sources`", EXIT_NOT_FOUND)
@@ -337,16 +344,19 @@ def reset(settings: Settings, yes: bool) -> None:
         click.confirm(f"Delete the collection {settings.collection!r} and everything in it?", abort=True)
     with services(settings, write=True) as built:
         existed = built.store.reset()
+        if built.sparse is not None:
+            built.sparse.prune(built.store)
     click.echo("Index deleted." if existed else "The index was already empty.")
 
 
 @cli.command(name="eval")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sources", multiple=True, default=["seeds"], show_default=True, help="What to index for seed-style questions.")
-@click.option("--keywords/--no-keywords", default=True, show_default=True, help="Use the keyword signal (off: the model alone).")
+@click.option("--keywords/--no-keywords", default=True, show_default=True, help="Use the keyword signal.")
+@click.option("--sparse/--no-sparse", default=True, show_default=True, help="Use the sparse latent-terms signal (models with a sparse head).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], keywords: bool, as_json: bool) -> None:
+def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], keywords: bool, sparse: bool, as_json: bool) -> None:
     """Measure retrieval and answers on an evaluation DIRECTORY (XQuAD or seed style)."""
     embedder = bootstrap.build_cached_embedder(settings)
     bar = ProgressBar("Answering questions")
@@ -358,6 +368,7 @@ def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], keyw
             k=settings.top_k,
             min_score=settings.min_score,
             keywords=keywords,
+            sparse=sparse,
             progress=bar,
         )
     except NewsbotError as error:

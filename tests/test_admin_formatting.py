@@ -42,8 +42,8 @@ def test_the_result_names_each_unreadable_source_escaped() -> None:
 
 def test_stats_and_sources_lists() -> None:
     info = IndexInfo(chunks=40, articles=3, embedding_model="m<1>", dimension=384, updated=None, built="2026-11-29T08:00:00+00:00", build_seconds=12.0, sources=2)
-    shown = parse_html(admin_formatting.stats(info, 7, 0.1234, "en"))
-    assert "Articles: 3\nParagraphs: 40\nSources: 2\nModel: m<1>" in shown
+    shown = parse_html(admin_formatting.stats(info, 7, 0.1234, "en", ["dense", "keywords", "sparse"]))
+    assert "Articles: 3\nParagraphs: 40\nSources: 2\nModel: m<1>\nRanked by: dense, keywords, sparse" in shown
     assert "Answered today: 7\nMedian answer time today: 123 ms" in shown
     listing = admin_formatting.sources_list([SourceInfo("seeds", 1, 35, "2026-11-29T08:00:00+00:00")], "en")
     assert "seeds\n1 articles, 35 paragraphs" in parse_html(listing[0])

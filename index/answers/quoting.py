@@ -16,6 +16,7 @@ from index.embedding import sentence_vectors
 from index.answers import extractive, recency
 from index.domain import Answer, IndexHoldings, Passage, Quote
 from index.embedding.embedder import Embedder
+from index.retrieval import fusion
 from index.retrieval.search import Asked, Retrieved, keyword_bonuses
 from index.embedding.sentence_vectors import SentenceVectors
 
@@ -53,19 +54,36 @@ def quote(
     shown = retrieved.passages[:k]
     if not extractive.answerable(shown, asked.language, min_score) or (refuse and extractive.lacks_focus(analysis, shown)):
         return refusal(asked)
-    pool = retrieved.passages[: max(k, POOL)]
-    candidates = extractive.candidate_sentences(pool, analysis)
+    pool, vectors, scores, kept = answer_pool(retrieved, max(k, POOL))
+    candidates = extractive.candidate_sentences(pool, analysis, extra=extractive.EXTRA_PASSAGES + kept)
     known = stored(sorted({pool[c.passage].chunk.id for c in candidates})) if stored is not None else {}
-    similarities = sentence_vectors.similarities(retrieved.query, candidates, pool, known, retrieved.vectors, embedder)
+    similarities = sentence_vectors.similarities(retrieved.query, candidates, pool, known, vectors, embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
     bonus = extractive.SENTENCE_KEYWORD_SHARE * np.asarray(
         keyword_bonuses(asked.text, asked.language, sentences, retrieved.stats), dtype=np.float32
     )
     bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
-    quotes = extractive.choose_quotes(candidates, similarities + bonus, list(retrieved.scores), analysis, pool)
-    quotes = recency.lead_quotes(quotes, candidates, similarities + bonus, list(retrieved.scores), analysis, pool)  # the current report first
+    quotes = extractive.choose_quotes(candidates, similarities + bonus, scores, analysis, pool)
+    quotes = recency.lead_quotes(quotes, candidates, similarities + bonus, scores, analysis, pool)  # the current report first
     passages, quotes = _with_quoted(shown, pool, quotes)
     return Answer(asked.text, quotes, passages, asked.reply_language, analysis.type)
+
+
+def answer_pool(retrieved: Retrieved, size: int) -> tuple[tuple[Passage, ...], tuple[np.ndarray, ...], list[float], int]:
+    """The passages answer sentences may come from (the first `size` retrieved), with their vectors and
+    fused scores, and how many of them the sparse signal had pushed out of the top POOL.
+
+    Without the sparse signal that is `retrieved`'s first `size`; with it, the passages that were
+    in the top POOL before the fusion stay candidates for typed answer sentences (a date, a number)
+    right after the fused top POOL (index.retrieval.fusion.answer_pool).
+    """
+    if not retrieved.unfused:
+        return retrieved.passages[:size], retrieved.vectors[:size], list(retrieved.scores[:size]), 0
+    passages = [*retrieved.passages, *(p for p, _, _ in retrieved.displaced)]
+    vectors = [*retrieved.vectors, *(v for _, v, _ in retrieved.displaced)]
+    scores = [*retrieved.scores, *(s for _, _, s in retrieved.displaced)]
+    order, kept = fusion.answer_pool(range(len(retrieved.passages)), retrieved.unfused, size, POOL)
+    return tuple(passages[i] for i in order), tuple(vectors[i] for i in order), [scores[i] for i in order], kept
 
 
 def _with_quoted(

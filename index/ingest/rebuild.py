@@ -26,6 +26,7 @@ from index.embedding.embedder import Embedder
 from index.errors import NothingToIndex, ReindexRunning
 from index.store.keyword_index import KeywordIndex
 from index.embedding.priority import PRIORITY
+from index.store.sparse_index import SparseIndex
 from index.store.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,16 @@ def reindex(
     keywords_dir: Path | None = None,
     client: httpx.Client | None = None,
     grace: float = DROP_GRACE_SECONDS,
+    sparse: SparseIndex | None = None,
 ) -> ReindexReport:
     """Build a new generation from `sources` with `embedder`, then make it serve.
 
     `sources` are file or folder paths, page and feed URLs (index.ingest.loading). The old
     generation keeps answering until the new one is complete; then the pointer moves in one write
     and the old generation is dropped after `grace` seconds (readers that still hold it finish).
-    Keyword statistics are computed into `keywords_dir` before the switch. `progress` is updated
+    Keyword statistics are computed into `keywords_dir` before the switch. With `sparse` (and a
+    model with a sparse head) the new generation gets its sparse side file, dropped with it
+    (index.store.sparse_index). `progress` is updated
     as it goes (articles read, paragraphs embedded). Unreadable sources are reported in the
     result, not raised. Raises ReindexRunning when another process is building a generation,
     NothingToIndex when no source gave an article,
@@ -119,7 +123,7 @@ def reindex(
 
     try:
         with PRIORITY.background():  # questions asked meanwhile go first
-            indexing.index_articles(articles, embedder, generation, report, advance)
+            indexing.index_articles(articles, embedder, generation, report, advance, sparse)
         progress.phase = "switching"
         KeywordIndex(generation, keywords_dir).stats()  # ready before the first question needs it
         replaced = store.activate(generation, build_seconds=progress.elapsed)
@@ -127,11 +131,13 @@ def reindex(
         progress.phase = "failed"
         with contextlib.suppress(Exception):
             store.generations.drop(str(generation.serving_name()))
+        if sparse is not None:
+            sparse.drop(generation.serving_name())
         raise
     finally:
         generation.close()
     if replaced is not None:
-        _drop_later(store, replaced, grace)
+        _drop_later(store, replaced, grace, sparse)
     progress.phase = "done"
     log.info(
         "reindex done: articles=%d paragraphs=%d seconds=%.1f errors=%d",
@@ -157,8 +163,8 @@ def _read(sources: Sequence[str], client: httpx.Client | None, progress: Reindex
     return collected
 
 
-def _drop_later(store: VectorStore, name: str, grace: float) -> None:
-    """Drop the replaced generation once questions already sent to it are done."""
+def _drop_later(store: VectorStore, name: str, grace: float, sparse: SparseIndex | None = None) -> None:
+    """Drop the replaced generation (and its sparse side file) once questions already sent to it are done."""
 
     def drop() -> None:
         time.sleep(grace)
@@ -166,6 +172,9 @@ def _drop_later(store: VectorStore, name: str, grace: float) -> None:
             store.generations.drop(name)
         except Exception as error:  # the next start's cleanup will try again
             log.warning("could not drop the replaced index generation %s: %s", name, error)
+            return
+        if sparse is not None:
+            sparse.drop(name)
 
     if grace <= 0:
         drop()

@@ -35,6 +35,8 @@ from index.domain import Answer, Article, IngestReport
 from index.embedding.embedder import Embedder
 from index.errors import InputError
 from index.store.keyword_index import KeywordIndex
+from index.embedding.sparse_embedding import sparse_embedder
+from index.store.sparse_index import SparseIndex
 from index.store.vector_store import VectorStore, open_client
 
 CUTOFFS = (1, 5, 10)
@@ -91,26 +93,30 @@ def evaluate(
     k: int,
     min_score: float,
     keywords: bool = True,
+    sparse: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate on `directory` in a fresh temporary store; returns the JSON-ready report.
 
-    `keywords=False` measures the model alone (no keyword signal).
+    `keywords=False` turns the keyword signal off, `sparse=False` the sparse latent terms
+    (which only models with a sparse head have); both off measure the model alone.
     """
     questions = read_jsonl(directory / "questions.jsonl")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as workdir:
         store = VectorStore(lambda: open_client(None, Path(workdir) / "chroma"), "eval", embedder.name)
         keyword_index = KeywordIndex(store, None) if keywords else None
+        sparse_index = SparseIndex(Path(workdir) / "sparse") if sparse else None
         try:
             if (directory / "passages.jsonl").exists():
-                report = _passage_eval(directory, questions, embedder, store, keyword_index, progress)
+                report = _passage_eval(directory, questions, embedder, store, keyword_index, progress, sparse_index)
             else:
-                report = _seed_eval(questions, embedder, store, keyword_index, sources, k, min_score, progress)
+                report = _seed_eval(questions, embedder, store, keyword_index, sources, k, min_score, progress, sparse_index)
         finally:
             store.close()
     report["model"] = embedder.name
     report["keywords"] = keywords
+    report["sparse"] = sparse and sparse_embedder(embedder) is not None
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -122,11 +128,12 @@ def _passage_eval(
     store: VectorStore,
     keywords: KeywordIndex | None,
     progress: Progress | None,
+    sparse: SparseIndex | None = None,
 ) -> dict[str, Any]:
     passages = read_jsonl(directory / "passages.jsonl")
     articles = [Article(source=p["id"], title="", paragraphs=(p["text"],), language="de") for p in passages]
-    indexing.index_articles(articles, embedder, store, IngestReport())
-    rows = question_rows(questions, embedder, store, keywords, progress)
+    indexing.index_articles(articles, embedder, store, IngestReport(), sparse=sparse)
+    rows = question_rows(questions, embedder, store, keywords, progress, sparse)
     report: dict[str, Any] = summarize(rows)
     report["n_passages"] = len(passages)
     report["questions"] = [{"id": q.get("id"), **row} for q, row in zip(questions, rows, strict=True)]
@@ -139,12 +146,15 @@ def question_rows(
     store: VectorStore,
     keywords: KeywordIndex | None,
     progress: Progress | None = None,
+    sparse: SparseIndex | None = None,
 ) -> list[dict[str, Any]]:
     """Each question answered by `service.answer_question`: its language, answer type, gold rank, answer and span hit."""
     rows = []
     for number, question in enumerate(questions, start=1):
         # min_score -1: rank everything; the threshold is not what this measures.
-        answer = service.answer_question(question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False)
+        answer = service.answer_question(
+            question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False, sparse=sparse
+        )
         gold = question.get("answers", [])
         analysis = analyze(answer.question, language.detect(answer.question))
         rows.append(
@@ -196,11 +206,12 @@ def _seed_eval(
     k: int,
     min_score: float,
     progress: Progress | None,
+    sparse: SparseIndex | None = None,
 ) -> dict[str, Any]:
-    ingest = indexing.ingest(list(sources), embedder, store)
+    ingest = indexing.ingest(list(sources), embedder, store, sparse=sparse)
     rows = []
     for number, question in enumerate(questions, start=1):
-        answer = service.answer_question(question["question"], embedder, store, k=k, min_score=min_score, keywords=keywords)
+        answer = service.answer_question(question["question"], embedder, store, k=k, min_score=min_score, keywords=keywords, sparse=sparse)
         gold = question.get("gold_contains") or []
         rows.append(
             {

@@ -20,6 +20,7 @@ from index.errors import QuestionError
 from index.retrieval import language, questions
 from index.retrieval.keywords import TermStats, keyword_bonus
 from index.store.keyword_index import KeywordIndex
+from index.store.sparse_index import SparseIndex, embed_question, rerank
 from index.store.vector_store import VectorStore
 
 CANDIDATES = 30  # dense candidates the keyword signal may reorder
@@ -51,6 +52,12 @@ class Retrieved:
     vectors: tuple[np.ndarray, ...]
     scores: tuple[float, ...]
     stats: TermStats | None  # the keyword statistics used (None: no keyword signal)
+    # With the sparse signal: the first `depth` passages as ranked without it (cosine + keywords +
+    # typed evidence), as positions in `passages + displaced`; `displaced` holds those of them the
+    # sparse signal pushed below `depth`, as (passage, vector, fused score). Both empty without it.
+    # index.answers.quoting keeps them in the answer pool (index.retrieval.fusion.answer_pool).
+    unfused: tuple[int, ...] = ()
+    displaced: tuple[tuple[Passage, np.ndarray, float], ...] = ()
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -78,29 +85,50 @@ def read_question(question: str, max_chars: int) -> Asked:
     return Asked(text, detected, language.reply_language_for(detected), questions.analyze(text, detected))
 
 
-def retrieve(asked: Asked, embedder: Embedder, store: VectorStore, *, depth: int, keywords: KeywordIndex | None = None) -> Retrieved:
+def retrieve(
+    asked: Asked,
+    embedder: Embedder,
+    store: VectorStore,
+    *,
+    depth: int,
+    keywords: KeywordIndex | None = None,
+    sparse: SparseIndex | None = None,
+) -> Retrieved:
     """The `depth` best passages for a question, by meaning, keywords and typed evidence.
 
     The store returns the closest paragraphs by meaning (at least CANDIDATES of them when
     keyword statistics are given, so that the BM25 bonus of index.retrieval.keywords can reorder
     them); the question's expected answer type near its focus adds evidence
-    (index.answers.extractive.passage_evidence). Copies of one story from several outlets are
-    folded into one passage and the newest report of the best passage's story leads
-    (index.answers.recency). One query embedding, one store call.
+    (index.answers.extractive.passage_evidence). With a sparse side index whose serving generation
+    has vectors of this model, the question's sparse "latent terms" score is fused in too
+    (index.store.sparse_index.rerank, index.retrieval.fusion): then CANDIDATES are fetched as well,
+    and the question's dense and sparse vectors come from one forward pass. Copies of one story
+    from several outlets are folded into one passage and the newest report of the best passage's
+    story leads (index.answers.recency). One store call.
 
     Raises StoreUnavailable / IndexEmpty (index.errors) from the store.
     """
-    query = embedder.embed_query(asked.text)
+    query, query_terms = embed_question(embedder, asked.text, store, sparse)  # one forward pass
     stats = keywords.stats() if keywords is not None else None
-    hits = store.query(query, max(depth, CANDIDATES if stats is not None else depth), model=embedder.name)
+    reranked = stats is not None or query_terms is not None
+    hits = store.query(query, max(depth, CANDIDATES if reranked else depth), model=embedder.name)
     chunks = [passage.chunk for passage, _ in hits]
     bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
     typed = extractive.passage_evidence(asked.analysis, chunks)
-    fused = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    fused = rerank(base, chunks, asked.language, query_terms, sparse)
     ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     # Copies from other outlets folded into one passage, the newest report of a story first.
     arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused)
     order = arranged.order[:depth]
+    unfused: tuple[int, ...] = ()
+    displaced: list[int] = []
+    if fused != base:  # the sparse signal ranked: keep the ranking without it for the answer pool
+        shown = set(arranged.order)  # folded copies stay folded
+        before = [i for i in sorted(range(len(hits)), key=lambda i: base[i], reverse=True) if i in shown][:depth]
+        displaced = [i for i in before if i not in order]
+        position = {hit: at for at, hit in enumerate([*order, *displaced])}
+        unfused = tuple(position[i] for i in before)
     return Retrieved(
         asked,
         query,
@@ -108,6 +136,8 @@ def retrieve(asked: Asked, embedder: Embedder, store: VectorStore, *, depth: int
         tuple(hits[i][1] for i in order),
         tuple(fused[i] for i in order),
         stats,
+        unfused,
+        tuple((arranged.passages[i], hits[i][1], fused[i]) for i in displaced),
     )
 
 

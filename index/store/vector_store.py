@@ -172,6 +172,10 @@ class VectorStore:
                 self._forget()
         raise AssertionError("unreachable")
 
+    def current_name(self) -> str:
+        """The serving collection's name, as cached for reads (IndexEmpty when there is none)."""
+        return str(self._existing().name)
+
     def built_with(self) -> str | None:
         """The embedding model of the serving index (None when there is none)."""
         try:

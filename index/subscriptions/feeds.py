@@ -23,6 +23,7 @@ from index.domain import Article, IngestReport
 from index.embedding.embedder import Embedder
 from index.errors import InputError, LoadError, NewsbotError
 from index.embedding.priority import PRIORITY
+from index.store.sparse_index import SparseIndex
 from index.store.vector_store import VectorStore
 from index.subscriptions.database import SubscriptionDB
 
@@ -100,7 +101,8 @@ def done(read: FeedRead, db: SubscriptionDB, now: datetime) -> None:
 
 
 def poll_and_index(
-    urls: Sequence[str], embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime
+    urls: Sequence[str], embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime,
+    sparse: SparseIndex | None = None,
 ) -> list[str]:
     """Poll every feed that is due and index what they hold; the ids of articles that may be news.
 
@@ -111,11 +113,14 @@ def poll_and_index(
     for url in urls:
         read = poll(url, db, client, now)
         if read is not None:
-            news += index_read(read, embedder, store, db, client, now)
+            news += index_read(read, embedder, store, db, client, now, sparse)
     return news
 
 
-def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime) -> list[str]:
+def index_read(
+    read: FeedRead, embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime,
+    sparse: SparseIndex | None = None,
+) -> list[str]:
     """Index one read of a feed and record it as done; the ids that may be news (none for backlog)."""
     url = read.url
     if not read.articles:
@@ -129,7 +134,7 @@ def index_read(read: FeedRead, embedder: Embedder, store: VectorStore, db: Subsc
         articles = [a for a in articles if not (a.partial and a.id in known)]
         report = IngestReport(articles=len(articles))
         with PRIORITY.background():
-            indexing.index_articles(articles, embedder, store, report)
+            indexing.index_articles(articles, embedder, store, report, sparse=sparse)
     except NewsbotError as error:  # the feed is read again next time
         log.warning("feed articles not indexed: %s", error, extra={"event": "feed_not_indexed", "feed": url})
         return []
@@ -179,7 +184,10 @@ def check(url: str, client: httpx.Client) -> FeedRead:
     return FeedRead(url, articles, backlog=True, etag=response.headers.get("etag"), modified=response.headers.get("last-modified"))
 
 
-def add(url: str, embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime) -> int:
+def add(
+    url: str, embedder: Embedder, store: VectorStore, db: SubscriptionDB, client: httpx.Client, now: datetime,
+    sparse: SparseIndex | None = None,
+) -> int:
     """A new feed, checked with one fetch: polled from now on, what it holds now indexed as backlog; how many articles.
 
     Raises InputError when the feed is polled already, LoadError when it is no feed.
@@ -188,7 +196,7 @@ def add(url: str, embedder: Embedder, store: VectorStore, db: SubscriptionDB, cl
         raise InputError(f"{url} is in the list already")
     read = check(url, client)
     db.enable_feed(url, now)
-    index_read(read, embedder, store, db, client, now)
+    index_read(read, embedder, store, db, client, now, sparse)
     return len(read.articles)
 
 

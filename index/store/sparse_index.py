@@ -1,0 +1,314 @@
+"""Sparse "latent terms" vectors of the stored paragraphs, in a side index that follows the store.
+
+One SQLite file per generation of the dense index (index/store/vector_store.py), named after the
+generation's collection, under `$NEWSBOT_DATA_DIR/sparse/COLLECTION/`:
+
+    vectors(id TEXT PRIMARY KEY, features BLOB, weights BLOB)   -- chunk id -> uint16 ids, float16 values
+    meta(key TEXT PRIMARY KEY, value TEXT)                      -- model, head
+
+Why not Chroma: a sparse vector has no place there but metadata, which a question could only
+use by fetching it back for every candidate; a keyed table answers "the vectors of these 30
+chunk ids" in well under a millisecond and is dropped with its generation as one file
+(docs/sparse.md measures it at 10k paragraphs).
+
+It follows the dense index:
+- ingest writes a batch's sparse vectors (from the same forward pass as the dense ones,
+  index/embedding/sparse_embedding.py) into the file of the generation that received them; an edited
+  article's stale paragraphs are removed from both (`remove`);
+- `/reindex` fills the new generation's own file; the replaced generation's file goes when that
+  generation is dropped (`drop`, `prune`), an unfinished build's with it;
+- `forget` deletes the source's rows (`sync`: rows whose chunk the store no longer holds);
+- a generation built by a model without a sparse head has no file, so the signal is off;
+  a file records the model and head that wrote it and answers no other.
+
+A question uses the signal only when every dense candidate has a vector in the serving
+generation's file (an index built before this feature, or a paragraph written by a process
+with another data directory, turns it off for that question instead of skewing the ranking);
+`status` says how much of the index is covered.
+
+The file is local to `$NEWSBOT_DATA_DIR`: with a Chroma server shared by several machines, only
+processes sharing the data directory share the vectors; elsewhere that rule turns the signal off
+(questions rank by meaning and keywords). docs/sparse.md, "Server mode".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.retrieval import fusion
+from index.domain import Chunk
+from index.embedding import sentence_vectors
+from index.embedding.embedder import Embedder
+from index.embedding.sentence_vectors import SentenceVectors
+from index.errors import IndexEmpty
+from index.embedding.sparse_embedding import SparseTermsEmbedder, sparse_embedder
+from index.embedding.sparse_head import SparseVector
+from index.store.vector_store import VectorStore
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS vectors (id TEXT PRIMARY KEY, features BLOB NOT NULL, weights BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+_LOOKUP_BATCH = 500  # ids per SELECT ... IN (...), below SQLite's variable limit
+_MAX_FEATURE = np.iinfo(np.uint16).max
+
+
+@dataclass(frozen=True)
+class SparseStatus:
+    """How much of the serving generation has sparse vectors, for `stats`."""
+
+    vectors: int
+    paragraphs: int
+    model: str | None  # the model that wrote them (None: no side file)
+
+    @property
+    def on(self) -> bool:
+        return self.vectors > 0 and self.vectors >= self.paragraphs
+
+
+def signals(status: SparseStatus | None) -> list[str]:
+    """What questions are ranked by, for `stats` and /stats: ["dense", "keywords"], plus "sparse"
+    when the serving generation's side file here holds a vector for every paragraph."""
+    return ["dense", "keywords"] + (["sparse"] if status is not None and status.on else [])
+
+
+def _pack(vector: SparseVector) -> tuple[bytes, bytes]:
+    if len(vector.indices) and int(vector.indices.max()) > _MAX_FEATURE:
+        raise ValueError(f"sparse feature ids above {_MAX_FEATURE} do not fit the side index")
+    return vector.indices.astype("<u2").tobytes(), vector.values.astype("<f2").tobytes()
+
+
+def _unpack(features: bytes, weights: bytes) -> SparseVector:
+    return SparseVector(
+        np.frombuffer(features, dtype="<u2").astype(np.int32), np.frombuffer(weights, dtype="<f2").astype(np.float32)
+    )
+
+
+class SparseIndex:
+    """The side files of one dense index (one `VectorStore` base name)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, generation: str) -> Path:
+        return self.directory / f"{generation}.sqlite3"
+
+    @contextlib.contextmanager
+    def _open(self, generation: str, create: bool = False) -> Iterator[sqlite3.Connection | None]:
+        path = self.path(generation)
+        if not create and not path.exists():
+            yield None
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=30.0)
+        try:
+            if create:
+                connection.execute("PRAGMA journal_mode=WAL")
+                for statement in _SCHEMA:
+                    connection.execute(statement)
+            with connection:  # one transaction: committed on success, rolled back on error
+                yield connection
+        finally:
+            connection.close()
+
+    # --- writing ------------------------------------------------------------------
+
+    def add(self, store: VectorStore, ids: Sequence[str], vectors: Sequence[SparseVector], model: str) -> None:
+        """Store the sparse vectors of chunks just written to `store` (same order as `ids`)."""
+        if len(ids) != len(vectors):
+            raise ValueError("one sparse vector per chunk id")
+        if not ids:
+            return
+        generation = store.serving_name()  # after the dense write: a first write creates the generation
+        with self._open(generation, create=True) as db:
+            assert db is not None
+            stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            if stored and stored.get("model") != model:
+                log.warning("sparse vectors of %s are not stored in %s's side index", model, stored.get("model"))
+                return
+            if not stored:
+                db.execute("INSERT INTO meta VALUES ('model', ?)", (model,))
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", [(i, *_pack(v)) for i, v in zip(ids, vectors, strict=True)])
+
+    def remove(self, store: VectorStore, ids: Sequence[str]) -> None:
+        """Delete chunks' vectors (the paragraphs an edited article no longer has)."""
+        if not ids:
+            return
+        with self._open(store.serving_name()) as db:
+            if db is not None:
+                db.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in ids])
+
+    def sync(self, store: VectorStore) -> int:
+        """Delete the vectors of chunks the serving generation no longer holds (after `forget`); how many."""
+        try:
+            generation = store.serving_name()
+            held = {chunk_id for page in store.pages([]) for chunk_id in page["ids"]}
+        except IndexEmpty:
+            return 0
+        with self._open(generation) as db:
+            if db is None:
+                return 0
+            gone = [row[0] for row in db.execute("SELECT id FROM vectors") if row[0] not in held]
+            db.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in gone])
+        return len(gone)
+
+    def drop(self, generation: str) -> None:
+        """Delete a generation's side file (the generation was dropped)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path(generation)}{suffix}").unlink(missing_ok=True)
+
+    def prune(self, store: VectorStore) -> list[str]:
+        """Delete the side files of generations the store no longer has; their names."""
+        if not self.directory.exists():
+            return []
+        existing = set(store.generations.all())
+        orphans = [p.name.removesuffix(".sqlite3") for p in self.directory.glob("*.sqlite3")]
+        orphans = [name for name in orphans if name not in existing]
+        for name in orphans:
+            self.drop(name)
+        return orphans
+
+    # --- reading ------------------------------------------------------------------
+
+    def model_of(self, generation: str) -> str | None:
+        """The model that wrote the generation's sparse vectors (None: no side file)."""
+        with self._open(generation) as db:
+            if db is None:
+                return None
+            row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+        return str(row[0]) if row else None
+
+    def lookup(self, generation: str, ids: Sequence[str], model: str) -> list[SparseVector] | None:
+        """The vectors of `ids` in order; None unless every one is there, written by `model`."""
+        with self._open(generation) as db:
+            if db is None:
+                return None
+            row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+            if row is None or row[0] != model:
+                return None
+            found: dict[str, SparseVector] = {}
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), _LOOKUP_BATCH):
+                batch = unique[start : start + _LOOKUP_BATCH]
+                marks = ",".join("?" * len(batch))
+                for chunk_id, features, weights in db.execute(f"SELECT id, features, weights FROM vectors WHERE id IN ({marks})", batch):
+                    found[chunk_id] = _unpack(features, weights)
+        if len(found) < len(unique):
+            return None
+        return [found[i] for i in ids]
+
+    def count(self, generation: str) -> int:
+        with self._open(generation) as db:
+            return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]) if db is not None else 0
+
+    def status(self, store: VectorStore) -> SparseStatus:
+        """Vectors in the serving generation's side file against its paragraphs."""
+        try:
+            generation = store.serving_name()
+            paragraphs = store.info().chunks
+        except IndexEmpty:
+            return SparseStatus(0, 0, None)
+        return SparseStatus(self.count(generation), paragraphs, self.model_of(generation))
+
+
+def scores(query: SparseVector, vectors: Sequence[SparseVector]) -> list[float]:
+    """The sparse dot product of the query with each vector, divided by that vector's L2 norm
+    (max-pooling gives longer paragraphs larger values; tuned in scripts/dev/tune_fusion.py)."""
+    if not len(query.indices):
+        return [0.0] * len(vectors)
+    dense = np.zeros(int(query.indices.max()) + 1, dtype=np.float32)
+    dense[query.indices] = query.values
+    top = len(dense)
+    out = []
+    for vector in vectors:
+        inside = vector.indices < top
+        norm = float(np.linalg.norm(vector.values)) or 1.0
+        out.append(float(dense[vector.indices[inside]] @ vector.values[inside]) / norm)
+    return out
+
+
+# --- the hooks ingest and questions call ----------------------------------------------
+
+
+def signature(terms: SparseTermsEmbedder) -> str:
+    """What a side file records as its writer: the model and its head."""
+    return f"{terms.name} {terms.head_name}"
+
+
+def embed_for_index(
+    embedder: Embedder, chunks: Sequence[Chunk], sparse: SparseIndex | None
+) -> tuple[np.ndarray, list[SentenceVectors | None] | None, list[SparseVector] | None]:
+    """Vectors to store for `chunks`: dense [n, D], their sentence vectors as
+    index.embedding.sentence_vectors.embed_chunks makes them (None when the embedder makes none),
+    and sparse ones from the paragraphs' same forward pass when there is a side index and the
+    model has a head (else None)."""
+    terms = sparse_embedder(embedder) if sparse is not None else None
+    if terms is None:
+        dense, sentences = sentence_vectors.embed_chunks(embedder, chunks)
+        return dense, sentences, None
+    spans = [sentence_vectors.sentence_spans(c.text, c.language) for c in chunks]
+    dense, grouped, vectors = terms.embed_passages_sentences_and_sparse([c.text for c in chunks], spans)
+    return dense, [SentenceVectors(tuple(s), v) for s, v in zip(spans, grouped, strict=True)], vectors
+
+
+def store_vectors(
+    sparse: SparseIndex | None, store: VectorStore, embedder: Embedder, ids: Sequence[str], vectors: list[SparseVector] | None
+) -> None:
+    """After a dense write: the same chunks' sparse vectors into the generation's side file."""
+    terms = sparse_embedder(embedder)
+    if sparse is not None and vectors is not None and terms is not None:
+        sparse.add(store, ids, vectors, signature(terms))
+
+
+@dataclass(frozen=True)
+class SparseQuery:
+    """A question's sparse vector and the side file it is to be scored against."""
+
+    vector: SparseVector
+    generation: str
+    writer: str
+
+
+def embed_question(
+    embedder: Embedder, text: str, store: VectorStore, sparse: SparseIndex | None
+) -> tuple[np.ndarray, SparseQuery | None]:
+    """The question's dense vector, and its sparse one from the same pass when the serving
+    generation has sparse vectors of this model (else None, and no head runs)."""
+    terms = sparse_embedder(embedder) if sparse is not None else None
+    if sparse is None or terms is None:
+        return embedder.embed_query(text), None
+    try:
+        generation = store.current_name()
+    except IndexEmpty:
+        return embedder.embed_query(text), None
+    if sparse.model_of(generation) != signature(terms):
+        return embedder.embed_query(text), None
+    dense, vector = terms.embed_query_sparse(text)
+    return dense, SparseQuery(fusion.strongest(vector), generation, signature(terms))
+
+
+def rerank(
+    base: Sequence[float],
+    chunks: Sequence[Chunk],
+    question_language: str | None,
+    query: SparseQuery | None,
+    sparse: SparseIndex | None,
+) -> list[float]:
+    """The candidates' scores with the sparse signal fused in (index.retrieval.fusion); `base` unchanged
+    when there is no sparse query or a candidate has no sparse vector."""
+    if query is None or sparse is None:
+        return list(base)
+    vectors = sparse.lookup(query.generation, [c.id for c in chunks], query.writer)
+    if vectors is None:
+        return list(base)
+    weights = [fusion.sparse_weight(question_language, c.language) for c in chunks]
+    return fusion.fuse(base, scores(query.vector, vectors), weights)
