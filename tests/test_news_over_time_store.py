@@ -1,5 +1,5 @@
 """News over time over a real Chroma store and the real model: the project's own dated set
-(tests/news_over_time, own text) answered through service.ask."""
+(tests/news_over_time, own text) answered through service.answer_question."""
 
 from __future__ import annotations
 

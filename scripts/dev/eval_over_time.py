@@ -42,7 +42,7 @@ from index.subscriptions import matching
 from index.subscriptions.database import Delivery, Subscription, SubscriptionDB
 from index.settings import Settings
 
-SET = Path(__file__).resolve().parent.parent / "tests" / "news_over_time"
+SET = Path(__file__).resolve().parents[2] / "tests" / "news_over_time"
 TODAY = dt.date(2026, 11, 30)  # the set's articles are dated up to 27 Nov 2026
 
 
