@@ -86,7 +86,7 @@ def ask_private(fake: FakeTelegram, chat_id: int, text: str, language: str = "en
 def test_commands_menu_is_registered(telegram: FakeTelegram) -> None:
     fake = telegram
     commands = {c["command"] for c in fake.commands["all_private_chats:"]}
-    assert commands == {"ask", "subscribe", "subscriptions", "unsubscribe", "help", "start"}
+    assert commands == {"ask", "subscribe", "subscriptions", "unsubscribe", "watch", "watches", "unwatch", "help", "start"}
     assert "all_group_chats:de" in fake.commands
 
 
