@@ -78,7 +78,7 @@ def test_admin_reindex_with_progress_while_questions_are_answered(
     fake: tuple[FakeTelegram, str], data: Path, model_cache: Path, tmp_path: Path
 ) -> None:
     telegram, url = fake
-    sample = corpus_sample(tmp_path / "corpus.jsonl", 80)
+    sample = corpus_sample(tmp_path / "corpus.jsonl", 25)
     with running_bot(telegram, environment(url, data, model_cache, [SEEDS, sample]), tmp_path):
         assert "Articles: 1\n" in stats(telegram)
         (started,) = say(telegram, ADMIN, "/reindex", count=2)[:1]
@@ -93,22 +93,22 @@ def test_admin_reindex_with_progress_while_questions_are_answered(
 
         versions = status_message(telegram, ADMIN)["versions"]
         assert any("paragraphs/s" in v and "left" in v for v in versions), versions
-        assert versions[-1].startswith("Reindex done: 81 articles")
+        assert versions[-1].startswith("Reindex done: 26 articles")
 
         again = say(telegram, USER, QUESTION)[0]["text"]
         assert "Marco Rubio" in again  # the new index answers too
         text = stats(telegram)
-        assert "Articles: 81\n" in text and "Sources: 2" in text and "bundled:multilingual-e5-small" in text
+        assert "Articles: 26\n" in text and "Sources: 2" in text and "bundled:multilingual-e5-small" in text
         assert f"Answered today: {len(answers) + 1}" in text
         (listing,) = say(telegram, ADMIN, "/sources")
-        assert "corpus.jsonl" in listing["text"] and "80 articles" in listing["text"]
+        assert "corpus.jsonl" in listing["text"] and "25 articles" in listing["text"]
 
 
 def test_a_second_reindex_is_refused_with_progress(
     fake: tuple[FakeTelegram, str], data: Path, model_cache: Path, tmp_path: Path
 ) -> None:
     telegram, url = fake
-    sample = corpus_sample(tmp_path / "corpus.jsonl", 20).read_bytes()
+    sample = corpus_sample(tmp_path / "corpus.jsonl", 10).read_bytes()
     release = threading.Event()
 
     class HeldSource(QuietHandler):
@@ -129,7 +129,7 @@ def test_a_second_reindex_is_refused_with_progress(
             (refusal,) = say(telegram, ADMIN, "/reindex")
             assert refusal["text"].startswith("A reindex is already running.\nReindex")
             release.set()
-            telegram.wait_for(lambda: "Reindex done: 21 articles" in status_message(telegram, ADMIN)["text"], timeout=180)
+            telegram.wait_for(lambda: "Reindex done: 11 articles" in status_message(telegram, ADMIN)["text"], timeout=180)
 
 
 def test_non_admins_are_refused_and_nothing_happens(
@@ -170,7 +170,7 @@ def test_killed_in_the_middle_of_a_reindex_the_old_index_serves_and_the_next_rei
     fake: tuple[FakeTelegram, str], data: Path, model_cache: Path, tmp_path: Path
 ) -> None:
     telegram, url = fake
-    sample = corpus_sample(tmp_path / "corpus.jsonl", 120)
+    sample = corpus_sample(tmp_path / "corpus.jsonl", 30)
     env = environment(url, data, model_cache, [SEEDS, sample])
     log = tmp_path / "killed.log"
     with log.open("wb") as output:
@@ -193,8 +193,8 @@ def test_killed_in_the_middle_of_a_reindex_the_old_index_serves_and_the_next_rei
         assert "Marco Rubio" in answer["text"]
         assert "Articles: 1\n" in stats(telegram)  # the old index
         say(telegram, ADMIN, "/reindex", count=2)
-        telegram.wait_for(lambda: "Reindex done: 121 articles" in status_message(telegram, ADMIN)["text"], timeout=240)
-        assert "Articles: 121\n" in stats(telegram)
+        telegram.wait_for(lambda: "Reindex done: 31 articles" in status_message(telegram, ADMIN)["text"], timeout=240)
+        assert "Articles: 31\n" in stats(telegram)
 
 
 def test_a_changed_model_is_detected_and_the_old_index_serves_until_reindex(

@@ -47,7 +47,7 @@ async def test_a_watched_question_is_answered_at_once_and_posted_only_when_its_a
         await new_article(bot, tmp_path, "b-3-dez")
         (post,) = changes(bot, USER)
         assert post.startswith(f"Die Antwort hat sich geändert: {QUESTION}\n„Der Gipfel in Budapest findet nun am 3. Dezember statt")
-        assert "Gipfel in Budapest verschoben · Absatz 1 · 2025-10-20" in post
+        assert "Gipfel in Budapest verschoben · b-3-dez.json · 20. Okt. 2025 · Absatz 1" in post  # title, source, date (issue 16)
         assert "vorher: „Nach Angaben der Regierung in Wien findet der Gipfel in Budapest am 12. November statt" in post
         assert post.endswith("— 16. Okt. 2025")
 

@@ -171,7 +171,7 @@ def bench_questions(
     all_vectors = store.vectors()
     keywords = KeywordIndex(store, None)
     keywords.stats()
-    time.sleep(10)  # let Chroma finish compacting the writes before anything is timed
+    time.sleep(min(10.0, size / 1000))  # let Chroma finish compacting the writes before anything is timed (10 s at 10k)
     for question in questions[:5]:  # warm up every path
         service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords)
     recalls = []
