@@ -527,12 +527,11 @@ class VectorStore:
 
     def info(self) -> IndexInfo:
         """What the serving index says about itself (zeros when there is none)."""
+        counts = self.counts()  # zero counts without an index
         try:
-            collection = self._existing()
+            meta = self._existing().metadata or {}  # after counts(): the collection as it was read there
         except IndexEmpty:
             return IndexInfo(0, 0, None, None, None)
-        counts = self.counts()
-        meta = self._existing().metadata or collection.metadata or {}
         dimension = meta.get("dimension")
         build_seconds = meta.get("build_seconds")
         return IndexInfo(
