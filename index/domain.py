@@ -51,6 +51,9 @@ class Chunk:
     language: str | None = None
     origin: str = ""  # see Article.origin; /sources and /forget group by it
     source_name: str | None = None  # see Article.source_name
+    # The article id of its story's first indexed report (index.ingest.story_ids), set at ingest;
+    # None for chunks not stored yet or stored before story ids were kept. Not part of the id.
+    story: str | None = None
 
     @property
     def id(self) -> str:

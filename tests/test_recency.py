@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import math
 
@@ -68,6 +70,22 @@ def test_the_newest_report_of_a_story_leads_and_older_ones_are_earlier() -> None
     arranged = arrange(passages, vectors)
     assert arranged.order[0] == 2 and arranged.lead == 2
     assert [p.earlier for p in arranged.passages] == [True, True, False, False]  # the other story is not marked
+
+
+def test_reports_that_ingest_put_in_one_story_are_one_story_however_far_apart_their_vectors() -> None:
+    # A paragraph of the newest report that says it differently (cosine 0.80) is of the same story
+    # when ingest recognised its article as a report of that story; without the story ids it is not.
+    passages = [
+        passage("flood-1", "At least 12 people died.", "2026-11-18", 0.91),
+        passage("flood-3", "Rescuers now count 27 victims.", "2026-11-24", 0.88),
+    ]
+    vectors = [vector(1.0, 1), vector(0.80, 2)]
+    assert arrange(passages, vectors).lead is None
+    told = [dataclasses.replace(p, chunk=dataclasses.replace(p.chunk, story="flood-1")) for p in passages]
+    arranged = arrange(told, vectors)
+    assert arranged.order == [1, 0] and [p.earlier for p in arranged.passages] == [True, False]
+    other = [told[0], dataclasses.replace(told[1], chunk=dataclasses.replace(told[1].chunk, story="flood-3"))]
+    assert arrange(other, vectors).lead is None
 
 
 def test_a_question_about_the_past_keeps_the_ranking() -> None:

@@ -11,7 +11,8 @@ fix that, both read from the vectors the index stored at ingest (cosine of unit 
   ("also reported by …"). Embeddings hardly tell "12 dead" from "27 dead" (an update of a
   story scores up to 0.975 with its first report on the dated set), so a passage that
   states other figures is never a copy: it is a report of the same story.
-- **one story** (cosine ≥ STORY_SIMILARITY, another article): reports of the same event
+- **one story** (cosine ≥ STORY_SIMILARITY, or the same story id given at ingest by
+  index.ingest.story_ids; another article): reports of the same event
   that may say different things ("postponed to 20 November", "opened on 20 November").
   When the best passage has a newer report of its story among the candidates (close
   enough in score: STORY_SCORE_MARGIN), that newest report is moved to the front and
@@ -35,13 +36,11 @@ import numpy as np
 
 from index.answers import extractive
 from index.domain import Chunk, Passage, Quote
+from index.ingest.story_ids import CROSS_LANGUAGE_OFFSET  # a translated copy needs this much less
 from index.retrieval.questions import QuestionAnalysis
 
 COPY_SIMILARITY = 0.95  # paragraphs this close are the same text (another outlet's copy, an update)
 STORY_SIMILARITY = 0.89  # paragraphs this close tell of the same event
-# multilingual-e5 scores a translation 0.05-0.1 lower than the same text (see index.answers.extractive.SAME_LANGUAGE_OFFSET):
-# a translated copy needs this much less; reports of one story in two languages are not told apart from others.
-CROSS_LANGUAGE_OFFSET = 0.06
 _NUMBER = re.compile(r"\d+(?:[.,']\d+)*")
 
 
@@ -142,7 +141,13 @@ def arrange(
     lead = None
     if not asks_about_past(question):
         best = kept[0]
-        story = [i for i in kept if i == best or (articles[i] != articles[best] and similar[i, best] >= STORY_SIMILARITY)]
+        stories = [p.chunk.story for p in passages]
+
+        def same_story(i: int) -> bool:
+            told_at_ingest = stories[i] is not None and stories[i] == stories[best]
+            return articles[i] != articles[best] and (told_at_ingest or bool(similar[i, best] >= STORY_SIMILARITY))
+
+        story = [i for i in kept if i == best or same_story(i)]
         dated = [i for i in story if _date(passages[i].chunk.published) is not None]
         close = [i for i in dated if scores[i] >= scores[best] - STORY_SCORE_MARGIN]
         days = {i: _date(passages[i].chunk.published) or dt.date.min for i in dated}

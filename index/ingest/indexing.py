@@ -7,6 +7,7 @@ another source added. `index.ingest.rebuild` uses the same path for a whole new 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from index.domain import Article, Chunk, IngestReport
 from index.embedding.embedder import Embedder
-from index.ingest import loading
+from index.ingest import loading, story_ids
 from index.ingest.articles import Collected
 from index.ingest.splitting import chunk_article
 from index.embedding.sentence_vectors import SentenceVectors
@@ -129,7 +130,8 @@ def _store_batch(
     sparse: SparseIndex | None = None,
 ) -> None:
     unique = list({c.id: c for c in chunks}.values())
-    known = store.ids_of_articles(article_ids)
+    stories: dict[str, str] = {}
+    known = store.ids_of_articles(article_ids, stories)
     report.new_articles.extend(a for a in article_ids if a not in known)
     existing = store.existing_ids([c.id for c in unique])
     new = [c for c in unique if c.id not in existing]
@@ -144,7 +146,10 @@ def _store_batch(
             terms = None if terms is None or part_terms is None else [*terms, *part_terms]
             if advance is not None:
                 advance(len(unique) - len(new) + begin + len(parts[-1]))
-        store.upsert(new, np.concatenate(parts), sentences)
+        embedded = np.concatenate(parts)
+        stories.update(_new_stories(new, embedded, known, store))
+        new = [dataclasses.replace(c, story=stories.get(c.article_id)) for c in new]
+        store.upsert(new, embedded, sentences)
         store_vectors(sparse, store, embedder, [c.id for c in new], terms)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
@@ -154,6 +159,40 @@ def _store_batch(
     report.chunks_added += len(new)
     report.chunks_unchanged += len(unique) - len(new)
     report.chunks_removed += len(stale)
+
+
+STORY_NEIGHBOURS = 4  # stored paragraphs compared with each new one (copies of one story share a story id, so a few suffice)
+
+
+def _new_stories(
+    chunks: Sequence[Chunk], vectors: np.ndarray, known: dict[str, set[str]], store: VectorStore
+) -> dict[str, str]:
+    """Story ids (index.ingest.story_ids) of the articles among `chunks` that are not stored yet."""
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        if chunk.article_id not in known:
+            rows.setdefault(chunk.article_id, []).append(row)
+    if not rows:
+        return {}
+    flat = [row for article_rows in rows.values() for row in article_rows]
+    found = store.nearest(vectors[flat], STORY_NEIGHBOURS)
+    nearby: list[list[list[story_ids.StoredParagraph]]] = []
+    articles: list[story_ids.NewArticle] = []
+    at = 0
+    for article_id, article_rows in rows.items():
+        first = chunks[article_rows[0]]
+        articles.append(
+            story_ids.NewArticle(
+                article_id,
+                first.published,
+                vectors[article_rows],
+                [chunks[r].language for r in article_rows],
+                [len(chunks[r].text.split()) for r in article_rows],
+            )
+        )
+        nearby.append(found[at : at + len(article_rows)])
+        at += len(article_rows)
+    return story_ids.assign_stories(articles, nearby)
 
 
 def forget(source: str, store: VectorStore, sparse: SparseIndex | None = None) -> int:

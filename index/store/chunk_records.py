@@ -9,7 +9,8 @@ version may have stored into a valid Chunk (unknown types become "missing").
 Documented metadata (all scalars; Chroma refuses None, so missing values are left out):
     article_id str · position int ≥ 0 · paragraph int ≥ 1 · title str · source str
     url str (http/https) · published str "YYYY-MM-DD" · language str (ISO 639-1/-3)
-    origin str · source_name str (≤ 200 characters) · indexed str (ISO 8601 time, set by the store)
+    origin str · source_name str (≤ 200 characters) · story str (an article id, index.ingest.story_ids)
+    indexed str (ISO 8601 time, set by the store)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "language": lambda v: bool(_LANGUAGE.match(v)),
         "origin": lambda v: True,
         "source_name": lambda v: len(v) <= 200,
+        "story": lambda v: len(v) <= 200,
     }
     for key, valid in optional.items():
         value = getattr(chunk, key)
@@ -81,6 +83,7 @@ def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
         language=optional("language", _LANGUAGE),
         origin=origin_of(meta),
         source_name=optional("source_name"),
+        story=optional("story"),
     )
 
 

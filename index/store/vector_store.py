@@ -28,6 +28,7 @@ import numpy as np
 from index.domain import Chunk, Passage
 from index.errors import IndexEmpty, ModelMismatch
 from index.embedding.sentence_vectors import SentenceVectors
+from index.ingest.story_ids import StoredParagraph
 from index.store import counts as counting
 from index.store.added_sources import AddedSources
 from index.store.chunk_records import chunk_from_record, chunk_metadata
@@ -254,15 +255,20 @@ class VectorStore:
                 found.update(result["ids"])
         return found
 
-    def ids_of_articles(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
-        """Stored chunk ids per article id, to find paragraphs an edited article no longer has."""
+    def ids_of_articles(self, article_ids: Sequence[str], stories: dict[str, str] | None = None) -> dict[str, set[str]]:
+        """Stored chunk ids per article id, to find paragraphs an edited article no longer has.
+
+        With `stories`, the stored story id of each of those articles that has one is put there too.
+        """
         try:
             collection = self._existing()
         except IndexEmpty:
             return {}
-        return self._article_chunk_ids(collection, article_ids)
+        return self._article_chunk_ids(collection, article_ids, stories)
 
-    def _article_chunk_ids(self, collection: Any, article_ids: Sequence[str]) -> dict[str, set[str]]:
+    def _article_chunk_ids(
+        self, collection: Any, article_ids: Sequence[str], stories: dict[str, str] | None = None
+    ) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         with self._guard():
             for start in range(0, len(article_ids), 100):
@@ -270,6 +276,39 @@ class VectorStore:
                 result = collection.get(where={"article_id": {"$in": batch}}, include=["metadatas"])
                 for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
                     found.setdefault(str(meta["article_id"]), set()).add(chunk_id)
+                    if stories is not None and isinstance(meta.get("story"), str) and meta["story"]:
+                        stories[str(meta["article_id"])] = meta["story"]
+        return found
+
+    def nearest(self, vectors: np.ndarray, k: int) -> list[list[StoredParagraph]]:
+        """For each row of `vectors` (n, dim), the `k` closest stored paragraphs as the story rule reads them
+        (index.ingest.story_ids), closest first; empty lists when nothing is stored yet."""
+        if not len(vectors):
+            return []
+        try:
+            collection = self._existing()
+        except IndexEmpty:
+            return [[] for _ in range(len(vectors))]
+        with self._guard():
+            count = collection.count()
+            if not count:
+                return [[] for _ in range(len(vectors))]
+            result = collection.query(
+                query_embeddings=np.asarray(vectors, dtype=np.float32),
+                n_results=min(k, count),
+                include=["documents", "metadatas", "distances"],
+            )
+        found = []
+        for texts, metas, distances in zip(result["documents"], result["metadatas"], result["distances"], strict=True):
+            row = []
+            for text, meta, distance in zip(texts, metas, distances, strict=True):
+                chunk = chunk_from_record(text, meta)
+                row.append(
+                    StoredParagraph(
+                        chunk.article_id, chunk.story, chunk.published, chunk.language, len(chunk.text.split()), 1.0 - float(distance)
+                    )
+                )
+            found.append(row)
         return found
 
     def upsert(

@@ -115,13 +115,21 @@ def _story(
     missing = [a for _, a, _ in recent if a not in known]
     if missing:
         known.update(store.article_chunks(missing))
-    earlier = [(delivery, known[a].vectors, [c.language for c in known[a].chunks]) for delivery, a, _ in recent if a in known]
-    first = stories.first_of_story(matched[0], earlier, matched[1])
+    earlier = [
+        stories.Told(delivery, known[a].vectors, [c.language for c in known[a].chunks], known[a].chunks[0].story)
+        for delivery, a, _ in recent
+        if a in known
+    ]
+    first = stories.first_of_story(matched[0], earlier, matched[1], known[article_id].chunks[0].story)
     if first is None:
         return True
     root = next((story_of or delivery for delivery, _, story_of in recent if delivery == first), first)
     told = [a for delivery, a, story_of in recent if root in (delivery, story_of) and a in known]
-    new = stories.new_facts(text, (known[a].chunks[0].title + " " + " ".join(c.text for c in known[a].chunks) for a in told))
+    own = known[article_id].chunks[0].language
+    texts = {a: known[a].chunks[0].title + " " + " ".join(c.text for c in known[a].chunks) for a in told}
+    same = [t for a, t in texts.items() if own is None or known[a].chunks[0].language in (own, None)]
+    other = [t for a, t in texts.items() if own is not None and known[a].chunks[0].language not in (own, None)]
+    new = stories.new_facts(text, same, other)
     if not new:
         log.info("story already posted", extra={"event": "story_posted", "chat_id": subscription.chat_id, "article": article_id})
         return False

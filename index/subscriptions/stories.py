@@ -6,30 +6,32 @@ later one only when it states facts the earlier reports of that story did not �
 figures, dates or names (found with index.answers.spans) — and then as an update, in
 reply to the first post.
 
-Two articles tell one story when a matching paragraph of the new one is nearly the same text
-as a paragraph of the earlier one (cosine of the vectors stored at ingest ≥ STORY_SIMILARITY),
-and the earlier one was posted within STORY_WINDOW. The bar is higher than for answers
-(index.answers.recency.STORY_SIMILARITY, 0.89): every article a subscription gets is close to
-its topic, so distinct articles on one topic come close to each other too ("EU raises steel
-tariffs" and "steel tariffs hit car makers": 0.92). At 0.95, copies from other outlets (≥ 0.966
-on the dated set) and close rewrites of a report (15 of 39 report pairs) are one story; a
-rewrite further apart is posted as an article of its own — a post too many rather than a story lost.
+Two articles tell one story when ingest gave them the same story id (index.ingest.story_ids:
+a paragraph of one is nearly the same text as a paragraph of the other, cosine ≥ STORY_SIMILARITY,
+published within its STORY_WINDOW) and the earlier one was posted to the chat within STORY_WINDOW.
+Articles stored before story ids were kept are compared by the same rule on their stored vectors.
+The bar is higher than for answers (index.answers.recency.STORY_SIMILARITY, 0.89): every article a
+subscription gets is close to its topic, so distinct articles on one topic come close to each other
+too ("EU raises steel tariffs" and "steel tariffs hit car makers": 0.92). At 0.95, copies from
+other outlets (≥ 0.966 on the dated set) and close rewrites of a report (15 of 39 report pairs)
+are one story; a rewrite further apart is posted as an article of its own — a post too many rather
+than a story lost.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
-
 import numpy as np
 
 from index.answers import spans
-from index.answers.recency import CROSS_LANGUAGE_OFFSET, numbers
+from index.answers.recency import numbers
+from index.ingest.story_ids import CROSS_LANGUAGE_OFFSET, STORY_SIMILARITY, STORY_WINDOW
 
-STORY_SIMILARITY = 0.95  # see the module docstring
-STORY_WINDOW = timedelta(days=14)  # a later article is matched against the chat's posts of this long ago
+__all__ = ["STORY_SIMILARITY", "STORY_WINDOW", "facts", "first_of_story", "new_facts", "same_story"]
 MAX_FACTS = 5  # new facts named in an update post
+_DETERMINERS = frozenset("the a an der die das den dem des ein eine einen einem einer eines".split())
 _MONTH = re.compile(
     r"\b(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
     r"|January|February|March|May|June|July|October|December)\b"
@@ -67,8 +69,10 @@ def facts(text: str) -> list[str]:
             value = text[span.start : span.end]
             if text[span.end : span.end + 1].isalpha() or text[max(0, span.start - 1) : span.start].isalpha():
                 continue  # a piece of a word ("May" in "mayor")
-            if kind == "person" and len(value.split()) < 2:
-                continue
+            if re.match(r"[.,']\d", text[span.end : span.end + 2]):
+                continue  # a piece of a number ("Dezember 40" of "ab Dezember 40.000 Kindern")
+            if kind == "person" and len([w for w in value.split() if w.lower() not in _DETERMINERS]) < 2:
+                continue  # "Die Arzneimittelbehörde": a German noun after a capitalised article is no name
             if kind != "person" and not numbers(value) and not _MONTH.search(value):
                 continue  # "soon", "zwei Wochen": too vague to be news
             if not any(start < span.end and span.start < end for start, end in found):  # "20" inside "on 20 November"
@@ -76,28 +80,59 @@ def facts(text: str) -> list[str]:
     return list(dict.fromkeys(text[start:end] for start, end in sorted(found)))
 
 
-def new_facts(text: str, earlier: Iterable[str]) -> list[str]:
-    """The facts of `text` (see `facts`) that none of the `earlier` texts states, at most MAX_FACTS.
+def new_facts(text: str, earlier: Iterable[str], other_languages: Iterable[str] = ()) -> list[str]:
+    """The facts of `text` (see `facts`) that none of the earlier texts states, at most MAX_FACTS.
 
-    A figure counts as stated when its digits occur among the earlier texts' figures ("2,000" and
-    "2000" alike); a date or name when its words occur there in that order (case folded).
+    `earlier`: the story's earlier texts in the language of `text`; `other_languages`: those in
+    other languages, whose figures count but whose words cannot be compared. A figure counts as
+    stated when its digits occur among the earlier texts' figures ("2,000" and "2000" alike); a date
+    when its words occur there in that order (case folded); a name when one of its longer words
+    occurs there (German capitalises nouns: "Firma Virena" after "Virena" names no one new). With
+    no earlier text in its language, only new figures are news: a translation's "Dezember" or
+    "Firma Virena" says nothing its English original did not.
     """
-    before = list(earlier)
+    same = list(earlier)
+    before = [*same, *other_languages]
     known_numbers = frozenset().union(*(numbers(t) for t in before)) if before else frozenset()
-    known_text = " " + " ".join(_folded(t) for t in before) + " "
+    known_text = " " + " ".join(_folded(t) for t in same) + " "
     fresh = []
     for fact in facts(text):
         figures = numbers(fact)
-        if figures and figures <= known_numbers:
+        if figures:
+            if not figures <= known_numbers:
+                fresh.append(fact)
             continue
-        if not figures and f" {_folded(fact)} " in known_text:
+        if not same or f" {_folded(fact)} " in known_text:
+            continue
+        if not _MONTH.search(fact) and any(f" {word} " in known_text for word in _folded(fact).split() if len(word) >= 4):
             continue
         fresh.append(fact)
     return fresh[:MAX_FACTS]
 
 
+@dataclasses.dataclass(frozen=True)
+class Told:
+    """An article a chat was sent (or has queued): its delivery key, paragraph vectors (n, dim),
+    their languages and the story id ingest gave it (None when stored before story ids were kept)."""
+
+    key: int
+    vectors: np.ndarray
+    languages: Sequence[str | None]
+    story: str | None
+
+
 def first_of_story(
-    new: np.ndarray, earlier: Sequence[tuple[int, np.ndarray, Sequence[str | None]]], new_languages: Sequence[str | None] = ()
+    new: np.ndarray, earlier: Sequence[Told], new_languages: Sequence[str | None] = (), new_story: str | None = None
 ) -> int | None:
-    """The key of the first earlier article (key, vectors, paragraph languages; in the given order) that tells the story of `new`, or None."""
-    return next((key for key, vectors, languages in earlier if same_story(new, vectors, new_languages, languages)), None)
+    """The key of the first of the `earlier` articles (in the given order) that tells the story of the new
+    one (the vectors of its matching paragraphs, their languages, its story id), or None.
+
+    Two story ids decide when both are known; otherwise the paragraphs are compared (`same_story`).
+    """
+    for told in earlier:
+        if new_story is not None and told.story is not None:
+            if new_story == told.story:
+                return told.key
+        elif same_story(new, told.vectors, new_languages, told.languages):
+            return told.key
+    return None

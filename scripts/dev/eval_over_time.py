@@ -54,13 +54,17 @@ def article_id(chunk: Chunk) -> str:
 
 @contextlib.contextmanager
 def recency_off() -> Iterator[None]:
-    """index.answers.recency with its thresholds out of reach: ranking by similarity alone, as before."""
-    saved = recency.COPY_SIMILARITY, recency.STORY_SIMILARITY
-    recency.COPY_SIMILARITY = recency.STORY_SIMILARITY = 9.0
+    """Ranking by similarity alone, as before index.answers.recency: nothing folded, nothing moved or marked."""
+    saved = recency.arrange
+
+    def unarranged(passages: Any, vectors: Any, order: Any, question: str, *, scores: Any = None) -> recency.Arranged:
+        return recency.Arranged(list(order), list(passages), None)
+
+    recency.arrange = unarranged
     try:
         yield
     finally:
-        recency.COPY_SIMILARITY, recency.STORY_SIMILARITY = saved
+        recency.arrange = saved
 
 
 def judge(question: dict[str, Any], answer: Answer) -> dict[str, Any]:
@@ -146,6 +150,42 @@ def similarities(store: VectorStore, corpus_sample: int = 1500) -> dict[str, Any
     return out
 
 
+def stories_at_ingest(store: VectorStore) -> dict[str, Any]:
+    """How ingest grouped articles into stories (index.ingest.story_ids): for the set, each story's
+    articles and the story ids they got (copies "-a/-b/-c" should share one; reports "-1/-2/-3" may);
+    for the corpus, how many articles joined another's story, with a few such pairs' titles to read."""
+    story_of: dict[str, str | None] = {}
+    titles: dict[str, str] = {}
+    set_ids: dict[str, str] = {}
+    for page in store.pages(["metadatas", "documents"]):
+        for text, meta in zip(page["documents"], page["metadatas"], strict=True):
+            chunk = chunk_from_record(text, meta)
+            story_of[chunk.article_id] = chunk.story
+            titles[chunk.article_id] = chunk.title
+            if article_id(chunk):
+                set_ids[chunk.article_id] = article_id(chunk)
+    groups: dict[str, dict[str, str | None]] = {}
+    for stored_id, own in set_ids.items():
+        groups.setdefault(own.rpartition("-")[0], {})[own] = story_of[stored_id]
+    copies: dict[str, str] = {}
+    reports: dict[str, str] = {}
+    for story, members in sorted(groups.items()):
+        distinct = len(set(members.values()))
+        (copies if all(m.rpartition("-")[2].isalpha() for m in members) else reports)[story] = f"{len(members)} articles, {distinct} story ids"
+    corpus = [a for a in story_of if a not in set_ids]
+    joined = [a for a in corpus if story_of[a] not in (None, a)]
+    examples = [f"{titles[a][:70]!r} -> {titles.get(str(story_of[a]), '?')[:70]!r}" for a in joined[:8]]
+    wrongly = [set_ids[a] for a in set_ids if story_of[a] not in set_ids and story_of[a] not in (None, a)]
+    return {
+        "copies (one story id each is right)": copies,
+        "changing stories (three reports)": reports,
+        "set articles joined to a corpus article": wrongly,
+        "corpus articles": len(corpus),
+        "corpus articles joined to another's story": len(joined),
+        "examples": examples,
+    }
+
+
 def subscription_posts(store: VectorStore, embedder: Embedder, min_score: float, folder: Path) -> dict[str, Any]:
     """Each story followed by one chat (its English question as topic); the set's articles arrive one
     publication date at a time, oldest first; what each chat was sent: posts of its story (first + updates), others."""
@@ -212,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = read_jsonl(SET / "questions.jsonl")
     if args.similarities:
         print("similarities", json.dumps(similarities(store), ensure_ascii=False, indent=1))
+    print("stories at ingest", json.dumps(stories_at_ingest(store), ensure_ascii=False, indent=1))
     if args.subscriptions:
         with tempfile.TemporaryDirectory(prefix="newsbot-subs-") as folder:
             posts = subscription_posts(store, embedder, settings.subscription_min_score, Path(folder))
