@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from index.ingest import indexing
 from index import service
 from index.domain import Answer, Chunk
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import Settings
+from index.store.chunk_records import chunk_from_record
+from index.subscriptions import matching
+from index.subscriptions.database import Delivery, Subscription, SubscriptionDB
 from index.store.vector_store import VectorStore, open_client
 
 DATA = Path(__file__).parent / "news_over_time" / "articles.jsonl"
@@ -85,3 +90,45 @@ def test_a_story_from_three_outlets_is_shown_once_naming_all_three(
 def test_an_old_answer_says_how_old_its_newest_source_is(real_embedder: SentenceTransformerEmbedder, dated_store: VectorStore) -> None:
     assert ask("When does the Helios-3 probe launch?", real_embedder, dated_store).stale_days == 235  # 9 Apr 2026
     assert ask("What is the key interest rate of the Ostland central bank?", real_embedder, dated_store).stale_days is None  # 26 Nov
+
+
+def articles_by_id(store: VectorStore) -> dict[str, str]:
+    """The set's record id ("strike-2") → stored article id."""
+    return {record(c): c.article_id for page in store.pages(["documents", "metadatas"])
+            for c in (chunk_from_record(t, m) for t, m in zip(page["documents"], page["metadatas"], strict=True))}  # fmt: skip
+
+
+def test_ingest_gives_the_copies_of_a_story_one_story_id(dated_store: VectorStore) -> None:
+    ids = articles_by_id(dated_store)
+    stored = dated_store.article_chunks(list(ids.values()))
+    story = {name: stored[ids[name]].chunks[0].story for name in ids}
+    for copies in (("jet-a", "jet-b", "jet-c"), ("port-a", "port-b", "port-c"), ("vaccine-a", "vaccine-b", "vaccine-c")):
+        assert len({story[name] for name in copies}) == 1, copies  # vaccine-b is the German translation
+    by_story: dict[str | None, set[str]] = {}
+    for name, value in story.items():
+        by_story.setdefault(value, set()).add(name.rpartition("-")[0])
+    assert all(len(names) == 1 for names in by_story.values()), by_story  # no two of the set's stories joined
+
+
+def test_a_subscriber_gets_a_story_once_and_a_called_off_strike_as_an_update(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbedder, dated_store: VectorStore
+) -> None:
+    db = SubscriptionDB(f"sqlite:///{tmp_path / 'subscriptions.db'}")
+    db.migrate()
+    db.add(Subscription(chat_id=1, topic="Bahnstreik der Lokführergewerkschaft VTL", language="de"))
+    db.add(Subscription(chat_id=2, topic="nasal flu vaccine for children", language="en"))
+    ids = articles_by_id(dated_store)
+    arrivals = [("2026-11-12", ["strike-1"]), ("2026-11-15", ["strike-2"]), ("2026-11-19", ["vaccine-a", "vaccine-b"]), ("2026-11-20", ["vaccine-c"])]
+    for day, names in arrivals:
+        now = dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.timezone.utc)
+        matching.queue_matches([ids[n] for n in names], dated_store, real_embedder, db, min_score=0.79, now=now)
+    name_of = {article: name for name, article in ids.items()}
+    with db.session() as session:
+        posts = [(d.chat_id, name_of[d.article_id], d.story_of, d.post) for d in session.scalars(select(Delivery).order_by(Delivery.id))]
+    db.close()
+    strike = [(name, story_of, post) for chat, name, story_of, post in posts if chat == 1]
+    assert [(name, story_of is not None) for name, story_of, _ in strike] == [("strike-1", False), ("strike-2", True)]
+    # no new figure, date or name: the update names the sentence no earlier report says alike
+    update = json.loads(strike[1][2])
+    assert update["update"] and update["new_facts"], update
+    assert [name for chat, name, _, _ in posts if chat == 2] == ["vaccine-a"]  # an outlet's copy and a translation add nothing

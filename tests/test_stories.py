@@ -64,3 +64,26 @@ def test_story_ids_from_ingest_decide_when_both_articles_have_one() -> None:
     # an article stored before story ids were kept is compared by its vectors
     older = [stories.Told(4, first, ["en"], None)]
     assert stories.first_of_story(unit(0.99, 2), older, ["en"], "story-c") == 4
+
+
+def sentence(text: str, near: int, cos: float, away: int, language: str = "en") -> stories.Sentence:
+    """A sentence whose unit vector has cosine `cos` with axis `near` and leans towards axis `away`."""
+    v = np.zeros(8, dtype=np.float32)
+    v[near], v[away] = cos, np.sqrt(1 - cos * cos)
+    return stories.Sentence(text, v, language)
+
+
+def test_novel_sentences_are_those_no_earlier_sentence_says_alike() -> None:
+    earlier = [sentence("The union called a strike for Monday.", 1, 1.0, 0), sentence("It wants 8 percent more pay.", 2, 1.0, 0)]
+    copy = [sentence("The union has called a strike for Monday.", 1, 0.98, 3), sentence("It demands 8 percent more pay.", 2, 0.97, 4)]
+    assert stories.novel_sentences(copy, earlier) == []
+    translation = [sentence("Die Gewerkschaft ruft für Montag zum Streik auf.", 1, 0.91, 3, "de")]
+    assert stories.novel_sentences(translation, earlier) == []  # a translation needs less
+    assert stories.novel_sentences([sentence("The union calls a strike on Monday.", 1, 0.91, 3)], earlier) != []  # ... but not within a language
+    called_off = [
+        sentence("The union called off the strike for Monday.", 1, 0.90, 3),
+        sentence("Talks resume on the day after.", 2, 0.5, 5),
+        sentence("Trains run.", 6, 1.0, 0),  # too short to be the news
+    ]
+    assert stories.novel_sentences(called_off, earlier) == ["Talks resume on the day after.", "The union called off the strike for Monday."]
+    assert stories.novel_sentences(called_off, []) == []

@@ -1,4 +1,5 @@
-"""A story is posted once per chat: three outlets' copies make one post; an update with a new figure replies to it."""
+"""A story is posted once per chat: three outlets' copies make one post; an update with a new figure, or a sentence
+no earlier report says alike, replies to it."""
 
 from __future__ import annotations
 
@@ -68,5 +69,10 @@ async def test_one_story_from_three_outlets_is_posted_once_and_an_update_replies
         # The same update from another outlet adds nothing: not posted; another story still is.
         again = await arrive(bot, tmp_path, "again", [report("City Post", 27, "2026-11-24", " Among the dead is mayor Tomas Ruiz.")])
         assert again == [], again[0]["text"]
+        # A report that states no new figure, date or name but something no earlier report said is an update too.
+        called_off = report("Coastal Herald", 27, "2026-11-25", "\n\nRescue teams called off the search at the river because the water kept rising.")
+        (news,) = await arrive(bot, tmp_path, "called-off", [called_off])
+        assert news["text"].startswith("Update on") and "called off the search" in news["text"]
+        assert news["reply_to_message_id"] == first["message_id"]
         (other,) = await arrive(bot, tmp_path, "other", [{"title": "Rates", "source": "Finance Daily", "text": OTHER + " Next meeting in March."}])
         assert other["text"].startswith("New on") and other["reply_to_message_id"] is None

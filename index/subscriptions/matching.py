@@ -96,6 +96,21 @@ def queue_matches(
     return queued
 
 
+def _sentences(store: VectorStore, article: StoredArticle) -> list[stories.Sentence]:
+    """An article's sentences with the vectors stored at ingest (a paragraph without stored sentence
+    vectors, from a model that makes none or an older index, counts as one sentence)."""
+    stored = store.sentence_vectors([c.id for c in article.chunks])
+    found = []
+    for chunk, vector in zip(article.chunks, article.vectors, strict=True):
+        sentences = stored.get(chunk.id)
+        if sentences is None:
+            found.append(stories.Sentence(chunk.text, vector, chunk.language))
+            continue
+        for (start, end), sentence_vector in zip(sentences.spans, sentences.vectors, strict=True):
+            found.append(stories.Sentence(chunk.text[start:end], sentence_vector, chunk.language))
+    return found
+
+
 def _story(
     db: SubscriptionDB,
     store: VectorStore,
@@ -130,6 +145,8 @@ def _story(
     same = [t for a, t in texts.items() if own is None or known[a].chunks[0].language in (own, None)]
     other = [t for a, t in texts.items() if own is not None and known[a].chunks[0].language not in (own, None)]
     new = stories.new_facts(text, same, other)
+    if not new:  # no new figure, date or name: is there a sentence no earlier report says alike?
+        new = stories.novel_sentences(_sentences(store, known[article_id]), [s for a in told for s in _sentences(store, known[a])])[:1]
     if not new:
         log.info("story already posted", extra={"event": "story_posted", "chat_id": subscription.chat_id, "article": article_id})
         return False
