@@ -33,7 +33,7 @@ from index.domain import Chunk
 from index.retrieval.search import CANDIDATES
 from index.settings import Settings
 from index.embedding.sparse_head import SparseVector
-from scripts.tune_sparse import encode_variant, read_jsonl
+from scripts.dev.tune_sparse import encode_variant, read_jsonl
 
 WEIGHTS = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.3, 1.6, 2.0]
 LANGUAGES = ("en", "de")
@@ -218,11 +218,39 @@ def fuse_after(run: Run, first: np.ndarray, extra: np.ndarray) -> Callable[[floa
     )
 
 
+def sentence_maxsim(run: Run, texts: list[str], questions_dense: np.ndarray, settings: Settings, cache: Path) -> np.ndarray:
+    """Per question and candidate: the best cosine of the question with one of the candidate's answer
+    sentences, their vectors as ingest stores them (index.embedding.sentence_vectors) — "MaxP"
+    (Dai & Callan, SIGIR 2019: a document scored by its best passage), one level down."""
+    path = cache / "xquad-sentences.npz"
+    if path.exists():
+        saved = np.load(path)
+        vectors, owner = saved["vectors"], saved["owner"]
+    else:
+        from index.bootstrap import build_cached_embedder
+        from index.embedding.sentence_vectors import embed_chunks
+
+        chunks = [Chunk(f"p{i}", 0, 1, text, "", f"p{i}", language="de") for i, text in enumerate(texts)]
+        _, sentences = embed_chunks(build_cached_embedder(settings), chunks)
+        assert sentences is not None, "the default model makes sentence vectors"
+        vectors = np.concatenate([np.asarray(s.vectors if s is not None else [], dtype=np.float32) for s in sentences])
+        owner = np.concatenate([np.full(len(s.vectors), i) for i, s in enumerate(sentences) if s is not None])
+        np.savez(path, vectors=vectors, owner=owner)
+    similar = questions_dense @ vectors.T
+    best = np.full((len(questions_dense), len(texts)), -1.0)
+    for passage in range(len(texts)):
+        mine = owner == passage
+        if mine.any():
+            best[:, passage] = similar[:, mine].max(axis=1)
+    return np.take_along_axis(best, run.candidates, axis=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", default="../shared/eval/xquad")
     parser.add_argument("--cache", default="/tmp/newsbot-tune-sparse")
     parser.add_argument("--skip-vocabulary", action="store_true", help="leave out the slowest idea")
+    parser.add_argument("--only-sentences", action="store_true", help="only the product and the sentence signal (issue 15, idea 6)")
     args = parser.parse_args()
     settings = Settings()
     run, asked, texts, qs, ps = prepare(Path(args.folder), Path(args.cache), settings)
@@ -234,6 +262,18 @@ def main() -> None:
     norms = np.sqrt(np.asarray(ps.multiply(ps).sum(axis=1))).ravel()[run.candidates]
     vocab = None if args.skip_vocabulary else vocabulary_expansion(run, asked, texts, (0.5, 0.6, 0.7), settings)
     product = truncated[fusion.QUERY_FEATURES]
+    if args.only_sentences:
+        encoded = encode_variant("shared", None, texts, [str(q["question"]) for q in asked], Path(args.cache), settings)
+        best_sentence = sentence_maxsim(run, texts, encoded.questions_dense, settings, Path(args.cache))
+        for lang in LANGUAGES:
+            w, scores = tune(run, lang, lambda x: fused(run, product / norms, x), WEIGHTS)
+            print(row(run, "**product**: dense + keywords + typed + sparse over L2 norm", lang, scores, f"w={w}"))
+            w2, with_sentences = tune(run, lang, fuse_after(run, scores, best_sentence), WEIGHTS)
+            print(row(run, "  then the best sentence's cosine (MaxP over stored sentence vectors)", lang, with_sentences, f"w={w2}"))
+            shifted = Run(run.candidates, run.base + best_sentence, run.sparse, run.gold, run.lang, run.half, run.question_language)
+            w3, added = tune(shifted, lang, lambda x, r=shifted: fused(r, product / norms, x), WEIGHTS)  # type: ignore[misc]
+            print(row(shifted, "  best sentence's cosine added to the base, then sparse", lang, added, f"w={w3}"))
+        return
     for lang in LANGUAGES:
         print(row(run, "dense + keyword bonus + typed evidence (before)", lang, run.base, "-"))
         w, _ = tune(run, lang, lambda x: fused(run, run.sparse, x), WEIGHTS)
