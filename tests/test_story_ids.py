@@ -49,6 +49,17 @@ def test_near_is_not_enough_and_short_lines_or_old_reports_join_nothing() -> Non
     assert assign_stories([article], [[[stored("b", 0.90)]]]) == {"a": "a"}
 
 
+def test_a_publishers_template_line_joins_nothing_but_two_shared_paragraphs_do() -> None:
+    # "Der Volltext dieses auf Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung." under two teasers
+    article = NewArticle("b", None, np.stack([unit(1.0, 1), unit(1.0, 2)]), ["de", "de"], [LONG, LONG], "derstandard")
+    line = [StoredParagraph("a", None, None, "de", LONG, 1.0, "derstandard")]
+    assert assign_stories([article], [[line, []]]) == {"b": "b"}
+    assert assign_stories([article], [[[StoredParagraph("a", None, None, "de", LONG, 1.0, "Die Presse")], []]]) == {"b": "a"}  # another outlet's copy
+    assert assign_stories([article], [[[StoredParagraph("a", None, None, "de", LONG, 0.97, "derstandard")], []]]) == {"b": "a"}  # a rewrite
+    republished = [line, [StoredParagraph("a", None, None, "de", LONG, 0.995, "derstandard")]]
+    assert assign_stories([article], [republished]) == {"b": "a"}
+
+
 def test_of_several_stories_it_repeats_the_oldest_report_decides() -> None:
     article = new("flood-3", "2026-11-24", unit(1.0, 1))
     nearby = [[[stored("flood-2", 0.97, story="flood-2", published="2026-11-20"), stored("flood-1", 0.96, story="flood-1", published="2026-11-18")]]]

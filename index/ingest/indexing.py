@@ -188,6 +188,7 @@ def _new_stories(
                 vectors[article_rows],
                 [chunks[r].language for r in article_rows],
                 [len(chunks[r].text.split()) for r in article_rows],
+                first.source_name,
             )
         )
         nearby.append(found[at : at + len(article_rows)])

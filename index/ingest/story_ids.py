@@ -10,15 +10,17 @@ A new article joins the story of an earlier article when one of its paragraphs i
 text as one of the earlier article's (cosine of the stored unit vectors ≥ STORY_SIMILARITY, less
 CROSS_LANGUAGE_OFFSET for a translation), both paragraphs have at least MIN_WORDS words (a shared
 boilerplate line, "Mit Material von dpa", joins nothing), and the two were published within
-STORY_WINDOW of each other (articles without a date are compared with any). Of several such
-articles the oldest decides (then the closest), so a story keeps its first report's id. The thresholds and how they were chosen: docs/news-over-time.md.
+STORY_WINDOW of each other (articles without a date are compared with any). A publisher's
+template line, a paragraph repeated verbatim (≥ VERBATIM) in its own articles, joins two of them
+only when they share two such paragraphs (a republished article). Of several such articles the
+oldest decides (then the closest), so a story keeps its first report's id. The thresholds and how they were chosen: docs/news-over-time.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +29,9 @@ STORY_SIMILARITY = 0.95  # copies from other outlets score ≥ 0.966, distinct a
 CROSS_LANGUAGE_OFFSET = 0.06
 STORY_WINDOW = dt.timedelta(days=14)  # reports of one story further apart than this start a new story
 MIN_WORDS = 12  # shorter paragraphs (bylines, boilerplate, captions) never join two articles
+# A paragraph this close to one of the same publisher's is a template line ("Der Volltext dieses auf
+# Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung."), unless the articles share two.
+VERBATIM = 0.99
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class StoredParagraph:
     language: str | None
     words: int
     similarity: float  # cosine with the new paragraph
+    publisher: str | None = None  # the source's name (Chunk.source_name)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class NewArticle:
     vectors: np.ndarray
     languages: Sequence[str | None]
     words: Sequence[int]
+    publisher: str | None = None  # the source's name (Chunk.source_name)
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -68,6 +75,42 @@ def _needed(a: str | None, b: str | None) -> float:
     return STORY_SIMILARITY - (CROSS_LANGUAGE_OFFSET if a and b and a != b else 0.0)
 
 
+@dataclass
+class _Evidence:
+    """What one new article shares with the earlier articles: per earlier article, its date and story,
+    and the matching paragraph pairs (new paragraph, cosine, whether the pair is a template line)."""
+
+    article: NewArticle
+    seen: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
+    pairs: dict[str, list[tuple[int, float, bool]]] = field(default_factory=dict)
+
+    def add(self, p: int, other: StoredParagraph) -> None:
+        """Paragraph p of the article against a paragraph `other` (its `story` already resolved)."""
+        new = self.article
+        if (
+            other.article_id != new.article_id
+            and new.words[p] >= MIN_WORDS
+            and other.words >= MIN_WORDS
+            and other.similarity >= _needed(new.languages[p], other.language)
+            and _close_in_time(new.published, other.published)
+        ):
+            template = other.similarity >= VERBATIM and new.publisher is not None and new.publisher == other.publisher
+            self.seen[other.article_id] = (_day(other.published) or dt.date.max, other.story or other.article_id)
+            self.pairs.setdefault(other.article_id, []).append((p, other.similarity, template))
+
+    def story(self) -> str:
+        """The story of the oldest article it shares a paragraph with that is no template line (or two that
+        are), then the closest; its own id when none: a story whose reports drift apart (1 ~ 2, 1 ~ 3,
+        2 !~ 3) keeps report 1's id."""
+        joins = []
+        for other_id, pairs in self.pairs.items():
+            templates = {p for p, _, template in pairs if template}
+            if len(templates) >= 2 or not all(template for _, _, template in pairs):
+                date, story = self.seen[other_id]
+                joins.append((date, -max(similarity for _, similarity, _ in pairs), story))
+        return min(joins)[2] if joins else self.article.article_id
+
+
 def assign_stories(articles: Sequence[NewArticle], nearby: Sequence[Sequence[Sequence[StoredParagraph]]]) -> dict[str, str]:
     """The story id of each new article: `{article_id: story id}`.
 
@@ -80,35 +123,18 @@ def assign_stories(articles: Sequence[NewArticle], nearby: Sequence[Sequence[Seq
         raise ValueError("one list of nearby paragraphs per article")
     order = sorted(range(len(articles)), key=lambda i: (_day(articles[i].published) or dt.date.max, i))
     stories: dict[str, str] = {}
-    done: list[int] = []
+    done: list[NewArticle] = []
     for i in order:
-        article = articles[i]
-        joins: list[tuple[dt.date, float, str]] = []  # (published, similarity, story) of each article it may join
+        evidence = _Evidence(articles[i])
         for p, found in enumerate(nearby[i]):
-            if article.words[p] < MIN_WORDS:
-                continue
             for other in found:
-                if (
-                    other.article_id != article.article_id
-                    and other.words >= MIN_WORDS
-                    and other.similarity >= _needed(article.languages[p], other.language)
-                    and _close_in_time(article.published, other.published)
-                ):
-                    joins.append((_day(other.published) or dt.date.max, -other.similarity, other.story or other.article_id))
-        for j in done:
-            earlier = articles[j]
-            if earlier.article_id == article.article_id or not _close_in_time(article.published, earlier.published):
-                continue
-            similar = np.asarray(article.vectors) @ np.asarray(earlier.vectors).T
+                evidence.add(p, other)
+        for earlier in done:
+            similar = np.asarray(articles[i].vectors) @ np.asarray(earlier.vectors).T
             for p, q in zip(*np.nonzero(similar >= STORY_SIMILARITY - CROSS_LANGUAGE_OFFSET), strict=True):
-                value = float(similar[p, q])
-                if (
-                    article.words[p] >= MIN_WORDS
-                    and earlier.words[q] >= MIN_WORDS
-                    and value >= _needed(article.languages[p], earlier.languages[q])
-                ):
-                    joins.append((_day(earlier.published) or dt.date.max, -value, stories[earlier.article_id]))
-        # The oldest report it repeats: a story whose reports drift apart (1 ~ 2, 1 ~ 3, 2 !~ 3) keeps report 1's id.
-        stories[article.article_id] = min(joins)[2] if joins else article.article_id
-        done.append(i)
+                paragraph = StoredParagraph(earlier.article_id, stories[earlier.article_id], earlier.published, earlier.languages[q],
+                                            earlier.words[q], float(similar[p, q]), earlier.publisher)  # fmt: skip
+                evidence.add(int(p), paragraph)
+        stories[articles[i].article_id] = evidence.story()
+        done.append(articles[i])
     return stories

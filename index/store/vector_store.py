@@ -305,7 +305,8 @@ class VectorStore:
                 chunk = chunk_from_record(text, meta)
                 row.append(
                     StoredParagraph(
-                        chunk.article_id, chunk.story, chunk.published, chunk.language, len(chunk.text.split()), 1.0 - float(distance)
+                        chunk.article_id, chunk.story, chunk.published, chunk.language, len(chunk.text.split()), 1.0 - float(distance),
+                        chunk.source_name,
                     )
                 )
             found.append(row)

@@ -150,6 +150,38 @@ def similarities(store: VectorStore, corpus_sample: int = 1500) -> dict[str, Any
     return out
 
 
+def novelty(store: VectorStore) -> dict[str, Any]:
+    """For each ordered pair of the set's articles of one story (the later one new): the novelty of the
+    new one, its sentences' lowest best cosine with the earlier one's sentences (the vectors stored at
+    ingest), by relation: the threshold of index.subscriptions.stories.novel_sentences lies between."""
+    sentences: dict[str, list[tuple[np.ndarray, str | None]]] = {}
+    dates: dict[str, str] = {}
+    chunks: list[tuple[str, Chunk, np.ndarray]] = []
+    for page in store.pages(["documents", "metadatas", "embeddings"]):
+        for chunk_id, text, meta, vec in zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True):
+            chunk = chunk_from_record(text, meta)
+            if article_id(chunk):
+                chunks.append((chunk_id, chunk, np.asarray(vec, dtype=np.float32)))
+    stored = store.sentence_vectors([chunk_id for chunk_id, _, _ in chunks])
+    for chunk_id, chunk, vec in sorted(chunks, key=lambda row: row[1].position):
+        own = article_id(chunk)
+        dates[own] = chunk.published or ""
+        found = stored.get(chunk_id)
+        rows = [(v, chunk.language) for v in found.vectors] if found is not None else [(vec, chunk.language)]
+        sentences.setdefault(own, []).extend(rows)
+    relations: dict[str, list[float]] = {"copy, same language": [], "copy, other language": [], "later report": []}
+    for a, b in itertools.permutations(sorted(sentences), 2):
+        if a.rpartition("-")[0] != b.rpartition("-")[0] or (dates[b], b) < (dates[a], a):
+            continue  # b is the new one: later (or the same day, later id)
+        new, old = sentences[b], sentences[a]
+        lowest = float((np.stack([v for v, _ in new]) @ np.stack([v for v, _ in old]).T).max(axis=1).min())
+        if a.rpartition("-")[2].isalpha():
+            relations["copy, same language" if new[0][1] == old[0][1] else "copy, other language"].append(lowest)
+        else:
+            relations["later report"].append(lowest)
+    return {name: {"pairs": len(v), "min": round(min(v), 3), "max": round(max(v), 3)} for name, v in relations.items() if v}
+
+
 def stories_at_ingest(store: VectorStore) -> dict[str, Any]:
     """How ingest grouped articles into stories (index.ingest.story_ids): for the set, each story's
     articles and the story ids they got (copies "-a/-b/-c" should share one; reports "-1/-2/-3" may);
@@ -252,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = read_jsonl(SET / "questions.jsonl")
     if args.similarities:
         print("similarities", json.dumps(similarities(store), ensure_ascii=False, indent=1))
+        print("novelty of a later article (lowest best sentence cosine)", json.dumps(novelty(store), ensure_ascii=False))
     print("stories at ingest", json.dumps(stories_at_ingest(store), ensure_ascii=False, indent=1))
     if args.subscriptions:
         with tempfile.TemporaryDirectory(prefix="newsbot-subs-") as folder:
