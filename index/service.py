@@ -42,6 +42,7 @@ def answer_question(
     sparse: SparseIndex | None = None,
     stale_after_days: int | None = None,
     today: datetime.date | None = None,
+    best_sentence: bool = True,
 ) -> Answer:
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
@@ -49,7 +50,7 @@ def answer_question(
     `min_score` and passages without the question's focus give the "not found" answer with what
     the index holds; `refuse=False` answers small talk and unfocused questions anyway (the
     evaluation measures refusals apart). With `sparse` (a side index of sparse vectors) the sparse
-    signal ranks too (index.retrieval.search.retrieve). Copies from other outlets are folded into one passage
+    signal ranks too, and `best_sentence=False` leaves the best-sentence signal out (index.retrieval.search.retrieve). Copies from other outlets are folded into one passage
     and the newest report of a story is quoted first (index.answers.recency); an answer whose
     newest quoted passage is more than `stale_after_days` older than `today` (default: the local
     date) says how old it is. Raises QuestionError for an unusable question and
@@ -58,7 +59,7 @@ def answer_question(
     asked = read_question(question, max_chars)
     if asked.analysis.small_talk and refuse:
         return quoting.refusal(asked, holdings(store))
-    retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords, sparse=sparse)
+    retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords, sparse=sparse, best_sentence=best_sentence)
     answer = quoting.quote(retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors)
     if not answer.found:
         return dataclasses.replace(answer, holdings=holdings(store))

@@ -354,9 +354,12 @@ def reset(settings: Settings, yes: bool) -> None:
 @click.option("--sources", multiple=True, default=["seeds"], show_default=True, help="What to index for seed-style questions.")
 @click.option("--keywords/--no-keywords", default=True, show_default=True, help="Use the keyword signal.")
 @click.option("--sparse/--no-sparse", default=True, show_default=True, help="Use the sparse latent-terms signal (models with a sparse head).")
+@click.option("--best-sentence/--no-best-sentence", default=True, show_default=True, help="Rank passages by their best sentence too (indexes with sentence vectors).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], keywords: bool, sparse: bool, as_json: bool) -> None:
+def evaluate(
+    settings: Settings, directory: Path, sources: tuple[str, ...], keywords: bool, sparse: bool, best_sentence: bool, as_json: bool
+) -> None:
     """Measure retrieval and answers on an evaluation DIRECTORY (XQuAD or seed style)."""
     embedder = bootstrap.build_cached_embedder(settings)
     bar = ProgressBar("Answering questions")
@@ -369,6 +372,7 @@ def evaluate(settings: Settings, directory: Path, sources: tuple[str, ...], keyw
             min_score=settings.min_score,
             keywords=keywords,
             sparse=sparse,
+            best_sentence=best_sentence,
             progress=bar,
         )
     except NewsbotError as error:

@@ -138,7 +138,7 @@ def skipped_lines(errors: Sequence[tuple[str, str]], warnings: Sequence[tuple[st
 
 def eval_text(report: dict[str, Any]) -> str:
     """The eval report as a small table."""
-    signal = " + ".join(["model", *(name for name in ("keywords", "sparse") if report.get(name, True))])
+    signal = " + ".join(["model", *(name.replace("_", " ") for name in ("keywords", "sparse", "best_sentence") if report.get(name, True))])
     lines = [f"model: {report['model']} ({signal})   time: {report['seconds']} s"]
     if "seed" in report:
         seed = report["seed"]

@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 
 from index import service
+from index.answers.quoting import quote
+from index.retrieval import fusion
+from index.retrieval.search import read_question, retrieve
+from index.store.keyword_index import KeywordIndex
 from index.ingest import indexing, rebuild
 from index.answers.extractive import candidate_sentences
 from index.domain import Chunk, Passage
@@ -117,3 +121,32 @@ def test_the_model_makes_paragraph_and_sentence_vectors_in_one_pass(real_embedde
     # The vectors the answer step embedded per question before: each sentence on its own.
     np.testing.assert_allclose(sentences[0], real_embedder.embed_passages([PARAGRAPH[a:b] for a, b in spans[0]]), atol=1e-4)
     np.testing.assert_allclose(sentences[1], paragraphs[1:], atol=1e-6)
+
+
+def test_a_passage_whose_one_sentence_answers_rises_over_one_that_is_only_near_as_a_whole() -> None:
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    # A: no sentence says it, the paragraph as a whole is near (0.82); B: one sentence says it (0.95), the paragraph is diluted (0.80)
+    sentences = [np.array([[0.8, 0.6, 0.0], [0.78, 0.0, 0.626]], dtype=np.float32), np.array([[0.95, 0.312, 0.0], [0.2, 0.98, 0.0]], dtype=np.float32)]
+    scores = [0.82, 0.80, 0.70]
+    best = fusion.best_sentence(query, [*sentences, None], scores)
+    assert best == pytest.approx([0.8, 0.95, 0.70])  # the third has no stored sentences: its passage's cosine
+    fused = fusion.fuse_best_sentence(scores, best)
+    assert fused[1] > fused[0] > fused[2]
+
+
+def test_retrieval_reads_the_candidates_sentence_vectors_once_and_the_answer_reuses_them(
+    tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder
+) -> None:
+    source = write(tmp_path / "gipfel.txt", ARTICLE)
+    indexing.ingest([str(source)], fake_embedder, store)
+    keywords = KeywordIndex(store, None)
+    asked = read_question("Wann will er sich mit Putin treffen?", 500)
+    retrieved = retrieve(asked, fake_embedder, store, depth=5, keywords=keywords)
+    assert set(retrieved.sentences) == {p.chunk.id for p in retrieved.passages}
+    # the answer step takes them from the retrieval: without a way to read the store it quotes the same
+    read_again = quote(retrieved, fake_embedder, k=3, min_score=0.0, stored=store.sentence_vectors)
+    embedded = len(fake_embedder.embedded)
+    reused = quote(retrieved, fake_embedder, k=3, min_score=0.0, stored=None)
+    assert reused.quotes == read_again.quotes and len(fake_embedder.embedded) == embedded
+    off = retrieve(asked, fake_embedder, store, depth=5, keywords=keywords, best_sentence=False)
+    assert off.sentences == {} and off.scores != retrieved.scores

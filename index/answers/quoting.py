@@ -56,7 +56,10 @@ def quote(
         return refusal(asked)
     pool, vectors, scores, kept = answer_pool(retrieved, max(k, POOL))
     candidates = extractive.candidate_sentences(pool, analysis, extra=extractive.EXTRA_PASSAGES + kept)
-    known = stored(sorted({pool[c.passage].chunk.id for c in candidates})) if stored is not None else {}
+    wanted = sorted({pool[c.passage].chunk.id for c in candidates})
+    known = {i: retrieved.sentences[i] for i in wanted if i in retrieved.sentences}
+    if stored is not None and len(known) < len(wanted) and not retrieved.sentences:  # not read while ranking
+        known = stored(wanted)
     similarities = sentence_vectors.similarities(retrieved.query, candidates, pool, known, vectors, embedder)
     sentences = [(c.text, pool[c.passage].chunk.language) for c in candidates]
     bonus = extractive.SENTENCE_KEYWORD_SHARE * np.asarray(

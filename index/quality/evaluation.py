@@ -94,12 +94,14 @@ def evaluate(
     min_score: float,
     keywords: bool = True,
     sparse: bool = True,
+    best_sentence: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate on `directory` in a fresh temporary store; returns the JSON-ready report.
 
     `keywords=False` turns the keyword signal off, `sparse=False` the sparse latent terms
-    (which only models with a sparse head have); both off measure the model alone.
+    (which only models with a sparse head have), `best_sentence=False` the best sentence's cosine
+    (index.retrieval.fusion.fuse_best_sentence); keywords and sparse off measure the model alone.
     """
     questions = read_jsonl(directory / "questions.jsonl")
     started = time.perf_counter()
@@ -109,14 +111,15 @@ def evaluate(
         sparse_index = SparseIndex(Path(workdir) / "sparse") if sparse else None
         try:
             if (directory / "passages.jsonl").exists():
-                report = _passage_eval(directory, questions, embedder, store, keyword_index, progress, sparse_index)
+                report = _passage_eval(directory, questions, embedder, store, keyword_index, progress, sparse_index, best_sentence)
             else:
-                report = _seed_eval(questions, embedder, store, keyword_index, sources, k, min_score, progress, sparse_index)
+                report = _seed_eval(questions, embedder, store, keyword_index, sources, k, min_score, progress, sparse_index, best_sentence)
         finally:
             store.close()
     report["model"] = embedder.name
     report["keywords"] = keywords
     report["sparse"] = sparse and sparse_embedder(embedder) is not None
+    report["best_sentence"] = best_sentence
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -129,11 +132,12 @@ def _passage_eval(
     keywords: KeywordIndex | None,
     progress: Progress | None,
     sparse: SparseIndex | None = None,
+    best_sentence: bool = True,
 ) -> dict[str, Any]:
     passages = read_jsonl(directory / "passages.jsonl")
     articles = [Article(source=p["id"], title="", paragraphs=(p["text"],), language="de") for p in passages]
     indexing.index_articles(articles, embedder, store, IngestReport(), sparse=sparse)
-    rows = question_rows(questions, embedder, store, keywords, progress, sparse)
+    rows = question_rows(questions, embedder, store, keywords, progress, sparse, best_sentence)
     report: dict[str, Any] = summarize(rows)
     report["n_passages"] = len(passages)
     report["questions"] = [{"id": q.get("id"), **row} for q, row in zip(questions, rows, strict=True)]
@@ -147,13 +151,15 @@ def question_rows(
     keywords: KeywordIndex | None,
     progress: Progress | None = None,
     sparse: SparseIndex | None = None,
+    best_sentence: bool = True,
 ) -> list[dict[str, Any]]:
     """Each question answered by `service.answer_question`: its language, answer type, gold rank, answer and span hit."""
     rows = []
     for number, question in enumerate(questions, start=1):
         # min_score -1: rank everything; the threshold is not what this measures.
         answer = service.answer_question(
-            question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False, sparse=sparse
+            question["question"], embedder, store, k=2 * DEPTH, min_score=-1.0, keywords=keywords, refuse=False, sparse=sparse,
+            best_sentence=best_sentence,
         )
         gold = question.get("answers", [])
         analysis = analyze(answer.question, language.detect(answer.question))
@@ -207,11 +213,14 @@ def _seed_eval(
     min_score: float,
     progress: Progress | None,
     sparse: SparseIndex | None = None,
+    best_sentence: bool = True,
 ) -> dict[str, Any]:
     ingest = indexing.ingest(list(sources), embedder, store, sparse=sparse)
     rows = []
     for number, question in enumerate(questions, start=1):
-        answer = service.answer_question(question["question"], embedder, store, k=k, min_score=min_score, keywords=keywords, sparse=sparse)
+        answer = service.answer_question(
+            question["question"], embedder, store, k=k, min_score=min_score, keywords=keywords, sparse=sparse, best_sentence=best_sentence
+        )
         gold = question.get("gold_contains") or []
         rows.append(
             {

@@ -8,16 +8,17 @@ they need passages and no quotes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.answers import extractive, recency
 from index.domain import Chunk, Passage
 from index.embedding.embedder import Embedder
+from index.embedding.sentence_vectors import SentenceVectors
 from index.errors import QuestionError
-from index.retrieval import language, questions
+from index.retrieval import fusion, language, questions
 from index.retrieval.keywords import TermStats, keyword_bonus
 from index.store.keyword_index import KeywordIndex
 from index.store.sparse_index import SparseIndex, embed_question, rerank
@@ -58,6 +59,9 @@ class Retrieved:
     # index.answers.quoting keeps them in the answer pool (index.retrieval.fusion.answer_pool).
     unfused: tuple[int, ...] = ()
     displaced: tuple[tuple[Passage, np.ndarray, float], ...] = ()
+    # The candidates' sentence vectors as stored at ingest, by chunk id (read once for the ranking, reused
+    # by the answer step); empty when the index has none.
+    sentences: Mapping[str, SentenceVectors] = field(default_factory=dict)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -93,6 +97,7 @@ def retrieve(
     depth: int,
     keywords: KeywordIndex | None = None,
     sparse: SparseIndex | None = None,
+    best_sentence: bool = True,
 ) -> Retrieved:
     """The `depth` best passages for a question, by meaning, keywords and typed evidence.
 
@@ -102,9 +107,12 @@ def retrieve(
     (index.answers.extractive.passage_evidence). With a sparse side index whose serving generation
     has vectors of this model, the question's sparse "latent terms" score is fused in too
     (index.store.sparse_index.rerank, index.retrieval.fusion): then CANDIDATES are fetched as well,
-    and the question's dense and sparse vectors come from one forward pass. Copies of one story
+    and the question's dense and sparse vectors come from one forward pass. When the index holds
+    sentence vectors (index.embedding.sentence_vectors), each candidate's best sentence cosine is
+    fused in last (index.retrieval.fusion.fuse_best_sentence; one more store read; `best_sentence=False`
+    turns it off). Copies of one story
     from several outlets are folded into one passage and the newest report of the best passage's
-    story leads (index.answers.recency). One store call.
+    story leads (index.answers.recency).
 
     Raises StoreUnavailable / IndexEmpty (index.errors) from the store.
     """
@@ -117,6 +125,10 @@ def retrieve(
     typed = extractive.passage_evidence(asked.analysis, chunks)
     base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
     fused = rerank(base, chunks, asked.language, query_terms, sparse)
+    sentences = store.sentence_vectors([c.id for c in chunks]) if reranked and best_sentence else {}
+    if sentences:  # the candidates' best sentences (stored at ingest) as a signal of their own
+        best = fusion.best_sentence(query, [_vectors(sentences.get(c.id)) for c in chunks], [p.score for p, _ in hits])
+        fused = fusion.fuse_best_sentence(fused, best)
     ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     # Copies from other outlets folded into one passage, the newest report of a story first.
     arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused)
@@ -138,7 +150,12 @@ def retrieve(
         stats,
         unfused,
         tuple((arranged.passages[i], hits[i][1], fused[i]) for i in displaced),
+        sentences,
     )
+
+
+def _vectors(sentences: SentenceVectors | None) -> np.ndarray | None:
+    return None if sentences is None else sentences.vectors
 
 
 def keyword_bonuses(

@@ -270,6 +270,8 @@ def main() -> None:
             print(row(run, "**product**: dense + keywords + typed + sparse over L2 norm", lang, scores, f"w={w}"))
             w2, with_sentences = tune(run, lang, fuse_after(run, scores, best_sentence), WEIGHTS)
             print(row(run, "  then the best sentence's cosine (MaxP over stored sentence vectors)", lang, with_sentences, f"w={w2}"))
+            w4, without_sparse = tune(run, lang, fuse_after(run, run.base, best_sentence), WEIGHTS)
+            print(row(run, "  without sparse (server mode): base, then the best sentence's cosine", lang, without_sparse, f"w={w4}"))
             shifted = Run(run.candidates, run.base + best_sentence, run.sparse, run.gold, run.lang, run.half, run.question_language)
             w3, added = tune(shifted, lang, lambda x, r=shifted: fused(r, product / norms, x), WEIGHTS)  # type: ignore[misc]
             print(row(shifted, "  best sentence's cosine added to the base, then sparse", lang, added, f"w={w3}"))
