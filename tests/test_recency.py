@@ -102,6 +102,15 @@ def test_a_newer_report_that_answers_much_worse_does_not_lead() -> None:
     assert not any(p.earlier for p in arranged.passages)  # so its quote is not pushed down either
 
 
+def test_the_margin_is_in_the_units_of_the_scores_it_is_given() -> None:
+    # Fused signals stretch the scores' spread (index.retrieval.search scales the margin with it).
+    passages = [passage("a", "Opening on 15 October.", "2026-09-02", 0.90), passage("b", "Opening on 20 November.", "2026-10-06", 0.82)]
+    vectors = [vector(1.0, 1), vector(0.93, 2)]
+    order = [0, 1]
+    assert recency.arrange(passages, np.stack(vectors), order, "When does it open?").lead is None
+    assert recency.arrange(passages, np.stack(vectors), order, "When does it open?", margin=0.1).lead == 1
+
+
 @pytest.mark.parametrize("dates", [(None, None), ("2026-11-24", "2026-11-24"), (None, "2026-11-24")])
 def test_undated_or_same_day_reports_keep_the_ranking(dates: tuple[str | None, str | None]) -> None:
     passages = [passage("a", "Twelve died.", dates[0], 0.90), passage("b", "Nineteen died.", dates[1], 0.89)]

@@ -93,12 +93,13 @@ def arrange(
     question: str,
     *,
     scores: Sequence[float] | None = None,
+    margin: float = STORY_SCORE_MARGIN,
 ) -> Arranged:
     """Fold copies into the best-ranked one and put the newest report of the best passage's story first.
 
     `passages[i]` has the unit vector `vectors[i]`; `order` ranks them (best first);
-    `scores[i]` is passage i's ranking score (default: its similarity), used for the margin
-    within which a newer report may lead. See the module docstring for the rules.
+    `scores[i]` is passage i's ranking score (default: its similarity), used for the `margin`
+    within which a newer report may lead (in the units of `scores`). See the module docstring for the rules.
     """
     scores = [p.score for p in passages] if scores is None else list(scores)
     if not order:
@@ -149,7 +150,7 @@ def arrange(
 
         story = [i for i in kept if i == best or same_story(i)]
         dated = [i for i in story if _date(passages[i].chunk.published) is not None]
-        close = [i for i in dated if scores[i] >= scores[best] - STORY_SCORE_MARGIN]
+        close = [i for i in dated if scores[i] >= scores[best] - margin]
         days = {i: _date(passages[i].chunk.published) or dt.date.min for i in dated}
         if len({days[i] for i in close}) > 1:
             newest = max(close, key=lambda i: (days[i], scores[i]))

@@ -131,7 +131,11 @@ def retrieve(
         fused = fusion.fuse_best_sentence(fused, best)
     ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     # Copies from other outlets folded into one passage, the newest report of a story first.
-    arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused)
+    # The story margin is in units of the score before fusion; each fused signal stretches the scores' spread.
+    stretch = float(np.std(fused) / np.std(base)) if len(base) > 1 and np.std(base) > 0 else 1.0
+    arranged = recency.arrange(
+        [p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused, margin=recency.STORY_SCORE_MARGIN * stretch
+    )
     order = arranged.order[:depth]
     unfused: tuple[int, ...] = ()
     displaced: list[int] = []

@@ -57,7 +57,7 @@ def recency_off() -> Iterator[None]:
     """Ranking by similarity alone, as before index.answers.recency: nothing folded, nothing moved or marked."""
     saved = recency.arrange
 
-    def unarranged(passages: Any, vectors: Any, order: Any, question: str, *, scores: Any = None) -> recency.Arranged:
+    def unarranged(passages: Any, vectors: Any, order: Any, question: str, *, scores: Any = None, margin: float = 0.0) -> recency.Arranged:
         return recency.Arranged(list(order), list(passages), None)
 
     recency.arrange = unarranged
