@@ -141,12 +141,13 @@ async def stats_command(update: Update, context: Context) -> None:
         change = await asyncio.to_thread(bot_state.services.model_change)
         sparse = bot_state.services.sparse
         status = await asyncio.to_thread(sparse.status, store) if sparse is not None else None
+        sentences = await asyncio.to_thread(store.has_sentence_vectors)
         subscribed = await asyncio.to_thread(db.count_active) if db is not None else None
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
     answered, median = bot_state.questions.today()
-    message = admin_formatting.stats(info, answered, median, language, sparse_index.signals(status))
+    message = admin_formatting.stats(info, answered, median, language, sparse_index.signals(status, sentences))
     if subscribed is not None:
         message += "\n" + text("subscriptions_stat", language, count=subscribed)
     if change is not None:

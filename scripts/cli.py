@@ -223,6 +223,7 @@ def stats(settings: Settings, as_json: bool) -> None:
     with services(settings, write=False) as built:
         info = built.store.info()
         sparse = built.sparse.status(built.store) if built.sparse is not None else None
+        sentences = built.store.has_sentence_vectors()
     data = {
         "articles": info.articles,
         "paragraphs": info.chunks,
@@ -234,7 +235,7 @@ def stats(settings: Settings, as_json: bool) -> None:
         "build_seconds": info.build_seconds,
         "updated": info.updated,
         # What questions are ranked by: the model's vectors, keywords, the model's sparse latent terms.
-        "signals": ", ".join(sparse_index.signals(sparse)),
+        "signals": ", ".join(sparse_index.signals(sparse, sentences)),
         "sparse_vectors": f"{sparse.vectors} of {info.chunks} paragraphs" if sparse is not None and info.chunks else None,
         "store": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,

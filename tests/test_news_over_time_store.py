@@ -131,4 +131,6 @@ def test_a_subscriber_gets_a_story_once_and_a_called_off_strike_as_an_update(
     # no new figure, date or name: the update names the sentence no earlier report says alike
     update = json.loads(strike[1][2])
     assert update["update"] and update["new_facts"], update
-    assert [name for chat, name, _, _ in posts if chat == 2] == ["vaccine-a"]  # an outlet's copy and a translation add nothing
+    # One post of the three: vaccine-a and its translation vaccine-b arrive together, of one date; vaccine-c is a copy.
+    vaccine = [name for chat, name, _, _ in posts if chat == 2]
+    assert len(vaccine) == 1 and vaccine[0] in {"vaccine-a", "vaccine-b"}, vaccine

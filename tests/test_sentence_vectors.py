@@ -87,7 +87,9 @@ def test_an_answer_embeds_no_sentence_and_the_vectors_follow_edits_forget_and_re
     tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder
 ) -> None:
     source = write(tmp_path / "gipfel.txt", ARTICLE)
+    assert not store.has_sentence_vectors()  # nothing indexed yet
     indexing.ingest([str(source)], fake_embedder, store)
+    assert store.has_sentence_vectors()
     chunks = store.neighbours(store.query(fake_embedder.embed_query(PARAGRAPH), 1)[0][0].chunk, 5, 5)
     assert len(chunks) == 3 and set(store.sentence_vectors([c.id for c in chunks])) == {c.id for c in chunks}
 
@@ -109,7 +111,7 @@ def test_an_answer_embeds_no_sentence_and_the_vectors_follow_edits_forget_and_re
     assert store.sentences_name(report.generation) in names and store.sentences_name(old) not in names
 
     assert indexing.forget(str(source), store) == 2
-    assert store.sentence_vectors([c.id for c in fresh]) == {}
+    assert store.sentence_vectors([c.id for c in fresh]) == {} and not store.has_sentence_vectors()
 
 
 def test_the_model_makes_paragraph_and_sentence_vectors_in_one_pass(real_embedder: SentenceTransformerEmbedder) -> None:

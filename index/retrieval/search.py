@@ -126,7 +126,9 @@ def retrieve(
     base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
     fused = rerank(base, chunks, asked.language, query_terms, sparse)
     sentences = store.sentence_vectors([c.id for c in chunks]) if reranked and best_sentence else {}
-    if sentences:  # the candidates' best sentences (stored at ingest) as a signal of their own
+    # The candidates' best sentences (stored at ingest) as a signal of their own; where no candidate has more than
+    # one sentence, each one's best sentence is the paragraph itself and the signal would only count the cosine twice.
+    if any(len(found.vectors) > 1 for found in sentences.values()):
         best = fusion.best_sentence(query, [_vectors(sentences.get(c.id)) for c in chunks], [p.score for p, _ in hits])
         fused = fusion.fuse_best_sentence(fused, best)
     ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)

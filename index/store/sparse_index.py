@@ -75,10 +75,11 @@ class SparseStatus:
         return self.vectors > 0 and self.vectors >= self.paragraphs
 
 
-def signals(status: SparseStatus | None) -> list[str]:
+def signals(status: SparseStatus | None, best_sentence: bool = False) -> list[str]:
     """What questions are ranked by, for `stats` and /stats: ["dense", "keywords"], plus "sparse"
-    when the serving generation's side file here holds a vector for every paragraph."""
-    return ["dense", "keywords"] + (["sparse"] if status is not None and status.on else [])
+    when the serving generation's side file here holds a vector for every paragraph, plus "best
+    sentence" when the index holds sentence vectors (index.retrieval.fusion.fuse_best_sentence)."""
+    return ["dense", "keywords"] + (["sparse"] if status is not None and status.on else []) + (["best sentence"] if best_sentence else [])
 
 
 def _pack(vector: SparseVector) -> tuple[bytes, bytes]:

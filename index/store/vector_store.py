@@ -388,6 +388,19 @@ class VectorStore:
                 metadatas=[{"sentences": r[2]} for r in batch],
             )
 
+    def has_sentence_vectors(self) -> bool:
+        """Whether the serving generation keeps sentence vectors (models that make them, indexes built since)."""
+
+        def run(collection: Any) -> bool:
+            side = self._sentences_collection(collection, create=False)
+            return side is not None and side.count() > 0
+
+        try:
+            found: bool = self._read(run)
+        except IndexEmpty:
+            return False
+        return found
+
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]:
         """The stored sentence vectors of these chunks of the serving generation (those it has)."""
         if not chunk_ids:

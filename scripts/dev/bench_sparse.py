@@ -15,7 +15,10 @@ each of `--questions` English XQuAD questions, interleaved:
   today      encode + one Chroma query (top-30) + keyword bonus (docs/benchmarks.md's "retrieval")
   sparse     the same with the question's sparse vector from the same pass, the side index's
              30 vectors and the fusion (index.store.sparse_index.embed_question / rerank)
-  and `service.answer_question` (a whole answer) without and with the side index.
+  all        `search.retrieve` as the product calls it: sparse, and the candidates' stored sentence
+             vectors read for the best-sentence signal (index.retrieval.fusion.fuse_best_sentence)
+  and `service.answer_question` (a whole answer) without the side index, with it, and with both
+  signals (the product).
 Medians, and the ratios sparse / today (goal ≤ 1.3). Figures go to docs/sparse.md.
 """
 
@@ -133,13 +136,26 @@ def bench_questions(store: VectorStore, sparse: SparseIndex, embedder: SparseTer
         fused = rerank([p.score + b for (p, _), b in zip(hits, bonuses, strict=True)], chunks, qlang, terms, sparse)
         assert len(fused) == len(hits)
 
+    def all_signals(question: str) -> None:
+        search.retrieve(search.read_question(question, 1000), embedder, store, depth=search.CANDIDATES, keywords=keywords, sparse=sparse)
+
     def ask_today(question: str) -> None:
-        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords)
+        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords, best_sentence=False)
 
     def ask_sparse(question: str) -> None:
+        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords, sparse=sparse, best_sentence=False)
+
+    def ask_all(question: str) -> None:
         service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords, sparse=sparse)
 
-    paths = {"retrieval today": today, "retrieval with sparse": with_sparse, "answer today": ask_today, "answer with sparse": ask_sparse}
+    paths = {
+        "retrieval today": today,
+        "retrieval with sparse": with_sparse,
+        "retrieval with sparse and best sentence (search.retrieve)": all_signals,
+        "answer today": ask_today,
+        "answer with sparse": ask_sparse,
+        "answer with sparse and best sentence (the product)": ask_all,
+    }
     for question in questions[:5]:  # warm up every path
         for path in paths.values():
             path(question)
