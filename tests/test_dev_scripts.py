@@ -14,6 +14,10 @@ import pytest
 TOOLS = sorted(p.stem for p in (Path(__file__).parents[1] / "scripts" / "dev").glob("*.py") if p.stem != "__init__")
 
 
+def test_the_tools_are_found() -> None:
+    assert "tune_fusion" in TOOLS and "eval_over_time" in TOOLS
+
+
 @pytest.mark.parametrize("name", TOOLS)
 def test_every_developer_tool_imports_and_has_a_main(name: str) -> None:
     module = importlib.import_module(f"scripts.dev.{name}")

@@ -130,7 +130,8 @@ def test_a_subscriber_gets_a_story_once_and_a_called_off_strike_as_an_update(
     assert [(name, story_of is not None) for name, story_of, _ in strike] == [("strike-1", False), ("strike-2", True)]
     # no new figure, date or name: the update names the sentence no earlier report says alike
     update = json.loads(strike[1][2])
-    assert update["update"] and update["new_facts"], update
+    strike_2 = " ".join(c.text for c in dated_store.article_chunks([ids["strike-2"]])[ids["strike-2"]].chunks)
+    assert update["update"] and len(update["new_facts"]) == 1 and update["new_facts"][0] in strike_2, update
     # One post of the three: vaccine-a and its translation vaccine-b arrive together, of one date; vaccine-c is a copy.
     vaccine = [name for chat, name, _, _ in posts if chat == 2]
     assert len(vaccine) == 1 and vaccine[0] in {"vaccine-a", "vaccine-b"}, vaccine

@@ -102,6 +102,14 @@ def test_a_newer_report_that_answers_much_worse_does_not_lead() -> None:
     assert not any(p.earlier for p in arranged.passages)  # so its quote is not pushed down either
 
 
+def test_the_story_margin_stretches_with_the_fused_scores() -> None:
+    base = [0.90, 0.85, 0.80]
+    assert recency.scaled_margin(base, base) == pytest.approx(recency.STORY_SCORE_MARGIN)
+    assert recency.scaled_margin(base, [1.10, 1.00, 0.90]) == pytest.approx(2 * recency.STORY_SCORE_MARGIN)  # twice the spread
+    assert recency.scaled_margin([0.9], [1.2]) == recency.STORY_SCORE_MARGIN  # one candidate: nothing to scale by
+    assert recency.scaled_margin([0.9, 0.9], [0.9, 1.0]) == recency.STORY_SCORE_MARGIN
+
+
 def test_the_margin_is_in_the_units_of_the_scores_it_is_given() -> None:
     # Fused signals stretch the scores' spread (index.retrieval.search scales the margin with it).
     passages = [passage("a", "Opening on 15 October.", "2026-09-02", 0.90), passage("b", "Opening on 20 November.", "2026-10-06", 0.82)]

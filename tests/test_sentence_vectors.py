@@ -3,6 +3,7 @@ edits, forget and reindex (real Chroma, hashing embedder), and the real model's 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -136,7 +137,7 @@ def test_a_passage_whose_one_sentence_answers_rises_over_one_that_is_only_near_a
     assert fused[1] > fused[0] > fused[2]
 
 
-def test_retrieval_reads_the_candidates_sentence_vectors_once_and_the_answer_reuses_them(
+def test_retrieval_reads_the_candidates_sentence_vectors_and_the_answer_reuses_them(
     tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder
 ) -> None:
     source = write(tmp_path / "gipfel.txt", ARTICLE)
@@ -145,10 +146,15 @@ def test_retrieval_reads_the_candidates_sentence_vectors_once_and_the_answer_reu
     asked = read_question("Wann will er sich mit Putin treffen?", 500)
     retrieved = retrieve(asked, fake_embedder, store, depth=5, keywords=keywords)
     assert set(retrieved.sentences) == {p.chunk.id for p in retrieved.passages}
-    # the answer step takes them from the retrieval: without a way to read the store it quotes the same
-    read_again = quote(retrieved, fake_embedder, k=3, min_score=0.0, stored=store.sentence_vectors)
+    # the answer step takes them from the retrieval: without a way to read the store it embeds nothing ...
     embedded = len(fake_embedder.embedded)
     reused = quote(retrieved, fake_embedder, k=3, min_score=0.0, stored=None)
+    assert len(fake_embedder.embedded) == embedded
+    # ... and quotes what it quotes with the store's vectors read again
+    read_again = quote(dataclasses.replace(retrieved, sentences={}), fake_embedder, k=3, min_score=0.0, stored=store.sentence_vectors)
     assert reused.quotes == read_again.quotes and len(fake_embedder.embedded) == embedded
+    # without either, the candidate sentences are embedded now
+    quote(dataclasses.replace(retrieved, sentences={}), fake_embedder, k=3, min_score=0.0, stored=None)
+    assert len(fake_embedder.embedded) > embedded
     off = retrieve(asked, fake_embedder, store, depth=5, keywords=keywords, best_sentence=False)
     assert off.sentences == {} and off.scores != retrieved.scores

@@ -49,15 +49,22 @@ def test_near_is_not_enough_and_short_lines_or_old_reports_join_nothing() -> Non
     assert assign_stories([article], [[[stored("b", 0.90)]]]) == {"a": "a"}
 
 
-def test_a_publishers_template_line_joins_nothing_but_two_shared_paragraphs_do() -> None:
-    # "Der Volltext dieses auf Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung." under two teasers
-    article = NewArticle("b", None, np.stack([unit(1.0, 1), unit(1.0, 2)]), ["de", "de"], [LONG, LONG], "derstandard")
-    line = [StoredParagraph("a", None, None, "de", LONG, 1.0, "derstandard")]
-    assert assign_stories([article], [[line, []]]) == {"b": "b"}
-    assert assign_stories([article], [[[StoredParagraph("a", None, None, "de", LONG, 1.0, "Die Presse")], []]]) == {"b": "a"}  # another outlet's copy
-    assert assign_stories([article], [[[StoredParagraph("a", None, None, "de", LONG, 0.97, "derstandard")], []]]) == {"b": "a"}  # a rewrite
-    republished = [line, [StoredParagraph("a", None, None, "de", LONG, 0.995, "derstandard")]]
-    assert assign_stories([article], [republished]) == {"b": "a"}
+def test_a_template_line_joins_nothing_but_two_shared_paragraphs_or_a_copied_brief_do() -> None:
+    def article(publisher: str, *words: int) -> NewArticle:
+        return NewArticle("b", None, np.stack([unit(1.0, i + 1) for i in range(len(words))]), ["de"] * len(words), list(words), publisher)
+
+    def line(similarity: float, publisher: str, words: int = 15) -> list[StoredParagraph]:
+        return [StoredParagraph("a", None, None, "de", words, similarity, publisher)]
+
+    # "Der Volltext dieses auf Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung." under a teaser
+    assert assign_stories([article("derstandard", 15, 8)], [[line(1.0, "derstandard"), []]]) == {"b": "b"}
+    # an agency footer in another outlet's long article
+    assert assign_stories([article("Die Presse", 15, 200)], [[line(1.0, "derstandard"), []]]) == {"b": "b"}
+    # another outlet's copy of an agency paragraph, with a line of its own
+    assert assign_stories([article("Die Presse", 40, 15)], [[line(1.0, "derstandard", 40), []]]) == {"b": "a"}
+    # a rewrite, and a republished article (two verbatim paragraphs) of the same publisher
+    assert assign_stories([article("derstandard", 15, 8)], [[line(0.97, "derstandard"), []]]) == {"b": "a"}
+    assert assign_stories([article("derstandard", 15, 30)], [[line(1.0, "derstandard"), line(0.995, "derstandard", 30)]]) == {"b": "a"}
 
 
 def test_of_several_stories_it_repeats_the_oldest_report_decides() -> None:
@@ -80,8 +87,9 @@ def test_ingest_stores_one_story_id_for_copies_and_keeps_it_for_an_edit(store: V
     )
     other = "A completely different report about the harbour festival, its music stages, food stalls and the fireworks on Saturday night."
 
-    def article(source: str, published: str, *paragraphs: str) -> Article:
-        return Article(source, f"Report {source}", paragraphs, url=f"https://{source}/a", published=published, language="en")
+    def article(source: str, published: str, *paragraphs: str, publisher: str = "") -> Article:
+        return Article(source, f"Report {source}", paragraphs, url=f"https://{source}/a", published=published, language="en",
+                       source_name=publisher or source)  # fmt: skip
 
     first = article("herald.example", "2026-11-20", agency, "The mayor welcomed the decision and thanked the planners for their years of work on it.")
     indexing.index_articles([first], embedder, store, IngestReport())
@@ -104,3 +112,15 @@ def test_ingest_stores_one_story_id_for_copies_and_keeps_it_for_an_edit(store: V
     assert report.chunks_added == 1
     chunks = store.article_chunks([edited.id])[edited.id].chunks
     assert [c.story for c in chunks] == [first.id] * 3
+
+    # The same publisher's notice under two different teasers is a template line: two stories.
+    notice = "The full text of this article, based on agency reports, is no longer available here for legal reasons."
+    teasers = [
+        "Parliament votes on the budget for next year after a long night of talks between the parties.",
+        "A storm closes the mountain pass for trucks and cars until the snow has been cleared away.",
+    ]
+    truncated = [article(f"daily.example/{i}", "2026-11-22", teaser, notice, publisher="Daily") for i, teaser in enumerate(teasers)]
+    for item in truncated:
+        indexing.index_articles([item], embedder, store, IngestReport())
+    stored = store.article_chunks([a.id for a in truncated])
+    assert [stored[a.id].chunks[0].story for a in truncated] == [a.id for a in truncated]

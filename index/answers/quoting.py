@@ -44,8 +44,8 @@ def quote(
     top passage has the question's focus (extractive.lacks_focus), the answer is "not found" with
     no passage shown; `refuse=False` answers the latter anyway (the evaluation measures refusals
     apart); the caller adds the index's holdings to a refusal. Candidate sentences' vectors come
-    from `stored` (chunk ids → their sentence vectors made at ingest, e.g. VectorStore.sentence_vectors);
-    one without (an index built before them) is embedded here, or reuses its passage's vector when it
+    from `retrieved.sentences` (read for the ranking), else from `stored` (chunk ids → their sentence
+    vectors made at ingest, e.g. VectorStore.sentence_vectors); one without (an index built before them) is embedded here, or reuses its passage's vector when it
     is the whole passage (index.embedding.sentence_vectors.similarities). Returns an Answer whose quotes point into its passages: the k shown plus any
     pool passage a quote comes from, appended.
     """

@@ -60,6 +60,14 @@ _PAST = re.compile(
 )
 
 
+def scaled_margin(base: Sequence[float], fused: Sequence[float], margin: float = STORY_SCORE_MARGIN) -> float:
+    """`margin` (in the units of the candidates' `base` scores: cosine + keyword bonus + typed evidence)
+    in the units of their `fused` scores: each signal fused in (index.retrieval.fusion) stretches the
+    scores' spread, and a newer report should stay within reach as before."""
+    spread = float(np.std(base)) if len(base) > 1 else 0.0
+    return margin * float(np.std(fused)) / spread if spread > 0 else margin
+
+
 def asks_about_past(question: str) -> bool:
     """Whether a question asks about an earlier state ("When did …", "im Jahr 2022", "damals")."""
     return bool(_PAST.search(question))

@@ -10,10 +10,18 @@ A new article joins the story of an earlier article when one of its paragraphs i
 text as one of the earlier article's (cosine of the stored unit vectors ≥ STORY_SIMILARITY, less
 CROSS_LANGUAGE_OFFSET for a translation), both paragraphs have at least MIN_WORDS words (a shared
 boilerplate line, "Mit Material von dpa", joins nothing), and the two were published within
-STORY_WINDOW of each other (articles without a date are compared with any). A publisher's
-template line, a paragraph repeated verbatim (≥ VERBATIM) in its own articles, joins two of them
-only when they share two such paragraphs (a republished article). Of several such articles the
-oldest decides (then the closest), so a story keeps its first report's id. The thresholds and how they were chosen: docs/news-over-time.md.
+STORY_WINDOW of each other (articles without a date are compared with any). A paragraph repeated
+verbatim (≥ VERBATIM) is a template line — a publisher's notice ("Der Volltext dieses auf
+Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung."), an agency's footer —
+unless the articles share two such paragraphs (a republished article) or it comes from another
+publisher and is a good part of the new article (an agency brief with a line of the outlet's own). Of several such
+articles the oldest decides (then the closest), so a story keeps its first report's id.
+
+What is compared: each new paragraph with its STORY_NEIGHBOURS nearest stored paragraphs
+(index.ingest.indexing) and with the other new articles of its batch, not with every stored
+article. A story id is inherited, so a chain of reports each within STORY_WINDOW of the one it
+joins (or undated) can span longer than the window. The thresholds and how they were chosen:
+docs/news-over-time.md.
 """
 
 from __future__ import annotations
@@ -27,11 +35,10 @@ import numpy as np
 STORY_SIMILARITY = 0.95  # copies from other outlets score ≥ 0.966, distinct articles on one topic up to 0.92 (docs/news-over-time.md)
 # multilingual-e5 scores a translation 0.05-0.1 lower than the same text: a translated copy needs this much less.
 CROSS_LANGUAGE_OFFSET = 0.06
-STORY_WINDOW = dt.timedelta(days=14)  # reports of one story further apart than this start a new story
+STORY_WINDOW = dt.timedelta(days=14)  # a report joins only reports of one story published this close to it
 MIN_WORDS = 12  # shorter paragraphs (bylines, boilerplate, captions) never join two articles
-# A paragraph this close to one of the same publisher's is a template line ("Der Volltext dieses auf
-# Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung."), unless the articles share two.
-VERBATIM = 0.99
+VERBATIM = 0.99  # a paragraph this close to another is the same text: alone, it may be a template line (see above)
+COPIED_SHARE = 1 / 3  # one verbatim paragraph from another publisher joins when it is this much of the new article
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,12 @@ def _needed(a: str | None, b: str | None) -> float:
 
 @dataclass
 class _Evidence:
-    """What one new article shares with the earlier articles: per earlier article, its date and story,
-    and the matching paragraph pairs (new paragraph, cosine, whether the pair is a template line)."""
+    """What one new article shares with the earlier articles: per earlier article, its date, story and
+    publisher, and the matching paragraph pairs (paragraph of the new article, cosine)."""
 
     article: NewArticle
-    seen: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
-    pairs: dict[str, list[tuple[int, float, bool]]] = field(default_factory=dict)
+    seen: dict[str, tuple[dt.date, str, str | None]] = field(default_factory=dict)
+    pairs: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     def add(self, p: int, other: StoredParagraph) -> None:
         """Paragraph p of the article against a paragraph `other` (its `story` already resolved)."""
@@ -94,20 +101,33 @@ class _Evidence:
             and other.similarity >= _needed(new.languages[p], other.language)
             and _close_in_time(new.published, other.published)
         ):
-            template = other.similarity >= VERBATIM and new.publisher is not None and new.publisher == other.publisher
-            self.seen[other.article_id] = (_day(other.published) or dt.date.max, other.story or other.article_id)
-            self.pairs.setdefault(other.article_id, []).append((p, other.similarity, template))
+            self.seen[other.article_id] = (_day(other.published) or dt.date.max, other.story or other.article_id, other.publisher)
+            self.pairs.setdefault(other.article_id, []).append((p, other.similarity))
+
+    def tells_story_of(self, other_id: str) -> bool:
+        """Whether the pairs with `other_id` make it the same story: a reworded copy of a paragraph, two
+        verbatim ones (a republished article), or — from another publisher — verbatim text that makes up
+        at least COPIED_SHARE of the new article's words (an agency paragraph with a line of the
+        outlet's own). One verbatim line of the same publisher, or a short one in a long article, is a
+        template (a publisher's notice, an agency's footer) and no evidence."""
+        pairs = self.pairs[other_id]
+        verbatim = {p for p, similarity in pairs if similarity >= VERBATIM}
+        if len(verbatim) < len({p for p, _ in pairs}) or len(verbatim) >= 2:
+            return True
+        publisher = self.seen[other_id][2]
+        if self.article.publisher is not None and self.article.publisher == publisher:
+            return False
+        words = self.article.words
+        return sum(words[p] for p in verbatim) >= COPIED_SHARE * sum(words)
 
     def story(self) -> str:
-        """The story of the oldest article it shares a paragraph with that is no template line (or two that
-        are), then the closest; its own id when none: a story whose reports drift apart (1 ~ 2, 1 ~ 3,
-        2 !~ 3) keeps report 1's id."""
-        joins = []
-        for other_id, pairs in self.pairs.items():
-            templates = {p for p, _, template in pairs if template}
-            if len(templates) >= 2 or not all(template for _, _, template in pairs):
-                date, story = self.seen[other_id]
-                joins.append((date, -max(similarity for _, similarity, _ in pairs), story))
+        """The story of the oldest earlier article it tells the story of (then the closest); its own id when
+        none: a story whose reports drift apart (1 ~ 2, 1 ~ 3, 2 !~ 3) keeps report 1's id."""
+        joins = [
+            (self.seen[other_id][0], -max(similarity for _, similarity in pairs), self.seen[other_id][1])
+            for other_id, pairs in self.pairs.items()
+            if self.tells_story_of(other_id)
+        ]
         return min(joins)[2] if joins else self.article.article_id
 
 

@@ -53,14 +53,15 @@ class Retrieved:
     vectors: tuple[np.ndarray, ...]
     scores: tuple[float, ...]
     stats: TermStats | None  # the keyword statistics used (None: no keyword signal)
-    # With the sparse signal: the first `depth` passages as ranked without it (cosine + keywords +
-    # typed evidence), as positions in `passages + displaced`; `displaced` holds those of them the
-    # sparse signal pushed below `depth`, as (passage, vector, fused score). Both empty without it.
+    # With the sparse or best-sentence signal: the first `depth` passages as ranked without them (cosine +
+    # keywords + typed evidence), as positions in `passages + displaced`; `displaced` holds those of them
+    # the signals pushed below `depth`, as (passage, vector, fused score). Both empty without them.
     # index.answers.quoting keeps them in the answer pool (index.retrieval.fusion.answer_pool).
     unfused: tuple[int, ...] = ()
     displaced: tuple[tuple[Passage, np.ndarray, float], ...] = ()
     # The candidates' sentence vectors as stored at ingest, by chunk id (read once for the ranking, reused
-    # by the answer step); empty when the index has none.
+    # by the answer step); empty when the index has none, with best_sentence=False, or when no keyword or
+    # sparse signal asked for CANDIDATES.
     sentences: Mapping[str, SentenceVectors] = field(default_factory=dict)
 
 
@@ -133,15 +134,12 @@ def retrieve(
         fused = fusion.fuse_best_sentence(fused, best)
     ranked = sorted(range(len(hits)), key=lambda i: fused[i], reverse=True)
     # Copies from other outlets folded into one passage, the newest report of a story first.
-    # The story margin is in units of the score before fusion; each fused signal stretches the scores' spread.
-    stretch = float(np.std(fused) / np.std(base)) if len(base) > 1 and np.std(base) > 0 else 1.0
-    arranged = recency.arrange(
-        [p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused, margin=recency.STORY_SCORE_MARGIN * stretch
-    )
+    margin = recency.scaled_margin(base, fused)
+    arranged = recency.arrange([p for p, _ in hits], np.stack([v for _, v in hits]), ranked, asked.text, scores=fused, margin=margin)
     order = arranged.order[:depth]
     unfused: tuple[int, ...] = ()
     displaced: list[int] = []
-    if fused != base:  # the sparse signal ranked: keep the ranking without it for the answer pool
+    if fused != base:  # the sparse or best-sentence signal ranked: keep the ranking without them for the answer pool
         shown = set(arranged.order)  # folded copies stay folded
         before = [i for i in sorted(range(len(hits)), key=lambda i: base[i], reverse=True) if i in shown][:depth]
         displaced = [i for i in before if i not in order]

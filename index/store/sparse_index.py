@@ -78,7 +78,8 @@ class SparseStatus:
 def signals(status: SparseStatus | None, best_sentence: bool = False) -> list[str]:
     """What questions are ranked by, for `stats` and /stats: ["dense", "keywords"], plus "sparse"
     when the serving generation's side file here holds a vector for every paragraph, plus "best
-    sentence" when the index holds sentence vectors (index.retrieval.fusion.fuse_best_sentence)."""
+    sentence" when the index holds sentence vectors (index.retrieval.fusion.fuse_best_sentence: used
+    for questions whose candidates have a paragraph of several sentences)."""
     return ["dense", "keywords"] + (["sparse"] if status is not None and status.on else []) + (["best sentence"] if best_sentence else [])
 
 

@@ -96,16 +96,16 @@ def queue_matches(
     return queued
 
 
-def _sentences(store: VectorStore, article: StoredArticle) -> list[stories.Sentence]:
-    """An article's sentences with the vectors stored at ingest (a paragraph without stored sentence
-    vectors, from a model that makes none or an older index, counts as one sentence)."""
+def _sentences(store: VectorStore, article: StoredArticle) -> list[stories.Sentence] | None:
+    """An article's sentences with the vectors stored at ingest; None when a paragraph has none (a model
+    that makes none, an index from before them): a sentence compared with a whole paragraph's vector
+    would look new every time."""
     stored = store.sentence_vectors([c.id for c in article.chunks])
     found = []
-    for chunk, vector in zip(article.chunks, article.vectors, strict=True):
+    for chunk in article.chunks:
         sentences = stored.get(chunk.id)
         if sentences is None:
-            found.append(stories.Sentence(chunk.text, vector, chunk.language))
-            continue
+            return None
         for (start, end), sentence_vector in zip(sentences.spans, sentences.vectors, strict=True):
             found.append(stories.Sentence(chunk.text[start:end], sentence_vector, chunk.language))
     return found
@@ -146,7 +146,9 @@ def _story(
     other = [t for a, t in texts.items() if own is not None and known[a].chunks[0].language not in (own, None)]
     new = stories.new_facts(text, same, other)
     if not new:  # no new figure, date or name: is there a sentence no earlier report says alike?
-        new = stories.novel_sentences(_sentences(store, known[article_id]), [s for a in told for s in _sentences(store, known[a])])[:1]
+        mine, theirs = _sentences(store, known[article_id]), [_sentences(store, known[a]) for a in told]
+        if mine is not None and theirs and all(s is not None for s in theirs):
+            new = stories.novel_sentences(mine, [s for sentences in theirs if sentences is not None for s in sentences])[:1]
     if not new:
         log.info("story already posted", extra={"event": "story_posted", "chat_id": subscription.chat_id, "article": article_id})
         return False

@@ -85,12 +85,13 @@ def new_facts(text: str, earlier: Iterable[str], other_languages: Iterable[str] 
     """The facts of `text` (see `facts`) that none of the earlier texts states, at most MAX_FACTS.
 
     `earlier`: the story's earlier texts in the language of `text`; `other_languages`: those in
-    other languages, whose figures count but whose words cannot be compared. A figure counts as
-    stated when its digits occur among the earlier texts' figures ("2,000" and "2000" alike); a date
-    when its words occur there in that order (case folded); a name when one of its longer words
-    occurs there (German capitalises nouns: "Firma Virena" after "Virena" names no one new). With
-    no earlier text in its language, only new figures are news: a translation's "Dezember" or
-    "Firma Virena" says nothing its English original did not.
+    other languages, whose figures count but whose words cannot be compared. A fact with digits (a
+    figure, "20 November") counts as stated when all its digits occur among the earlier texts'
+    figures ("2,000" and "2000" alike); a date without digits when its words occur there in that
+    order (case folded); a name when its last word (the surname, the proper noun) occurs there:
+    German capitalises nouns, so "Firma Virena" after "Virena" names no one new, while "Minister
+    Paul Berger" after "der Minister" does. With no earlier text in its language, only new figures
+    are news: a translation's "Dezember" or "Firma Virena" says nothing its English original did not.
     """
     same = list(earlier)
     before = [*same, *other_languages]
@@ -105,14 +106,14 @@ def new_facts(text: str, earlier: Iterable[str], other_languages: Iterable[str] 
             continue
         if not same or f" {_folded(fact)} " in known_text:
             continue
-        if not _MONTH.search(fact) and any(f" {word} " in known_text for word in _folded(fact).split() if len(word) >= 4):
+        if not _MONTH.search(fact) and f" {_folded(fact).split()[-1]} " in known_text:
             continue
         fresh.append(fact)
     return fresh[:MAX_FACTS]
 
 
 NOVEL_BELOW = 0.94  # a sentence whose closest earlier sentence scores less says something new (docs/news-over-time.md)
-MIN_NOVEL_WORDS = 4  # shorter sentences ("Ja.", a dateline) are never the news
+MIN_NOVEL_WORDS = 6  # shorter sentences ("Ja.", a dateline, "Mit Material von dpa") are never the news
 MAX_NOVEL_CHARS = 200  # a novel sentence named in an update post is cut to this
 
 
@@ -171,12 +172,11 @@ def first_of_story(
     """The key of the first of the `earlier` articles (in the given order) that tells the story of the new
     one (the vectors of its matching paragraphs, their languages, its story id), or None.
 
-    Two story ids decide when both are known; otherwise the paragraphs are compared (`same_story`).
+    The same story id (given at ingest, when both have one) makes one story, and so do the paragraphs
+    compared here (`same_story`): ingest compares a new paragraph with its nearest stored ones only,
+    so a copy it missed is still caught.
     """
     for told in earlier:
-        if new_story is not None and told.story is not None:
-            if new_story == told.story:
-                return told.key
-        elif same_story(new, told.vectors, new_languages, told.languages):
+        if (new_story is not None and new_story == told.story) or same_story(new, told.vectors, new_languages, told.languages):
             return told.key
     return None
