@@ -36,7 +36,7 @@ import numpy as np
 
 from index.answers import extractive
 from index.domain import Chunk, Passage, Quote
-from index.ingest.story_ids import CROSS_LANGUAGE_OFFSET  # a translated copy needs this much less
+from index.ingest.story_ids import CROSS_LANGUAGE_OFFSET, published_day  # a translated copy needs this much less
 from index.retrieval.questions import QuestionAnalysis
 
 COPY_SIMILARITY = 0.95  # paragraphs this close are the same text (another outlet's copy, an update)
@@ -71,13 +71,6 @@ def scaled_margin(base: Sequence[float], fused: Sequence[float], margin: float =
 def asks_about_past(question: str) -> bool:
     """Whether a question asks about an earlier state ("When did …", "im Jahr 2022", "damals")."""
     return bool(_PAST.search(question))
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,9 +150,9 @@ def arrange(
             return articles[i] != articles[best] and (told_at_ingest or bool(similar[i, best] >= STORY_SIMILARITY))
 
         story = [i for i in kept if i == best or same_story(i)]
-        dated = [i for i in story if _date(passages[i].chunk.published) is not None]
+        dated = [i for i in story if published_day(passages[i].chunk.published) is not None]
         close = [i for i in dated if scores[i] >= scores[best] - margin]
-        days = {i: _date(passages[i].chunk.published) or dt.date.min for i in dated}
+        days = {i: published_day(passages[i].chunk.published) or dt.date.min for i in dated}
         if len({days[i] for i in close}) > 1:
             newest = max(close, key=lambda i: (days[i], scores[i]))
             older = {articles[i] for i in dated if days[i] < days[newest]}
@@ -204,13 +197,13 @@ def lead_quotes(
 
 def newest_date(passages: Sequence[Passage]) -> str | None:
     """The ISO date of the newest dated passage (None when none is dated)."""
-    dates = [p.chunk.published for p in passages if _date(p.chunk.published) is not None]
+    dates = [p.chunk.published for p in passages if published_day(p.chunk.published) is not None]
     return max(dates) if dates else None  # type: ignore[type-var]
 
 
 def age_in_days(passages: Sequence[Passage], today: dt.date) -> int | None:
     """How many days old the newest dated passage is on `today` (None when none is dated)."""
-    newest = _date(newest_date(passages))
+    newest = published_day(newest_date(passages))
     return None if newest is None else (today - newest).days
 
 

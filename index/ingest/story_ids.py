@@ -66,7 +66,8 @@ class NewArticle:
     publisher: str | None = None  # the source's name (Chunk.source_name)
 
 
-def _day(value: str | None) -> dt.date | None:
+def published_day(value: str | None) -> dt.date | None:
+    """The date of an ISO date (or date-time) string as stored in Chunk.published; None when missing or malformed."""
     try:
         return dt.date.fromisoformat(value[:10]) if value else None
     except ValueError:
@@ -74,7 +75,7 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def _close_in_time(a: str | None, b: str | None) -> bool:
-    first, second = _day(a), _day(b)
+    first, second = published_day(a), published_day(b)
     return first is None or second is None or abs(first - second) <= STORY_WINDOW
 
 
@@ -101,7 +102,7 @@ class _Evidence:
             and other.similarity >= _needed(new.languages[p], other.language)
             and _close_in_time(new.published, other.published)
         ):
-            self.seen[other.article_id] = (_day(other.published) or dt.date.max, other.story or other.article_id, other.publisher)
+            self.seen[other.article_id] = (published_day(other.published) or dt.date.max, other.story or other.article_id, other.publisher)
             self.pairs.setdefault(other.article_id, []).append((p, other.similarity))
 
     def tells_story_of(self, other_id: str) -> bool:
@@ -141,7 +142,7 @@ def assign_stories(articles: Sequence[NewArticle], nearby: Sequence[Sequence[Seq
     """
     if len(nearby) != len(articles):
         raise ValueError("one list of nearby paragraphs per article")
-    order = sorted(range(len(articles)), key=lambda i: (_day(articles[i].published) or dt.date.max, i))
+    order = sorted(range(len(articles)), key=lambda i: (published_day(articles[i].published) or dt.date.max, i))
     stories: dict[str, str] = {}
     done: list[NewArticle] = []
     for i in order:
