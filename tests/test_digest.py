@@ -63,38 +63,42 @@ async def test_a_daily_digest_is_posted_at_its_hour_in_the_chats_time_zone(
         try:
             async with app:
                 await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.05)
-                telegram.message(READER, READER, "/subscribe Zölle auf Stahl daily 08:00")
-                (confirmation,) = await wait_for(telegram, lambda: telegram.sent_to(READER))
-                assert "a daily digest at 08:00 (Europe/Berlin)" in confirmation["text"]
+                try:
+                    assert app.updater is not None
+                    await app.updater.start_polling(poll_interval=0.05)
+                    telegram.message(READER, READER, "/subscribe Zölle auf Stahl daily 08:00")
+                    (confirmation,) = await wait_for(telegram, lambda: telegram.sent_to(READER))
+                    assert "a daily digest at 08:00 (Europe/Berlin)" in confirmation["text"]
 
-                await subscriptions.poll_feeds_now(app)  # the backlog
-                feed.add("stahl", *STEEL)
-                feed.add("gletscher", *GLACIER)
-                clock.current += timedelta(minutes=30)
-                await subscriptions.poll_feeds_now(app)
-                assert db.counts() == {"pending": 1}  # the steel article, for 08:00 Berlin = 07:00 UTC
+                    await subscriptions.poll_feeds_now(app)  # the backlog
+                    feed.add("stahl", *STEEL)
+                    feed.add("gletscher", *GLACIER)
+                    clock.current += timedelta(minutes=30)
+                    await subscriptions.poll_feeds_now(app)
+                    assert db.counts() == {"pending": 1}  # the steel article, for 08:00 Berlin = 07:00 UTC
 
-                clock.current = datetime(2026, 11, 29, 6, 59, tzinfo=timezone.utc)
-                await subscriptions.deliver(app)
-                assert digests(telegram) == []
-                clock.current = datetime(2026, 11, 29, 7, 0, 5, tzinfo=timezone.utc)
-                await subscriptions.deliver(app)
-                (digest,) = digests(telegram)
-                assert digest["text"].startswith("Your daily digest on “Zölle auf Stahl”")
-                assert STEEL[0] in digest["text"] and GLACIER[0] not in digest["text"]
+                    clock.current = datetime(2026, 11, 29, 6, 59, tzinfo=timezone.utc)
+                    await subscriptions.deliver(app)
+                    assert digests(telegram) == []
+                    clock.current = datetime(2026, 11, 29, 7, 0, 5, tzinfo=timezone.utc)
+                    await subscriptions.deliver(app)
+                    (digest,) = digests(telegram)
+                    assert digest["text"].startswith("Your daily digest on “Zölle auf Stahl”")
+                    assert STEEL[0] in digest["text"] and GLACIER[0] not in digest["text"]
 
-                feed.add("stahl-2", STEEL[0] + " – die Folgen", [p + " Die Folgen sind noch offen." for p in STEEL[1]])
-                await subscriptions.poll_feeds_now(app)
-                clock.current += timedelta(hours=23, minutes=59)  # 06:59:05 UTC the next day: not yet
-                await subscriptions.deliver(app)
-                assert len(digests(telegram)) == 1
-                clock.current += timedelta(minutes=1)
-                await subscriptions.deliver(app)
-                assert len(digests(telegram)) == 2 and "die Folgen" in digests(telegram)[1]["text"]
+                    # a later report of the story with a new figure: an update, in the next day's digest
+                    feed.add("stahl-2", STEEL[0] + " – die Folgen", [p + " Die Folgen schätzt die Industrie auf 2,5 Milliarden Euro." for p in STEEL[1]])
+                    await subscriptions.poll_feeds_now(app)
+                    clock.current += timedelta(hours=23, minutes=59)  # 06:59:05 UTC the next day: not yet
+                    await subscriptions.deliver(app)
+                    assert len(digests(telegram)) == 1
+                    clock.current += timedelta(minutes=1)
+                    await subscriptions.deliver(app)
+                    assert len(digests(telegram)) == 2 and "die Folgen" in digests(telegram)[1]["text"]
 
-                await app.updater.stop()
-                await app.stop()
+                finally:  # a failed step must not leave the application running for the next test
+                    if app.updater is not None and app.updater.running:
+                        await app.updater.stop()
+                    await app.stop()
         finally:
             services.close()
