@@ -66,6 +66,7 @@ def queue_matches(
     # Oldest first, so that of one story's reports the first one is posted and the later ones update it.
     ordered = sorted(articles.items(), key=lambda item: (item[1].chunks[0].published or "", item[0]))
     known: dict[str, StoredArticle] = dict(articles)
+    sentences: dict[str, list[stories.Sentence] | None] = {}  # read once per article, for every chat it may update
     queued = 0
     for subscription in subscriptions:
         topic_vector = embedder.embed_query(subscription.topic)
@@ -81,7 +82,7 @@ def queue_matches(
             post = post_for(best)
             matched = article.vectors[[chunks.index(chunk) for chunk, _ in best]]
             languages = [chunk.language for chunk, _ in best]
-            story = _story(db, store, known, subscription, article_id, (matched, languages), text, now)
+            story = _story(db, store, known, sentences, subscription, article_id, (matched, languages), text, now)
             if story is False:
                 continue
             story_of = None
@@ -115,6 +116,7 @@ def _story(
     db: SubscriptionDB,
     store: VectorStore,
     known: dict[str, StoredArticle],
+    sentences: dict[str, list[stories.Sentence] | None],
     subscription: Subscription,
     article_id: str,
     matched: tuple[np.ndarray, list[str | None]],
@@ -124,7 +126,7 @@ def _story(
     """True: a story new to the chat; False: a story it got, with nothing new; (first delivery, new facts): an update.
 
     `matched`: the new article's matching paragraphs' vectors and languages; `known` caches
-    stored articles (their chunks and vectors) across calls.
+    stored articles (their chunks and vectors) and `sentences` their sentences (matching._sentences) across calls.
     """
     recent = [row for row in db.recent(subscription.chat_id, subscription.thread_id, now - stories.STORY_WINDOW) if row[1] != article_id]
     missing = [a for _, a, _ in recent if a not in known]
@@ -146,7 +148,10 @@ def _story(
     other = [t for a, t in texts.items() if own is not None and known[a].chunks[0].language not in (own, None)]
     new = stories.new_facts(text, same, other)
     if not new:  # no new figure, date or name: is there a sentence no earlier report says alike?
-        mine, theirs = _sentences(store, known[article_id]), [_sentences(store, known[a]) for a in told]
+        for a in (article_id, *told):
+            if a not in sentences:
+                sentences[a] = _sentences(store, known[a])
+        mine, theirs = sentences[article_id], [sentences[a] for a in told]
         if mine is not None and theirs and all(s is not None for s in theirs):
             new = stories.novel_sentences(mine, [s for sentences in theirs if sentences is not None for s in sentences])[:1]
     if not new:
