@@ -60,7 +60,9 @@ def answer_question(
     if asked.analysis.small_talk and refuse:
         return quoting.refusal(asked, holdings(store))
     retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords, sparse=sparse, best_sentence=best_sentence)
-    answer = quoting.quote(retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors)
+    answer = quoting.quote(
+        retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors, sparse=sparse
+    )
     if not answer.found:
         return dataclasses.replace(answer, holdings=holdings(store))
     quoted = [answer.passages[q.passage] for q in answer.quotes]

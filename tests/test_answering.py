@@ -30,7 +30,7 @@ def test_candidates_are_sentences_of_the_top_passages() -> None:
     candidates = candidate_sentences(passages)
     assert candidates == [
         Candidate("Erster Satz hier im Text.", 0, whole_passage=False),
-        Candidate("Zweiter Satz folgt gleich danach.", 0, whole_passage=False),
+        Candidate("Zweiter Satz folgt gleich danach.", 0, whole_passage=False, position=1),
         Candidate("Ein einziger Satz, der den ganzen Absatz bildet.", 1, whole_passage=True),
         Candidate("Dritter Absatz.", 2, whole_passage=True),
     ]

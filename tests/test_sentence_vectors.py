@@ -19,7 +19,7 @@ from index.ingest import indexing, rebuild
 from index.answers.extractive import candidate_sentences
 from index.domain import Chunk, Passage
 from index.embedding.embedder import SentenceTransformerEmbedder
-from index.embedding.sentence_vectors import SentenceVectors, answer_sentences, embed_together, sentence_spans
+from index.embedding.sentence_vectors import SentenceVectors, answer_sentences, embed_together, sentence_rows, sentence_spans
 from index.ingest.splitting import normalize_space
 from index.store.vector_store import VectorStore
 from tests.fakes import HashingEmbedder
@@ -158,3 +158,11 @@ def test_retrieval_reads_the_candidates_sentence_vectors_and_the_answer_reuses_t
     assert len(fake_embedder.embedded) > embedded
     off = retrieve(asked, fake_embedder, store, depth=5, keywords=keywords, best_sentence=False)
     assert off.sentences == {} and off.scores != retrieved.scores
+
+
+def test_sentence_rows_point_each_paragraph_at_its_sentences_after_the_paragraphs() -> None:
+    texts = ["Erster Satz des Absatzes hier. Zweiter Satz des Absatzes hier.", "Ein Absatz aus nur einem einzigen Satz.", ""]
+    spans = [sentence_spans(t, "de") for t in texts]
+    sentences, rows = sentence_rows(texts, spans)
+    assert sentences == ["Erster Satz des Absatzes hier.", "Zweiter Satz des Absatzes hier."]
+    assert rows == [[3, 4], [1], []]  # after the three paragraphs; one sentence: its own paragraph's row

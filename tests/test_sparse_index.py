@@ -21,7 +21,7 @@ from index.embedding.hashing import HashingEmbedder
 from index.store.keyword_index import KeywordIndex
 from index.embedding.sparse_embedding import SparseTermsEmbedder, sparse_embedder
 from index.embedding.sparse_head import SparseVector
-from index.store.sparse_index import SparseIndex, embed_question, rerank, scores, signature
+from index.store.sparse_index import SparseIndex, embed_question, rerank, scores, sentence_scores, signature
 from index.store.vector_store import VectorStore, open_client
 
 # --- fusion (pure) -------------------------------------------------------------------
@@ -127,6 +127,19 @@ def side_ids(sparse: SparseIndex, generation: str) -> set[str]:
 
     with sqlite3.connect(sparse.path(generation)) as db:
         return {row[0] for row in db.execute("SELECT id FROM vectors")}
+
+
+def densify(vector: SparseVector, size: int = 1 << 16) -> np.ndarray:
+    dense = np.zeros(size, dtype=np.float32)
+    dense[vector.indices] = vector.values
+    return dense
+
+
+def side_sentence_ids(sparse: SparseIndex, generation: str) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(sparse.path(generation)) as db:
+        return {row[0] for row in db.execute("SELECT id FROM sentences")}
 
 
 def test_the_bundled_model_has_a_sparse_head_and_the_hashing_embedder_none(real_embedder: Embedder) -> None:
@@ -244,13 +257,90 @@ def test_ingest_with_the_side_index_keeps_the_sentence_vectors(
         indexing.index_articles([article("b.txt", two)], real_embedder, store, IngestReport(), sparse=sparse)
     finally:
         hook.remove()
-    assert len(passes) == 2  # the paragraph (dense + sparse), then its sentences (dense only)
+    assert len(passes) == 1  # the paragraph and its two sentences in one batch: dense and sparse from one pass
     (chunk_id,) = stored_ids(store)
     assert sparse.status(store).on
     stored = store.sentence_vectors([chunk_id])[chunk_id]
     assert len(stored.spans) == 2
-    fresh = real_embedder.embed_passages(["Der Gipfel beginnt am Donnerstag in Budapest."])[0]
-    assert np.allclose(stored.vectors[1], fresh, atol=2e-3)
+    dense, fresh = real_embedder.embed_passages_sparse(["Der Gipfel beginnt am Donnerstag in Budapest."])
+    assert np.allclose(stored.vectors[1], dense[0], atol=2e-3)
+    # The sentences' sparse vectors, stored beside the paragraph's, are the ones the same pass makes.
+    terms = sparse.sentence_lookup(store.current_name(), [chunk_id], signature(real_embedder))[chunk_id]
+    assert len(terms) == 2
+    # (embedded in another batch here: the same features up to the padding's rounding, so compared densely)
+    assert np.allclose(densify(terms[1]), densify(fresh[0]), atol=5e-3)
+    assert len(set(terms[1].indices) & set(fresh[0].indices)) >= 0.9 * len(fresh[0].indices)
+    assert sparse.sentence_lookup(store.current_name(), [chunk_id], "another model") == {}
+
+
+def test_a_one_sentence_paragraph_reuses_its_own_sparse_vector_for_its_sentence(
+    tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
+) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    indexing.index_articles([article("a.txt", PARAGRAPHS[:1])], real_embedder, store, IngestReport(), sparse=sparse)
+    (chunk_id,) = stored_ids(store)
+    (sentence,) = sparse.sentence_lookup(store.current_name(), [chunk_id], signature(real_embedder))[chunk_id]
+    paragraph = query_vector(sparse, store, Chunk("x", 0, 1, PARAGRAPHS[0], "", "a.txt"), real_embedder)
+    assert np.array_equal(sentence.indices, paragraph.indices) and np.array_equal(sentence.values, paragraph.values)
+
+
+ROOMS = (
+    "Die Gespräche in Budapest sollen im November beginnen. Außenminister Marco Rubio wird die amerikanische "
+    "Delegation leiten. Ungarn stellt die Räume im Parlament zur Verfügung.",
+    "Der ungarische Premierminister Viktor Orban nannte das Treffen eine große Neuigkeit. Er sprach am Donnerstag "
+    "mit Journalisten in Budapest. Kritiker werfen ihm Nähe zum Kreml vor.",
+)
+
+
+def test_the_sentences_sparse_vectors_choose_what_the_answer_quotes(
+    tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
+) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    indexing.index_articles([article("a.txt", ROOMS)], real_embedder, store, IngestReport(), sparse=sparse)
+    question = "Who will lead the American delegation?"
+    answer = service.answer_question(question, real_embedder, store, k=2, min_score=-1, sparse=sparse)
+    assert [q.text for q in answer.quotes] == ["Außenminister Marco Rubio wird die amerikanische Delegation leiten."]
+    # The same index without the sentences' sparse vectors (a side file written before them): by the
+    # cosine alone the unrelated sentence about the rooms is close enough to be quoted as well.
+    import sqlite3
+
+    with sqlite3.connect(sparse.path(store.current_name())) as db:
+        db.execute("DELETE FROM sentences")
+    before = service.answer_question(question, real_embedder, store, k=2, min_score=-1, sparse=sparse)
+    assert [q.text for q in before.quotes] == [answer.quotes[0].text, "Ungarn stellt die Räume im Parlament zur Verfügung."]
+
+
+def test_sentence_scores_need_a_stored_vector_for_every_sentence(
+    tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
+) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    indexing.index_articles([article("a.txt", ROOMS)], real_embedder, store, IngestReport(), sparse=sparse)
+    _, query = embed_question(real_embedder, "Wer leitet die Delegation?", store, sparse)
+    first, second = sorted(stored_ids(store))
+    stored = sparse.sentence_lookup(store.current_name(), [first], signature(real_embedder))[first]
+    found = sentence_scores(query, sparse, [(first, 0), (first, 2)])
+    assert query is not None and found == pytest.approx(scores(query.vector, [stored[0], stored[2]]))
+    assert sentence_scores(query, sparse, [(first, 0), (first, 3)]) is None  # no fourth sentence
+    assert sentence_scores(query, sparse, [(first, 0), ("unknown", 0)]) is None
+    assert sentence_scores(None, sparse, [(first, 0)]) is None and sentence_scores(query, None, [(first, 0)]) is None
+
+
+def test_a_side_file_from_before_sentence_vectors_still_serves_and_follows_the_store(
+    tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder
+) -> None:
+    sparse = SparseIndex(tmp_path / "sparse")
+    indexing.index_articles([article("a.txt")], real_embedder, store, IngestReport(), sparse=sparse)
+    import sqlite3
+
+    with sqlite3.connect(sparse.path(store.current_name())) as db:
+        db.execute("DROP TABLE sentences")  # as a file written by the version before
+    ids = sorted(stored_ids(store))
+    assert sparse.sentence_lookup(store.current_name(), ids, signature(real_embedder)) == {}
+    assert sparse.lookup(store.current_name(), ids, signature(real_embedder)) is not None
+    answer = service.answer_question("Who leads the delegation?", real_embedder, store, k=3, min_score=-1, sparse=sparse)
+    assert answer.quotes[0].text == PARAGRAPHS[0]
+    assert indexing.forget("a.txt", store, sparse) == 3  # the missing table is created, not an error
+    assert side_ids(sparse, store.current_name()) == set() == side_sentence_ids(sparse, store.current_name())
 
 
 def query_vector(sparse: SparseIndex, store: VectorStore, chunk: Chunk, embedder: SparseTermsEmbedder) -> SparseVector:
@@ -268,7 +358,7 @@ def test_an_edited_article_loses_the_sparse_vectors_of_its_old_paragraphs(
     report = IngestReport()
     indexing.index_articles([article("a.txt", edited)], real_embedder, store, report, sparse=sparse)
     assert report.chunks_removed == 1 and report.chunks_added == 1
-    assert side_ids(sparse, store.current_name()) == stored_ids(store)
+    assert side_ids(sparse, store.current_name()) == stored_ids(store) == side_sentence_ids(sparse, store.current_name())
     assert sparse.status(store).on
 
 
@@ -276,7 +366,7 @@ def test_forget_removes_the_sources_sparse_vectors(tmp_path: Path, store: Vector
     sparse = SparseIndex(tmp_path / "sparse")
     indexing.index_articles([article("a.txt"), article("b.txt", PARAGRAPHS[:1])], real_embedder, store, IngestReport(), sparse=sparse)
     assert indexing.forget("a.txt", store, sparse) == 3
-    assert side_ids(sparse, store.current_name()) == stored_ids(store)
+    assert side_ids(sparse, store.current_name()) == stored_ids(store) == side_sentence_ids(sparse, store.current_name())
     assert len(stored_ids(store)) == 1
 
 

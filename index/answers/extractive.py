@@ -28,7 +28,7 @@ from index.embedding.sentence_vectors import answer_sentences
 ANSWER_PASSAGES = 3  # every sentence of this many top passages is a candidate
 EXTRA_PASSAGES = 3  # from the passages after them, only sentences with an expression of the expected type
 MAX_QUOTES = 2
-SECOND_QUOTE_MARGIN = 0.03  # a second sentence is quoted only if nearly as good as the first
+SECOND_QUOTE_MARGIN = 0.08  # a second sentence is quoted only if nearly as good as the first (docs/retrieval.md)
 NEIGHBOUR_QUOTES = True  # the second may be the first one's neighbour in the same passage
 ADJACENT_FIRST = False  # a who/where question: a sentence with a name right next to the question's name leads
 SPAN_NEIGHBOUR = False  # a typed question's best sentence without an expression of that type: its neighbour with one is quoted too
@@ -57,6 +57,10 @@ def answerable(passages: Sequence[Passage], question_language: str | None, min_s
 TYPED = ("time", "number", "person", "place", "organisation", "reason")
 PASSAGE_TYPE_WEIGHT = {"time": 0.01, "number": 0.01}  # bonus for a typed expression near the focus in a passage
 SENTENCE_KEYWORD_SHARE = 0.5  # the sentence's keyword bonus counts this much of the passage's
+# Weight of the z-scored sparse "latent terms" score among a question's candidate sentences (fused as
+# index.retrieval.fusion.fuse fuses it among passages; index.answers.quoting), tuned on half A with
+# SECOND_QUOTE_MARGIN.
+SENTENCE_TERMS_WEIGHT = 0.6
 SENTENCE_TYPE_WEIGHT = 0.04  # bonus for a sentence that holds a typed expression
 SENTENCE_NEAR_WEIGHT = 0.04  # more when the expression is right next to a focus word (ADJACENT_CHARS)
 SENTENCE_EVENT_WEIGHT = 0.1  # bonus for a word pair of the focus's sentence near the expression
@@ -72,6 +76,7 @@ class Candidate:
     text: str
     passage: int
     whole_passage: bool  # the sentence is the passage itself, so its stored vector can be reused
+    position: int = 0  # its place among the passage's answer sentences (where its stored vectors are)
 
 
 def candidate_sentences(
@@ -87,12 +92,13 @@ def candidate_sentences(
     typed = analysis is not None and analysis.type in ("time", "number")
     extra = EXTRA_PASSAGES if extra is None else extra
     for index, passage in enumerate(passages[: ANSWER_PASSAGES + (extra if typed else 0)]):
-        sentences = answer_sentences(passage.chunk.text, passage.chunk.language)
+        every = answer_sentences(passage.chunk.text, passage.chunk.language)
+        whole = every == [passage.chunk.text]
+        positions: Sequence[int] = range(len(every))
         if index >= ANSWER_PASSAGES and analysis is not None:
             kind = analysis.type
-            sentences = [s for s in sentences if spans.find_spans(s, kind) or spans.undecided(s, kind)]
-        whole = sentences == [passage.chunk.text]
-        candidates.extend(Candidate(s, index, whole_passage=whole) for s in sentences)
+            positions = [p for p in positions if spans.find_spans(every[p], kind) or spans.undecided(every[p], kind)]
+        candidates.extend(Candidate(every[p], index, whole_passage=whole, position=p) for p in positions)
     return candidates
 
 

@@ -19,6 +19,8 @@ from index.embedding.embedder import Embedder
 from index.retrieval import fusion
 from index.retrieval.search import Asked, Retrieved, keyword_bonuses
 from index.embedding.sentence_vectors import SentenceVectors
+from index.store import sparse_index
+from index.store.sparse_index import SparseIndex
 
 # Passages retrieved so that answer sentences may come from beyond the k shown.
 POOL = extractive.ANSWER_PASSAGES + extractive.EXTRA_PASSAGES
@@ -37,6 +39,7 @@ def quote(
     min_score: float,
     refuse: bool = True,
     stored: Callable[[Sequence[str]], dict[str, SentenceVectors]] | None = None,
+    sparse: SparseIndex | None = None,
 ) -> Answer:
     """Quote the sentences that answer the question, from the `k` best passages (and a few more).
 
@@ -46,8 +49,11 @@ def quote(
     apart); the caller adds the index's holdings to a refusal. Candidate sentences' vectors come
     from `retrieved.sentences` (read for the ranking), else from `stored` (chunk ids → their sentence
     vectors made at ingest, e.g. VectorStore.sentence_vectors); one without (an index built before them) is embedded here, or reuses its passage's vector when it
-    is the whole passage (index.embedding.sentence_vectors.similarities). Returns an Answer whose quotes point into its passages: the k shown plus any
-    pool passage a quote comes from, appended.
+    is the whole passage (index.embedding.sentence_vectors.similarities). With `sparse` (the side index
+    retrieval scored the question's sparse vector against, `retrieved.terms`) the sentences' own sparse
+    vectors stored at ingest add the sparse signal to each sentence's score (index.retrieval.fusion.fuse,
+    weight extractive.SENTENCE_TERMS_WEIGHT; left out when a candidate has none). Returns an Answer whose quotes
+    point into its passages: the k shown plus any pool passage a quote comes from, appended.
     """
     asked = retrieved.asked
     analysis = asked.analysis
@@ -66,8 +72,13 @@ def quote(
         keyword_bonuses(asked.text, asked.language, sentences, retrieved.stats), dtype=np.float32
     )
     bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
-    quotes = extractive.choose_quotes(candidates, similarities + bonus, scores, analysis, pool)
-    quotes = recency.lead_quotes(quotes, candidates, similarities + bonus, scores, analysis, pool)  # the current report first
+    sentence_scores = similarities + bonus
+    terms = sparse_index.sentence_scores(retrieved.terms, sparse, [(pool[c.passage].chunk.id, c.position) for c in candidates])
+    if terms is not None:
+        weights = [extractive.SENTENCE_TERMS_WEIGHT] * len(candidates)
+        sentence_scores = np.asarray(fusion.fuse(sentence_scores.tolist(), terms, weights), dtype=np.float32)
+    quotes = extractive.choose_quotes(candidates, sentence_scores, scores, analysis, pool)
+    quotes = recency.lead_quotes(quotes, candidates, sentence_scores, scores, analysis, pool)  # the current report first
     passages, quotes = _with_quoted(shown, pool, quotes)
     return Answer(asked.text, quotes, passages, asked.reply_language, analysis.type)
 

@@ -59,6 +59,8 @@ def sentence_spans(text: str, language: str | None) -> list[Span]:
     ends the list there.
     """
     collapsed, origin = _collapse(text)
+    if not collapsed:
+        return []  # nothing to quote (white space only)
     found: list[Span] = []
     cursor = 0
     for sentence in answer_sentences(text, language):
@@ -95,20 +97,23 @@ def embed_together(
     """Paragraph vectors and each paragraph's sentence vectors from one call of `embed` (passages → unit
     vectors): every sentence is embedded on its own, as the answer step embedded them per question
     before; a sentence that is the whole paragraph reuses the paragraph's vector."""
-    sentences = [
-        [text[a:b] for a, b in text_spans] if not _whole(text, text_spans) else [] for text, text_spans in zip(texts, spans, strict=True)
-    ]
-    vectors = embed([*texts, *(s for group in sentences for s in group)])
-    paragraphs, rest = vectors[: len(texts)], vectors[len(texts) :]
-    grouped: list[np.ndarray] = []
-    cursor = 0
-    for index, group in enumerate(sentences):
-        if group:
-            grouped.append(rest[cursor : cursor + len(group)])
-            cursor += len(group)
-        else:
-            grouped.append(paragraphs[index : index + 1][: len(spans[index])])
-    return paragraphs, grouped
+    sentences, rows = sentence_rows(texts, spans)
+    vectors = embed([*texts, *sentences])
+    return vectors[: len(texts)], [vectors[group] for group in rows]
+
+
+def sentence_rows(texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> tuple[list[str], list[list[int]]]:
+    """The sentences to embed after the paragraphs, and per paragraph the rows of its sentence vectors in
+    `[*texts, *sentences]`: a paragraph that is one sentence points at its own row (no sentence of its own)."""
+    sentences: list[str] = []
+    rows: list[list[int]] = []
+    for index, (text, text_spans) in enumerate(zip(texts, spans, strict=True)):
+        if _whole(text, text_spans):
+            rows.append([index][: len(text_spans)])
+            continue
+        rows.append(list(range(len(texts) + len(sentences), len(texts) + len(sentences) + len(text_spans))))
+        sentences.extend(text[a:b] for a, b in text_spans)
+    return sentences, rows
 
 
 def _whole(text: str, spans: Sequence[Span]) -> bool:

@@ -58,22 +58,20 @@ class SparseTermsEmbedder(SentenceTransformerEmbedder):
 
     def embed_passages_sentences_and_sparse(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
-    ) -> tuple[np.ndarray, list[np.ndarray], list[SparseVector]]:
+    ) -> tuple[np.ndarray, list[np.ndarray], list[SparseVector], list[list[SparseVector]]]:
         """embed_passages_and_sentences (paragraph vectors [n, D], each paragraph's sentence vectors)
-        plus the paragraphs' sparse vectors: the paragraphs go through one forward pass for both,
-        their sentences through the plain dense one (no head: nothing reads their sparse vectors)."""
-        count = len(texts)
+        plus the sparse vectors of the paragraphs and of each paragraph's sentences, all from the same
+        forward passes (the sentences' sparse vectors rank answer sentences: index.answers.quoting)."""
         sparse: list[SparseVector] = []
 
         def embed(everything: Sequence[str]) -> np.ndarray:
-            dense, vectors = self._encode_both(list(everything[:count]), query=False)
+            dense, vectors = self._encode_both(list(everything), query=False)
             sparse.extend(vectors)
-            if len(everything) == count:
-                return dense
-            return np.concatenate([dense, self.embed_passages(list(everything[count:]))])
+            return dense
 
         paragraphs, sentences = sentence_vectors.embed_together(embed, texts, spans)
-        return paragraphs, sentences, sparse
+        _, rows = sentence_vectors.sentence_rows(texts, spans)
+        return paragraphs, sentences, sparse[: len(texts)], [[sparse[r] for r in group] for group in rows]
 
     def _encode_both(self, texts: list[str], *, query: bool) -> tuple[np.ndarray, list[SparseVector]]:
         encoder = self.encoder

@@ -139,18 +139,20 @@ def _store_batch(
         parts = []
         sentences: list[SentenceVectors | None] | None = []
         terms: list[SparseVector] | None = []
+        sentence_terms: list[list[SparseVector]] | None = []
         for begin in range(0, len(new), PROGRESS_SLICE):
-            vectors, part_sentences, part_terms = embed_for_index(embedder, new[begin : begin + PROGRESS_SLICE], sparse)
-            parts.append(vectors)
-            sentences = None if sentences is None or part_sentences is None else [*sentences, *part_sentences]
-            terms = None if terms is None or part_terms is None else [*terms, *part_terms]
+            part = embed_for_index(embedder, new[begin : begin + PROGRESS_SLICE], sparse)
+            parts.append(part.dense)
+            sentences = None if sentences is None or part.sentences is None else [*sentences, *part.sentences]
+            terms = None if terms is None or part.sparse is None else [*terms, *part.sparse]
+            sentence_terms = None if sentence_terms is None or part.sentence_sparse is None else [*sentence_terms, *part.sentence_sparse]
             if advance is not None:
                 advance(len(unique) - len(new) + begin + len(parts[-1]))
         embedded = np.concatenate(parts)
         stories.update(_new_stories(new, embedded, known, store))
         new = [dataclasses.replace(c, story=stories.get(c.article_id)) for c in new]
         store.upsert(new, embedded, sentences)
-        store_vectors(sparse, store, embedder, [c.id for c in new], terms)
+        store_vectors(sparse, store, embedder, [c.id for c in new], terms, sentence_terms)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)

@@ -21,7 +21,7 @@ from index.errors import QuestionError
 from index.retrieval import fusion, language, questions
 from index.retrieval.keywords import TermStats, keyword_bonus
 from index.store.keyword_index import KeywordIndex
-from index.store.sparse_index import SparseIndex, embed_question, rerank
+from index.store.sparse_index import SparseIndex, SparseQuery, embed_question, rerank
 from index.store.vector_store import VectorStore
 
 CANDIDATES = 30  # dense candidates the keyword signal may reorder
@@ -63,6 +63,9 @@ class Retrieved:
     # by the answer step); empty when the index has none, with best_sentence=False, or when no keyword or
     # sparse signal asked for CANDIDATES.
     sentences: Mapping[str, SentenceVectors] = field(default_factory=dict)
+    # The question's sparse vector and the side file it was scored against (None without the sparse
+    # signal); the answer step scores candidate sentences with it (index.answers.quoting).
+    terms: SparseQuery | None = None
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -155,6 +158,7 @@ def retrieve(
         unfused,
         tuple((arranged.passages[i], hits[i][1], fused[i]) for i in displaced),
         sentences,
+        query_terms,
     )
 
 

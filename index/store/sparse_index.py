@@ -4,12 +4,18 @@ One SQLite file per generation of the dense index (index/store/vector_store.py),
 generation's collection, under `$NEWSBOT_DATA_DIR/sparse/COLLECTION/`:
 
     vectors(id TEXT PRIMARY KEY, features BLOB, weights BLOB)   -- chunk id -> uint16 ids, float16 values
+    sentences(id TEXT PRIMARY KEY, counts BLOB, features BLOB, weights BLOB)
+                                                                -- chunk id -> its answer sentences' vectors:
+                                                                --   uint16 features per sentence, then both concatenated
     meta(key TEXT PRIMARY KEY, value TEXT)                      -- model, head
 
 Why not Chroma: a sparse vector has no place there but metadata, which a question could only
 use by fetching it back for every candidate; a keyed table answers "the vectors of these 30
 chunk ids" in well under a millisecond and is dropped with its generation as one file
-(docs/sparse.md measures it at 10k paragraphs).
+(docs/sparse.md measures it at 10k paragraphs). The sentences' vectors (the answer sentences of
+index.embedding.sentence_vectors, from the same forward passes) rank the sentences an answer quotes
+(index.answers.quoting, docs/retrieval.md); a file written before them has no such table, and
+answers then rank sentences without the signal.
 
 It follows the dense index:
 - ingest writes a batch's sparse vectors (from the same forward pass as the dense ones,
@@ -57,6 +63,7 @@ log = logging.getLogger(__name__)
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS vectors (id TEXT PRIMARY KEY, features BLOB NOT NULL, weights BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sentences (id TEXT PRIMARY KEY, counts BLOB NOT NULL, features BLOB NOT NULL, weights BLOB NOT NULL)",
 )
 _LOOKUP_BATCH = 500  # ids per SELECT ... IN (...), below SQLite's variable limit
 _MAX_FEATURE = np.iinfo(np.uint16).max
@@ -95,6 +102,19 @@ def _unpack(features: bytes, weights: bytes) -> SparseVector:
     )
 
 
+def _pack_group(vectors: Sequence[SparseVector]) -> tuple[bytes, bytes, bytes]:
+    """One paragraph's sentence vectors as one row: their feature counts, then features and weights concatenated."""
+    packed = [_pack(v) for v in vectors]
+    counts = np.asarray([len(v.indices) for v in vectors], dtype="<u2").tobytes()
+    return counts, b"".join(f for f, _ in packed), b"".join(w for _, w in packed)
+
+
+def _unpack_group(counts: bytes, features: bytes, weights: bytes) -> list[SparseVector]:
+    whole = _unpack(features, weights)
+    bounds = np.cumsum(np.frombuffer(counts, dtype="<u2"), dtype=np.int64)
+    return [SparseVector(i, v) for i, v in zip(np.split(whole.indices, bounds[:-1]), np.split(whole.values, bounds[:-1]), strict=True)]
+
+
 class SparseIndex:
     """The side files of one dense index (one `VectorStore` base name)."""
 
@@ -124,10 +144,19 @@ class SparseIndex:
 
     # --- writing ------------------------------------------------------------------
 
-    def add(self, store: VectorStore, ids: Sequence[str], vectors: Sequence[SparseVector], model: str) -> None:
-        """Store the sparse vectors of chunks just written to `store` (same order as `ids`)."""
-        if len(ids) != len(vectors):
-            raise ValueError("one sparse vector per chunk id")
+    def add(
+        self,
+        store: VectorStore,
+        ids: Sequence[str],
+        vectors: Sequence[SparseVector],
+        model: str,
+        sentences: Sequence[Sequence[SparseVector]] | None = None,
+    ) -> None:
+        """Store the sparse vectors of chunks just written to `store` (same order as `ids`), and with
+        `sentences` each chunk's answer sentences' vectors (in the order of its sentence spans).
+        Raises ValueError when the lengths differ."""
+        if len(ids) != len(vectors) or (sentences is not None and len(sentences) != len(ids)):
+            raise ValueError("one sparse vector (and one list of sentence vectors) per chunk id")
         if not ids:
             return
         generation = store.serving_name()  # after the dense write: a first write creates the generation
@@ -140,6 +169,9 @@ class SparseIndex:
             if not stored:
                 db.execute("INSERT INTO meta VALUES ('model', ?)", (model,))
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", [(i, *_pack(v)) for i, v in zip(ids, vectors, strict=True)])
+            if sentences is not None:
+                rows = [(i, *_pack_group(group)) for i, group in zip(ids, sentences, strict=True)]
+                db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)", rows)
 
     def remove(self, store: VectorStore, ids: Sequence[str]) -> None:
         """Delete chunks' vectors (the paragraphs an edited article no longer has)."""
@@ -147,7 +179,9 @@ class SparseIndex:
             return
         with self._open(store.serving_name()) as db:
             if db is not None:
-                db.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in ids])
+                _ensure_schema(db)
+                for table in ("vectors", "sentences"):
+                    db.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in ids])
 
     def sync(self, store: VectorStore) -> int:
         """Delete the vectors of chunks the serving generation no longer holds (after `forget`); how many."""
@@ -159,8 +193,10 @@ class SparseIndex:
         with self._open(generation) as db:
             if db is None:
                 return 0
+            _ensure_schema(db)
             gone = [row[0] for row in db.execute("SELECT id FROM vectors") if row[0] not in held]
-            db.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in gone])
+            for table in ("vectors", "sentences"):
+                db.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in gone])
         return len(gone)
 
     def drop(self, generation: str) -> None:
@@ -208,6 +244,25 @@ class SparseIndex:
             return None
         return [found[i] for i in ids]
 
+    def sentence_lookup(self, generation: str, ids: Sequence[str], model: str) -> dict[str, list[SparseVector]]:
+        """Chunk id → its answer sentences' vectors, for the `ids` that have them (written by `model`)."""
+        found: dict[str, list[SparseVector]] = {}
+        with self._open(generation) as db:
+            if db is None:
+                return found
+            row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if row is None or row[0] != model or "sentences" not in tables:  # written before sentence vectors
+                return found
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), _LOOKUP_BATCH):
+                batch = unique[start : start + _LOOKUP_BATCH]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT id, counts, features, weights FROM sentences WHERE id IN ({marks})"
+                for chunk_id, counts, features, weights in db.execute(query, batch):
+                    found[chunk_id] = _unpack_group(counts, features, weights)
+        return found
+
     def count(self, generation: str) -> int:
         with self._open(generation) as db:
             return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]) if db is not None else 0
@@ -220,6 +275,12 @@ class SparseIndex:
         except IndexEmpty:
             return SparseStatus(0, 0, None)
         return SparseStatus(self.count(generation), paragraphs, self.model_of(generation))
+
+
+def _ensure_schema(db: sqlite3.Connection) -> None:
+    """The tables of today's schema in a file written before some of them (the sentences table)."""
+    for statement in _SCHEMA:
+        db.execute(statement)
 
 
 def scores(query: SparseVector, vectors: Sequence[SparseVector]) -> list[float]:
@@ -246,29 +307,42 @@ def signature(terms: SparseTermsEmbedder) -> str:
     return f"{terms.name} {terms.head_name}"
 
 
-def embed_for_index(
-    embedder: Embedder, chunks: Sequence[Chunk], sparse: SparseIndex | None
-) -> tuple[np.ndarray, list[SentenceVectors | None] | None, list[SparseVector] | None]:
-    """Vectors to store for `chunks`: dense [n, D], their sentence vectors as
-    index.embedding.sentence_vectors.embed_chunks makes them (None when the embedder makes none),
-    and sparse ones from the paragraphs' same forward pass when there is a side index and the
-    model has a head (else None)."""
+@dataclass(frozen=True)
+class IndexVectors:
+    """What ingest stores for a batch of chunks: dense [n, D], their sentence vectors as
+    index.embedding.sentence_vectors.embed_chunks makes them (None when the embedder makes none), and,
+    with a side index and a model with a sparse head, the sparse vectors of each paragraph and of each
+    of its answer sentences (else None), all from the same forward passes."""
+
+    dense: np.ndarray
+    sentences: list[SentenceVectors | None] | None
+    sparse: list[SparseVector] | None = None
+    sentence_sparse: list[list[SparseVector]] | None = None
+
+
+def embed_for_index(embedder: Embedder, chunks: Sequence[Chunk], sparse: SparseIndex | None) -> IndexVectors:
+    """The vectors to store for `chunks` (IndexVectors)."""
     terms = sparse_embedder(embedder) if sparse is not None else None
     if terms is None:
         dense, sentences = sentence_vectors.embed_chunks(embedder, chunks)
-        return dense, sentences, None
+        return IndexVectors(dense, sentences)
     spans = [sentence_vectors.sentence_spans(c.text, c.language) for c in chunks]
-    dense, grouped, vectors = terms.embed_passages_sentences_and_sparse([c.text for c in chunks], spans)
-    return dense, [SentenceVectors(tuple(s), v) for s, v in zip(spans, grouped, strict=True)], vectors
+    dense, grouped, vectors, sentence_terms = terms.embed_passages_sentences_and_sparse([c.text for c in chunks], spans)
+    return IndexVectors(dense, [SentenceVectors(tuple(s), v) for s, v in zip(spans, grouped, strict=True)], vectors, sentence_terms)
 
 
 def store_vectors(
-    sparse: SparseIndex | None, store: VectorStore, embedder: Embedder, ids: Sequence[str], vectors: list[SparseVector] | None
+    sparse: SparseIndex | None,
+    store: VectorStore,
+    embedder: Embedder,
+    ids: Sequence[str],
+    vectors: list[SparseVector] | None,
+    sentences: list[list[SparseVector]] | None = None,
 ) -> None:
-    """After a dense write: the same chunks' sparse vectors into the generation's side file."""
+    """After a dense write: the same chunks' sparse vectors (and their sentences') into the generation's side file."""
     terms = sparse_embedder(embedder)
     if sparse is not None and vectors is not None and terms is not None:
-        sparse.add(store, ids, vectors, signature(terms))
+        sparse.add(store, ids, vectors, signature(terms), sentences)
 
 
 @dataclass(frozen=True)
@@ -296,6 +370,24 @@ def embed_question(
         return embedder.embed_query(text), None
     dense, vector = terms.embed_query_sparse(text)
     return dense, SparseQuery(fusion.strongest(vector), generation, signature(terms))
+
+
+def sentence_scores(
+    query: SparseQuery | None, sparse: SparseIndex | None, sentences: Sequence[tuple[str, int]]
+) -> list[float] | None:
+    """The question's sparse score (`scores`) of each sentence, given as (chunk id, position among its
+    paragraph's answer sentences); None without a sparse query or when a sentence has no stored vector
+    (an index written before them), so that a partial signal never skews the choice."""
+    if query is None or sparse is None or not sentences:
+        return None
+    stored = sparse.sentence_lookup(query.generation, [chunk_id for chunk_id, _ in sentences], query.writer)
+    vectors = []
+    for chunk_id, position in sentences:
+        group = stored.get(chunk_id)
+        if group is None or position >= len(group):
+            return None
+        vectors.append(group[position])
+    return scores(query.vector, vectors)
 
 
 def rerank(

@@ -28,6 +28,7 @@ from index.bootstrap import build_embedder
 from index.domain import Article, IngestReport
 from index.embedding.embedder import CachedEmbedder
 from index.store.keyword_index import KeywordIndex
+from index.store.sparse_index import SparseIndex
 from index.settings import Settings
 from index.store.vector_store import VectorStore, open_client
 
@@ -52,6 +53,8 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("4 answer passages", {"ANSWER_PASSAGES": 4}),
     ("5 answer passages", {"ANSWER_PASSAGES": 5}),
     ("second quote margin 0.05", {"SECOND_QUOTE_MARGIN": 0.05}),
+    ("second quote margin 0.03 (before the sentences' sparse vectors)", {"SECOND_QUOTE_MARGIN": 0.03}),
+    ("sentences' sparse signal off", {"SENTENCE_TERMS_WEIGHT": 0.0}),
     ("span in the neighbour sentence quoted too", {"SPAN_NEIGHBOUR": True}),
     ("who/where: a name right next to the question's name leads", {"ADJACENT_FIRST": True}),
 ]
@@ -76,7 +79,7 @@ def halves(passages: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 
 DEFAULTS: dict[str, Any] = {
-    name: getattr(extractive, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR", "ADJACENT_FIRST"}
+    name: getattr(extractive, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR", "ADJACENT_FIRST", "SENTENCE_TERMS_WEIGHT"}
 }
 
 
@@ -108,7 +111,8 @@ def main(directory: str, only_half: str = "A") -> None:
     with tempfile.TemporaryDirectory(prefix="newsbot-tune-") as workdir:
         store = VectorStore(lambda: open_client(None, Path(workdir) / "chroma"), "tune", embedder.name)
         articles = [Article(source=p["id"], title="", paragraphs=(p["text"],), language="de") for p in passages]
-        indexing.index_articles(articles, embedder, store, IngestReport())
+        sparse = SparseIndex(Path(workdir) / "sparse")  # the product's default: sparse latent terms on
+        indexing.index_articles(articles, embedder, store, IngestReport(), sparse=sparse)
         keywords = KeywordIndex(store, None)
         print(f"{len(asked)} questions of half {only_half}; answer hit / span hit / Recall@1 per half and language")
         print("| variant | half | en R@1 | en answer hit | en span hit | de R@1 | de answer hit | de span hit |")
@@ -121,7 +125,7 @@ def main(directory: str, only_half: str = "A") -> None:
         cached_queries(embedder)
         for label, changes, base in variants:
             apply(changes, base)
-            rows = evaluation.question_rows(asked, embedder, store, keywords)
+            rows = evaluation.question_rows(asked, embedder, store, keywords, sparse=sparse)
             for half in [*wanted, *([2] if len(wanted) > 1 else [])]:  # 2: both halves
                 report = evaluation.summarize([r for r in rows if part[r["passage_id"]] == half or half == 2])
                 cells = [f"{report[lang][m]:.3f}" for lang in ("en", "de") for m in ("recall@1", "answer_hit", "span_hit")]
