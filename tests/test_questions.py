@@ -83,6 +83,11 @@ def test_names_and_focus() -> None:
         ("Teams sollen sich nächste Woche treffen, Selenskyj kommt am Freitag.", "time", ["nächste Woche", "am Freitag"]),
         ("The talks will resume within two weeks, on October 30, 2025.", "time", ["within two weeks", "October 30, 2025"]),
         ("Die Stadt wurde 1291 gegründet.", "time", ["1291"]),
+        # a month's name or abbreviation only as a whole word: not in Marseille, Mainz, Augustus or Dezernat
+        ("Der Zug fuhr über Marseille und Mainz, Augustus sprach im Dezernat.", "time", []),
+        ("Das Treffen ist am 3. Okt. in Mainz, nicht im Mai.", "time", ["am 3. Okt", "im Mai"]),  # (before: also "in Mai" of "in Mainz")
+        ("Hernández sagte es in Rodez.", "time", []),  # no expression starts inside a word ("dez" of "Hernández")
+        ("Seit Mitte Augusts ist die Grenze zu.", "time", ["Mitte Augusts"]),
         ("Die Raketen haben eine Reichweite von 2.500 km.", "number", ["2.500 km"]),
         ("Die Verteidigung gab nur 308 Punkte ab und fing vier Bälle.", "number", ["308 Punkte", "vier"]),
         ("Prices rose by 4.5 percent to $3 billion.", "number", ["4.5 percent", "$3 billion"]),
