@@ -3,24 +3,23 @@
 /subscribe, /subscriptions and /unsubscribe work in private chats and groups
 (in groups for the group's admins only, checked with getChatMember). A channel's
 subscriptions are managed from a private chat: `/subscribe @channel TOPIC`, after
-checking that the user administers the channel and that the bot may post there.
+checking that the user administers the channel and that the bot may post there
+(bot.targets decides which chat a command changes and who may change it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 import httpx
-from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram import Update
+from telegram.constants import ChatMemberStatus
 from telegram.ext import Application
 
-from bot import access, delivery, subscription_formatting
+from bot import access, delivery, subscription_formatting, targets
 from bot.formatting import escape
-from bot.chat import BotState, Context, reply, subscription_db, topic_of, user_language
+from bot.chat import BotState, Context, reply, subscription_db, user_language
 from bot.texts import text
 from index.subscriptions import feeds
 from index.subscriptions import matching
@@ -31,72 +30,7 @@ from index.subscriptions.topics import parse_topic
 
 log = logging.getLogger(__name__)
 
-ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 DELIVER_EVERY_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """The chat whose subscriptions a command changes, and how to name it in replies."""
-
-    chat_id: int
-    label: str
-    title: str
-    thread_id: int | None = None  # the forum topic the command was given in
-
-
-def _is_channel_ref(word: str) -> bool:
-    return word.startswith("@") or (word.startswith("-100") and word[1:].isdigit())
-
-
-async def _target(update: Update, context: Context, args: list[str]) -> Target | None:
-    """This chat, or the channel named first in a private chat; None (with a reply) if not allowed."""
-    chat, user = update.effective_chat, update.effective_user
-    language = user_language(update)
-    if chat is None or user is None:
-        return None
-    if args and _is_channel_ref(args[0]):
-        if chat.type != ChatType.PRIVATE:
-            await reply(update, context, text("channel_in_private", language))
-            return None
-        return await _channel(update, context, args[0], user.id)
-    if chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
-        await reply(update, context, text("group_admins_only", language))
-        return None
-    return Target(chat.id, text("this_chat", language), chat.title or chat.full_name or str(chat.id), topic_of(update))
-
-
-async def _group_admin(update: Update, context: Context) -> bool:
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
-    if chat is None or user is None:
-        return False
-    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True  # an anonymous group admin writes as the group itself
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    return member.status in ADMIN_STATUSES
-
-
-async def _channel(update: Update, context: Context, reference: str, user_id: int) -> Target | None:
-    language = user_language(update)
-    name = escape(reference)
-    try:
-        channel = await context.bot.get_chat(int(reference) if reference.lstrip("-").isdigit() else reference)
-        member = await context.bot.get_chat_member(channel.id, user_id)
-        if member.status not in ADMIN_STATUSES:
-            await reply(update, context, text("not_channel_admin", language, channel=name))
-            return None
-        bot_member: ChatMember = await context.bot.get_chat_member(channel.id, context.bot.id)
-    except (BadRequest, Forbidden):
-        await reply(update, context, text("channel_unknown", language, channel=name))
-        return None
-    may_post = isinstance(bot_member, ChatMemberOwner) or (
-        isinstance(bot_member, ChatMemberAdministrator) and bool(bot_member.can_post_messages)
-    )
-    if not may_post:
-        await reply(update, context, text("bot_cannot_post", language, channel=name))
-        return None
-    label = f"@{channel.username}" if channel.username else escape(channel.title or str(channel.id))
-    return Target(channel.id, label, channel.title or label)
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -105,13 +39,13 @@ async def _channel(update: Update, context: Context, reference: str, user_id: in
 async def subscribe_command(update: Update, context: Context) -> None:
     language = user_language(update)
     args = list(context.args or [])
-    if not args or (len(args) == 1 and _is_channel_ref(args[0])):
+    if not args or (len(args) == 1 and targets.is_channel_ref(args[0])):
         await reply(update, context, text("subscribe_usage", language))
         return
-    target = await _target(update, context, args)
+    target = await targets.target(update, context, args)
     if target is None:
         return
-    raw = " ".join(args[1:] if _is_channel_ref(args[0]) else args)
+    raw = " ".join(args[1:] if targets.is_channel_ref(args[0]) else args)
     try:
         topic = parse_topic(raw)
     except InputError as error:
@@ -135,7 +69,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
 
 
 async def subscriptions_command(update: Update, context: Context) -> None:
-    target = await _target(update, context, list(context.args or []))
+    target = await targets.target(update, context, list(context.args or []))
     if target is None:
         return
     found = await asyncio.to_thread(subscription_db(context).active, target.chat_id)
@@ -146,10 +80,10 @@ async def subscriptions_command(update: Update, context: Context) -> None:
 async def unsubscribe_command(update: Update, context: Context) -> None:
     language = user_language(update)
     args = list(context.args or [])
-    target = await _target(update, context, args)
+    target = await targets.target(update, context, args)
     if target is None:
         return
-    rest = args[1:] if args and _is_channel_ref(args[0]) else args
+    rest = args[1:] if args and targets.is_channel_ref(args[0]) else args
     db = subscription_db(context)
     if not rest:
         await subscriptions_command(update, context)
@@ -183,25 +117,9 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
     number = int(query.data.removeprefix("unsub:"))
     db = subscription_db(context)
     found = await asyncio.to_thread(db.get, number)
-    if found is None or not await may_manage(update, context, found.chat_id, language):
+    if found is None or not await targets.may_manage(update, context, found.chat_id, language):
         return
     await reply(update, context, await _end(db, found.chat_id, number, language))
-
-
-async def may_manage(update: Update, context: Context, owner: int, language: str) -> bool:
-    """May the user who pressed a button end something of chat `owner`? In a private chat their own
-    things; a channel's things (its list shown in a private chat) if they administer the channel;
-    a group's things if they administer the group (else they are told so)."""
-    chat = update.effective_chat
-    if chat is None:
-        return False
-    if owner != chat.id:
-        user = update.effective_user.id if update.effective_user else 0
-        return await _channel(update, context, str(owner), user) is not None
-    if chat.type != ChatType.PRIVATE and not await _group_admin(update, context):
-        await reply(update, context, text("group_admins_only", language))
-        return False
-    return True
 
 
 async def my_chat_member(update: Update, context: Context) -> None:

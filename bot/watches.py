@@ -1,6 +1,6 @@
 """/watch, /watches, /unwatch and the Unwatch button; checking watches after new articles are indexed.
 
-Who may change a chat's watches is decided as for subscriptions (bot.subscriptions):
+Who may change a chat's watches is decided as for subscriptions (bot.targets):
 anyone in a private chat, a group's admins in a group, a channel's admins from a
 private chat (`/watch @channel QUESTION`, after checking that the bot may post there).
 The question goes through the normal answer path, so it is refused like a question
@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import Application
 
-from bot import formatting, watch_formatting
+from bot import formatting, targets, watch_formatting
 from bot.chat import BotState, Context, problem_text, reply, subscription_db, typing, user_language
-from bot.subscriptions import _is_channel_ref, _target, may_manage
 from bot.texts import text
 from index.domain import Answer
 from index.errors import NewsbotError
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def _split(args: Sequence[str]) -> tuple[list[str], list[str]]:
     """(the channel reference, if any, as a list; the rest)."""
-    return (list(args[:1]), list(args[1:])) if args and _is_channel_ref(args[0]) else ([], list(args))
+    return (list(args[:1]), list(args[1:])) if args and targets.is_channel_ref(args[0]) else ([], list(args))
 
 
 async def watch_command(update: Update, context: Context) -> None:
@@ -54,7 +53,7 @@ async def watch_command(update: Update, context: Context) -> None:
     if asked.analysis.small_talk:
         await reply(update, context, text("watch_small_talk", language))
         return
-    target = await _target(update, context, [*channel, *words])
+    target = await targets.target(update, context, [*channel, *words])
     if target is None:
         return
     chat = update.effective_chat
@@ -82,7 +81,7 @@ async def watch_command(update: Update, context: Context) -> None:
 
 
 async def watches_command(update: Update, context: Context) -> None:
-    target = await _target(update, context, list(context.args or []))
+    target = await targets.target(update, context, list(context.args or []))
     if target is None:
         return
     found = await asyncio.to_thread(watch_db.active, subscription_db(context), target.chat_id)
@@ -94,7 +93,7 @@ async def watches_command(update: Update, context: Context) -> None:
 async def unwatch_command(update: Update, context: Context) -> None:
     language = user_language(update)
     args = list(context.args or [])
-    target = await _target(update, context, args)
+    target = await targets.target(update, context, args)
     if target is None:
         return
     _, rest = _split(args)
@@ -131,7 +130,7 @@ async def unwatch_button(update: Update, context: Context) -> None:
     number = int(query.data.removeprefix("unwatch:"))
     db = subscription_db(context)
     found = await asyncio.to_thread(watch_db.get, db, number)
-    if found is None or not await may_manage(update, context, found.chat_id, language):
+    if found is None or not await targets.may_manage(update, context, found.chat_id, language):
         return
     await reply(update, context, await _end(db, found.chat_id, number, language))
 

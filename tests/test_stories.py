@@ -49,6 +49,7 @@ def test_one_story_is_nearly_the_same_text_and_a_translation_needs_less() -> Non
     assert not stories.same_story(unit(0.92, 2), first)  # another article on the same subject
     assert stories.same_story(unit(0.90, 2), first, ["de"], ["en"])
     assert not stories.same_story(unit(0.90, 2), first, ["en"], ["en"])
+    assert not stories.same_story(unit(0.90, 2), first, [None], ["en"])  # an unknown language is no translation
     earlier = [stories.Told(1, unit(0.3, 3), ["en"], None), stories.Told(2, first, ["en"], None), stories.Told(3, first, ["en"], None)]
     assert stories.first_of_story(unit(0.99, 2), earlier, ["en"]) == 2
     assert stories.first_of_story(unit(0.5, 2), earlier, ["en"]) is None

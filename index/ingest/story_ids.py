@@ -79,8 +79,15 @@ def _close_in_time(a: str | None, b: str | None) -> bool:
     return first is None or second is None or abs(first - second) <= STORY_WINDOW
 
 
-def _needed(a: str | None, b: str | None) -> float:
-    return STORY_SIMILARITY - (CROSS_LANGUAGE_OFFSET if a and b and a != b else 0.0)
+def translated(a: str | None, b: str | None) -> bool:
+    """Whether texts in languages `a` and `b` are a translation pair: both languages known and different."""
+    return bool(a and b and a != b)
+
+
+def needed_similarity(a: str | None, b: str | None) -> float:
+    """The cosine two paragraphs in languages `a` and `b` need to count as the same text: STORY_SIMILARITY,
+    CROSS_LANGUAGE_OFFSET less for a translation pair (a translation scores lower)."""
+    return STORY_SIMILARITY - (CROSS_LANGUAGE_OFFSET if translated(a, b) else 0.0)
 
 
 @dataclass
@@ -99,7 +106,7 @@ class _Evidence:
             other.article_id != new.article_id
             and new.words[p] >= MIN_WORDS
             and other.words >= MIN_WORDS
-            and other.similarity >= _needed(new.languages[p], other.language)
+            and other.similarity >= needed_similarity(new.languages[p], other.language)
             and _close_in_time(new.published, other.published)
         ):
             self.seen[other.article_id] = (published_day(other.published) or dt.date.max, other.story or other.article_id, other.publisher)

@@ -28,7 +28,7 @@ import numpy as np
 
 from index.answers import spans
 from index.answers.recency import numbers
-from index.ingest.story_ids import CROSS_LANGUAGE_OFFSET, STORY_SIMILARITY, STORY_WINDOW
+from index.ingest.story_ids import CROSS_LANGUAGE_OFFSET, STORY_SIMILARITY, STORY_WINDOW, needed_similarity, translated
 
 __all__ = ["STORY_SIMILARITY", "STORY_WINDOW", "facts", "first_of_story", "new_facts", "novel_sentences", "same_story"]
 MAX_FACTS = 5  # new facts named in an update post
@@ -44,16 +44,15 @@ def same_story(
 ) -> bool:
     """Whether two articles (their paragraph vectors, unit length, one per row) tell one story.
 
-    A pair of paragraphs in different languages (when both languages are given) needs
-    CROSS_LANGUAGE_OFFSET less: a translation scores lower than the same text.
+    A pair of paragraphs needs the cosine ingest's story ids need (story_ids.needed_similarity:
+    less for a pair in two known, different languages, when the languages are given).
     """
     if not len(new) or not len(earlier):
         return False
     similar = np.asarray(new) @ np.asarray(earlier).T
     needed = np.full(similar.shape, STORY_SIMILARITY)
     if len(new_languages) == len(new) and len(earlier_languages) == len(earlier):
-        differ = np.array([[a != b for b in earlier_languages] for a in new_languages])
-        needed = needed - CROSS_LANGUAGE_OFFSET * differ
+        needed = np.array([[needed_similarity(a, b) for b in earlier_languages] for a in new_languages])
     return bool(np.any(similar >= needed))
 
 
@@ -131,7 +130,7 @@ def novel_sentences(new: Sequence[Sentence], earlier: Sequence[Sentence]) -> lis
     alike, most novel first: "VTL sagt den Streik ab" after "VTL ruft zum Streik auf" states no new
     figure, date or name, but is the news.
 
-    Nearly alike: cosine ≥ NOVEL_BELOW (CROSS_LANGUAGE_OFFSET less across languages). On the dated
+    Nearly alike: cosine ≥ NOVEL_BELOW (CROSS_LANGUAGE_OFFSET less for a translation pair: both languages known and different). On the dated
     set, sentences of copies from other outlets and translations score ≥ 0.966 and ≥ 0.899 with their
     closest original sentence, every later report has a sentence below 0.923 (docs/news-over-time.md).
     """
@@ -143,7 +142,7 @@ def novel_sentences(new: Sequence[Sentence], earlier: Sequence[Sentence]) -> lis
         if len(sentence.text.split()) < MIN_NOVEL_WORDS:
             continue
         margin = [
-            float(similar[i, j]) - NOVEL_BELOW + (CROSS_LANGUAGE_OFFSET if sentence.language != other.language else 0.0)
+            float(similar[i, j]) - NOVEL_BELOW + (CROSS_LANGUAGE_OFFSET if translated(sentence.language, other.language) else 0.0)
             for j, other in enumerate(earlier)
         ]
         if max(margin) < 0:
