@@ -237,6 +237,8 @@ def stats(settings: Settings, as_json: bool) -> None:
         # What questions are ranked by: the model's vectors, keywords, the model's sparse latent terms.
         "signals": ", ".join(sparse_index.signals(sparse, sentences)),
         "sparse_vectors": f"{sparse.vectors} of {info.chunks} paragraphs" if sparse is not None and info.chunks else None,
+        # Paragraphs whose answer sentences have sparse vectors (an index from before them: `newsbot reindex`).
+        "sparse_sentence_vectors": f"{sparse.sentences} of {info.chunks} paragraphs" if sparse is not None and info.chunks else None,
         "store": settings.chroma_url or str(settings.chroma_dir),
         "collection": settings.collection,
     }

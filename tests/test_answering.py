@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.answers.extractive import Candidate, candidate_sentences, choose_quotes, answerable
+from index.answers.extractive import Candidate, answerable, candidate_sentences, choose_quotes, role_words, states_role
 from index.domain import Chunk, Passage
 
 
@@ -34,6 +34,19 @@ def test_candidates_are_sentences_of_the_top_passages() -> None:
         Candidate("Ein einziger Satz, der den ganzen Absatz bildet.", 1, whole_passage=True),
         Candidate("Dritter Absatz.", 2, whole_passage=True),
     ]
+
+
+def test_a_typed_sentence_of_a_later_passage_keeps_its_place_among_that_passages_sentences() -> None:
+    """Later passages give only typed sentences; each keeps its position in its paragraph, where its stored vectors are."""
+    passages = [
+        passage("Erster Absatz ohne Zeit.", 0.9, 1),
+        passage("Zweiter Absatz ohne Zeit.", 0.89, 2),
+        passage("Dritter Absatz ohne Zeit.", 0.88, 3),
+        passage("Hier steht zuerst nichts Zeitliches. Der Gipfel beginnt am 3. Oktober in Budapest.", 0.87, 4),
+    ]
+    candidates = candidate_sentences(passages, analyze("When does the summit begin?", "en"))
+    assert candidates[-1] == Candidate("Der Gipfel beginnt am 3. Oktober in Budapest.", 3, whole_passage=False, position=1)
+    assert [c.passage for c in candidates] == [0, 1, 2, 3]  # the untyped first sentence of passage 4 is left out
 
 
 def test_the_best_sentence_wins_and_a_close_second_from_another_passage_joins() -> None:
@@ -157,9 +170,9 @@ def test_with_no_date_named_the_answer_is_the_best_dated_sentence() -> None:
     assert without[0].passage == 1  # no "not named" sentence: the closest sentence answers, as always
 
 
-def test_a_who_question_is_answered_by_the_sentence_that_names_someone_next_to_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A sentence that mentions Russia does not say who its president is; one that names him next to it does."""
-    monkeypatch.setattr("index.answers.extractive.ADJACENT_FIRST", True)  # off by default: see docs/retrieval.md
+def test_a_role_question_is_answered_by_the_sentence_naming_someone_in_that_role() -> None:
+    """A sentence that mentions Russia and a person does not say who Russia's president is; one that names
+    someone next to "Präsidenten" and "russischen" does, and its span is the person."""
     analysis = analyze("Who is the president of Russia?", "en")
     passages = [
         passage("Trump wurde als Russland gegenüber aufgeschlossener wahrgenommen als sein Vorgänger Joe Biden.", 0.84, 2),
@@ -167,6 +180,44 @@ def test_a_who_question_is_answered_by_the_sentence_that_names_someone_next_to_i
     ]
     candidates = candidate_sentences(passages, analysis)
     quotes = choose_quotes(candidates, np.array([0.86, 0.84]), [p.score for p in passages], analysis, passages)
-    assert quotes[0].passage == 1 and quotes[0].span_text is not None and "Wladimir Putin" in quotes[0].span_text
-    where = analyze("Where did Trump meet him?", "en")  # no name next to which to look: the closest sentence answers
+    assert quotes[0].passage == 1 and quotes[0].span_text == "Wladimir Putin"
+    where = analyze("Where did Trump meet him?", "en")  # not a role question: the closest sentence answers
     assert choose_quotes(candidates, np.array([0.86, 0.84]), [p.score for p in passages], where, passages)[0].passage == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "language", "person"),
+    [
+        ("Who is the president of Russia?", "Trump sprach mit dem russischen Präsidenten Wladimir Putin.", "de", "Wladimir Putin"),
+        ("Who is the president of Russia?", "Russian President Vladimir Putin met the envoy on Monday.", "en", "Vladimir Putin"),
+        ("Who was the prime minister of Hungary?", "Hungary's prime minister, Viktor Orban, welcomed the summit.", "en", "Viktor Orban"),
+        ("Wer ist der Präsident Russlands?", "Der russische Präsident Wladimir Putin sagte zu.", "de", "Wladimir Putin"),
+        ("Who is the president of Russia?", "Donald Trump and Russian President Vladimir Putin met in Alaska.", "en", "Vladimir Putin"),
+        ("Who is the president of Russia?", "President Vladimir Putin of Russia said so on Monday.", "en", "Vladimir Putin"),
+        ("Who is the prime minister of Hungary?", "Hungary's Prime Minister Viktor Orban welcomed the summit.", "en", "Viktor Orban"),
+        ("Wer ist der Präsident Russlands?", "Wladimir Putin, der russische Präsident, sagte zu.", "de", "Wladimir Putin"),
+        # a person near the country, but not in the role; the role, but not of the country asked about
+        ("Wer ist der Präsident Russlands?", "US-Präsident Donald Trump lobte den Präsidenten.", "de", None),
+        ("Who is the president of Russia?", "Trump wurde als Russland gegenüber aufgeschlossener wahrgenommen als Joe Biden.", "de", None),
+        ("Who is the president of Russia?", "US-Präsident Donald Trump sprach am Donnerstag lange mit Journalisten.", "de", None),
+    ],
+)
+def test_who_holds_a_role_is_read_from_a_name_next_to_the_role_and_the_questions_name(
+    question: str, text: str, language: str, person: str | None
+) -> None:
+    analysis = analyze(question, "de" if question.startswith("Wer") else "en")
+    roles = role_words(analysis)
+    assert roles
+    found = states_role(analysis, roles, text, language)
+    assert (text[found.start : found.end] if found else None) == person
+
+
+def test_only_who_is_questions_about_a_name_ask_for_a_role() -> None:
+    assert role_words(analyze("Who is the president of Russia?", "en")) == ("president",)
+    assert role_words(analyze("Who called Putin on Thursday?", "en")) == ()
+    assert role_words(analyze("When is the Budapest meeting?", "en")) == ()
+    assert role_words(analyze("Who is the president?", "en")) == ()  # names nothing the role belongs to
+    assert role_words(analyze("Who was the Normans' main enemy in Italy?", "en")) == ()  # whose enemy: not a role
+    assert role_words(analyze("Wer ist der Präsident der Vereinigten Staaten?", "de")) == ("Präsident",)
+    assert role_words(analyze("Who's the president of Russia?", "en")) == ("president",)
+    assert role_words(analyze("Who is the new president of Russia?", "en")) == ("president",)

@@ -128,8 +128,9 @@ def test_stats_and_reset(seeded: Path) -> None:
     stats = json.loads(run("stats", "--json").output)
     assert (stats["articles"], stats["paragraphs"]) == (1, 35)
     assert stats["embedding_model"] == bundled_model.BUNDLED_MODEL_NAME
-    assert stats["signals"] == "dense, keywords, sparse, best sentence" and stats["sparse_vectors"] == "35 of 35 paragraphs"
-    assert "signals: dense, keywords, sparse, best sentence" in run("stats").output
+    assert stats["signals"] == "dense, keywords, sparse, best sentence, sparse sentences"
+    assert stats["sparse_vectors"] == "35 of 35 paragraphs" and stats["sparse_sentence_vectors"] == "35 of 35 paragraphs"
+    assert "signals: dense, keywords, sparse, best sentence, sparse sentences" in run("stats").output
     sparse_dir = seeded / "sparse" / "newsbot"
     assert len(list(sparse_dir.glob("*.sqlite3"))) == 1  # the serving generation's side file
     assert stats["newest"] == [{"source": str(SEEDS), "newest": "2025-10-16"}]

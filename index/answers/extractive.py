@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +28,12 @@ from index.embedding.sentence_vectors import answer_sentences
 ANSWER_PASSAGES = 3  # every sentence of this many top passages is a candidate
 EXTRA_PASSAGES = 3  # from the passages after them, only sentences with an expression of the expected type
 MAX_QUOTES = 2
-SECOND_QUOTE_MARGIN = 0.08  # a second sentence is quoted only if nearly as good as the first (docs/retrieval.md)
+# A second sentence is quoted only if nearly as good as the first: within this much when the sentences were
+# also ranked by their sparse terms (SENTENCE_TERMS_WEIGHT spreads their scores), else within the plain
+# margin, tuned before that signal (docs/retrieval.md).
+SECOND_QUOTE_MARGIN = 0.08
+PLAIN_SECOND_QUOTE_MARGIN = 0.03
 NEIGHBOUR_QUOTES = True  # the second may be the first one's neighbour in the same passage
-ADJACENT_FIRST = False  # a who/where question: a sentence with a name right next to the question's name leads
 SPAN_NEIGHBOUR = False  # a typed question's best sentence without an expression of that type: its neighbour with one is quoted too
 PASSAGE_WEIGHT = 0.5  # how much the passage's own score counts for its sentences
 
@@ -200,14 +203,15 @@ def choose_quotes(
     passage_scores: Sequence[float],
     analysis: QuestionAnalysis | None = None,
     passages: Sequence[Passage] = (),
+    margin: float | None = None,
 ) -> tuple[Quote, ...]:
     """The best sentence, and a second one: a "not decided" sentence, or one nearly as good.
 
     A sentence's score mixes its own similarity to the question with its passage's
     score (index i of `passage_scores` belongs to passage i), so that a sentence
     from the best passage wins over a lucky one from a weak passage. The second
-    quote comes from another passage or is the best one's neighbour, within
-    SECOND_QUOTE_MARGIN. With an analysis (and the passages, for their language and
+    quote comes from another passage or is the best one's neighbour, within `margin`
+    (default SECOND_QUOTE_MARGIN). With an analysis (and the passages, for their language and
     date) each quote gets its answer span and time notes, and a sentence of a top
     passage that says the asked-for thing is not decided or named (and names the
     question's focus) is not an answer itself but always the second quote, and the
@@ -227,18 +231,20 @@ def choose_quotes(
         # the best sentence that does hold an expression of the type asked for (an estimate), if any.
         typed = [i for i in ranked if answer_spans(analysis, candidates[i].text, passages[candidates[i].passage].chunk.language)[0]]
         ranked = typed[:1] + [i for i in ranked if i not in typed[:1]]
-    elif ADJACENT_FIRST and analysis is not None and passages and analysis.type in ("person", "place", "organisation") and analysis.names:
-        # "Who is the president of Russia?": the answer names someone right next to the question's name
-        # ("dem russischen Präsidenten Wladimir Putin"); a sentence that only mentions Russia does not say.
-        stating = [i for i in ranked if candidates[i].passage < ANSWER_PASSAGES and _states(analysis, candidates[i], passages)]
-        if stating and not _states(analysis, candidates[ranked[0]], passages):
+    elif analysis is not None and passages and (roles := role_words(analysis)):
+        # A role question: a sentence naming someone in that role leads (when the best one does not).
+        def names_role(i: int) -> bool:
+            return states_role(analysis, roles, candidates[i].text, passages[candidates[i].passage].chunk.language) is not None
+
+        stating = [i for i in ranked if candidates[i].passage < ANSWER_PASSAGES and names_role(i)]
+        if stating and not names_role(ranked[0]):
             ranked = stating[:1] + [i for i in ranked if i != stating[0]]
     best = ranked[0]
     chosen = [best]
     if SPAN_NEIGHBOUR and undecided is None and analysis is not None and passages:
         chosen += _span_neighbour(candidates, best, analysis, passages)
     for i in ranked[1:] if undecided is None else ():
-        if len(chosen) >= MAX_QUOTES or scores[best] - scores[i] > SECOND_QUOTE_MARGIN:
+        if len(chosen) >= MAX_QUOTES or scores[best] - scores[i] > (SECOND_QUOTE_MARGIN if margin is None else margin):
             break
         if candidates[i].text != candidates[best].text and _second(candidates[best], candidates[i], candidates):
             chosen.append(i)
@@ -250,10 +256,92 @@ def choose_quotes(
     return tuple(quotes)
 
 
-def _states(analysis: QuestionAnalysis, candidate: Candidate, passages: Sequence[Passage]) -> bool:
-    """Whether the sentence holds an expression of the expected type right next to (ADJACENT_CHARS) the question's focus."""
-    found, positions = answer_spans(analysis, candidate.text, passages[candidate.passage].chunk.language)
-    return any(spans.near(s, positions, ADJACENT_CHARS) for s in found)
+# "Who is the president of Russia?": a question for whoever holds a role ("president") of something it
+# names ("Russia"). A sentence answers it only by naming someone right next to that role and that name
+# ("mit dem russischen Präsidenten Wladimir Putin"); one that mentions Russia and some person does not.
+_ROLE_QUESTION = re.compile(r"^\s*(?:who|wer)(?:\s+|['’]s\s+)(?:(?:is|was|are|were|ist|war|sind|waren)\s+)?", re.IGNORECASE)
+ROLE_CHARS = 25  # the role word, the person and the question's name lie within this many characters
+
+
+def role_words(analysis: QuestionAnalysis) -> tuple[str, ...]:
+    """The role of a "who is the ROLE of NAME?" question ("prime", "minister"; "Präsident" of "Wer ist der
+    Präsident Russlands?"): the content words right after its article (short ones like "new" skipped),
+    followed by a name the role belongs to; () for any other question ("Who is Angela Merkel?" has no
+    article, "Who is the president?" no name)."""
+    opening = _ROLE_QUESTION.match(analysis.text)
+    if analysis.type != "person" or not analysis.names or opening is None:
+        return ()
+    words = re.findall(r"\w+", analysis.text[opening.end() :])
+    if not words or words[0].lower() not in _ARTICLES:
+        return ()
+    roles: list[str] = []
+    for word in words[1:]:
+        content = spans.stem(word, analysis.language) in analysis.focus
+        if content and len(word) < 5 and word.lower() not in analysis.names:
+            continue  # "the new president": too short to match across languages, not the role itself
+        if not content or re.search(rf"\b{word}['’]", analysis.text):
+            break  # not a content word, or a possessive ("the Normans' enemy"): what the role belongs to
+        roles.append(word)
+    while roles and not any(w.lower() in analysis.names for w in words[words.index(roles[-1]) + 1 :]):
+        roles.pop()  # nothing named after it: the word is what the role belongs to, or there is no such name
+    return tuple(roles)
+
+
+_ARTICLES = frozenset("the der die das den dem".split())
+_CONNECTORS = frozenset("of von der des".split())
+
+
+def states_role(analysis: QuestionAnalysis, roles: Sequence[str], text: str, language: str | None) -> spans.Span | None:
+    """The person a sentence names in the asked-for role: a name of two or more words right after a role word
+    (same stem, or spelled alike across languages: "president" ~ "Präsidenten"; up to ROLE_CHARS between), or
+    right before it after a comma ("Wladimir Putin, der russische Präsident"), with one of the question's own
+    names within ROLE_CHARS of the role word; None when the sentence names no one so."""
+    same = language is not None and language == analysis.language
+
+    def is_role(word: str) -> bool:
+        if same:
+            return spans.stem(word, language) in {spans.stem(r, analysis.language) for r in roles}
+        return any(spans.name_matches(r, word) for r in roles)
+
+    matches = [m for m in re.finditer(r"\w+", text) if is_role(m.group())]
+    if not matches:
+        return None
+    # German nouns are capitalized, so the role word can be among the question's names: it is not the owner.
+    owners = tuple(n for n in analysis.names if not any(spans.name_matches(r, n) for r in roles))
+    places = _focus(dataclasses.replace(analysis, names=owners, focus=()), text, language)
+    people = spans.find_spans(text, "person")
+    for m in matches:
+        if not any(m.start() - ROLE_CHARS <= p <= m.end() + ROLE_CHARS for p in places if not m.start() <= p < m.end()):
+            continue
+        after = [_person_after(text, s, m, is_role, owners, language) for s in people if s.end > m.end()]
+        found = [s for s in after if s is not None and s.start - m.end() <= ROLE_CHARS]
+        if found:
+            return min(found, key=lambda s: s.start)
+        before = [s for s in people if s.end <= m.start() and re.fullmatch(r",\s*(?:\w+\s+){0,3}", text[s.end : m.start()])]
+        if before and len(text[before[-1].start : before[-1].end].split()) >= 2:
+            return before[-1]
+    return None
+
+
+def _person_after(
+    text: str, span: spans.Span, role: re.Match[str], is_role: Callable[[str], bool], owners: Sequence[str], language: str | None
+) -> spans.Span | None:
+    """The person of a capitalized run after (or around) a role word: its words after the last role word,
+    up to a connector before the question's name ("President Vladimir Putin of Russia"); None if fewer than two."""
+    words = [w for w in re.finditer(r"\S+", text[max(span.start, role.end()) : span.end])]
+    offset = max(span.start, role.end())
+    kept: list[re.Match[str]] = []
+    for word in words:
+        bare = word.group().strip("'’.,")
+        if is_role(bare) or bare.lower().rstrip("s").rstrip("'’") in owners or any(spans.name_matches(o, bare) for o in owners):
+            kept = []  # a role or the owner's name inside the run: the person comes after it
+            continue
+        if bare.lower() in _CONNECTORS:
+            break
+        kept.append(word)
+    if len(kept) < 2:
+        return None
+    return spans.Span(offset + kept[0].start(), offset + kept[-1].end(), span.kind)
 
 
 def _span_neighbour(candidates: Sequence[Candidate], best: int, analysis: QuestionAnalysis, passages: Sequence[Passage]) -> list[int]:
@@ -305,7 +393,11 @@ def _quote(candidate: Candidate, score: float, analysis: QuestionAnalysis, passa
         return Quote(candidate.text, candidate.passage, score, None, True)
     found, positions = answer_spans(analysis, candidate.text, passage.chunk.language)
     span = None
-    if found:
+    roles = role_words(analysis)
+    in_role = states_role(analysis, roles, candidate.text, passage.chunk.language) if roles else None
+    if in_role is not None:
+        span = (in_role.start, in_role.end)  # the person named in the role asked for
+    elif found:
         def distance(s: spans.Span) -> int:
             return min((min(abs(p - s.start), abs(p - s.end)) for p in positions), default=0)
 

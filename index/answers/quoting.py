@@ -18,7 +18,7 @@ from index.domain import Answer, IndexHoldings, Passage, Quote
 from index.embedding.embedder import Embedder
 from index.retrieval import fusion
 from index.retrieval.search import Asked, Retrieved, keyword_bonuses
-from index.embedding.sentence_vectors import SentenceVectors
+from index.embedding.sentence_vectors import SentenceVectors, answer_sentences
 from index.store import sparse_index
 from index.store.sparse_index import SparseIndex
 
@@ -52,7 +52,8 @@ def quote(
     is the whole passage (index.embedding.sentence_vectors.similarities). With `sparse` (the side index
     retrieval scored the question's sparse vector against, `retrieved.terms`) the sentences' own sparse
     vectors stored at ingest add the sparse signal to each sentence's score (index.retrieval.fusion.fuse,
-    weight extractive.SENTENCE_TERMS_WEIGHT; left out when a candidate has none). Returns an Answer whose quotes
+    weight extractive.SENTENCE_TERMS_WEIGHT; left out when a candidate has none, and then the second quote's
+    margin is the plain one). Returns an Answer whose quotes
     point into its passages: the k shown plus any pool passage a quote comes from, appended.
     """
     asked = retrieved.asked
@@ -73,14 +74,22 @@ def quote(
     )
     bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
     sentence_scores = similarities + bonus
-    terms = sparse_index.sentence_scores(retrieved.terms, sparse, [(pool[c.passage].chunk.id, c.position) for c in candidates])
+    terms = sparse_index.sentence_scores(retrieved.terms, sparse, [_sentence_key(pool[c.passage], c) for c in candidates])
+    margin = extractive.PLAIN_SECOND_QUOTE_MARGIN
     if terms is not None:
         weights = [extractive.SENTENCE_TERMS_WEIGHT] * len(candidates)
         sentence_scores = np.asarray(fusion.fuse(sentence_scores.tolist(), terms, weights), dtype=np.float32)
-    quotes = extractive.choose_quotes(candidates, sentence_scores, scores, analysis, pool)
+        margin = extractive.SECOND_QUOTE_MARGIN
+    quotes = extractive.choose_quotes(candidates, sentence_scores, scores, analysis, pool, margin)
     quotes = recency.lead_quotes(quotes, candidates, sentence_scores, scores, analysis, pool)  # the current report first
     passages, quotes = _with_quoted(shown, pool, quotes)
     return Answer(asked.text, quotes, passages, asked.reply_language, analysis.type)
+
+
+def _sentence_key(passage: Passage, candidate: extractive.Candidate) -> tuple[str, int, int]:
+    """Where a candidate's stored sparse vector is: (chunk id, its position, how many answer sentences its passage has)."""
+    count = len(answer_sentences(passage.chunk.text, passage.chunk.language))
+    return passage.chunk.id, candidate.position, count
 
 
 def answer_pool(retrieved: Retrieved, size: int) -> tuple[tuple[Passage, ...], tuple[np.ndarray, ...], list[float], int]:

@@ -76,18 +76,28 @@ class SparseStatus:
     vectors: int
     paragraphs: int
     model: str | None  # the model that wrote them (None: no side file)
+    sentences: int = 0  # paragraphs whose answer sentences have sparse vectors too
 
     @property
     def on(self) -> bool:
         return self.vectors > 0 and self.vectors >= self.paragraphs
+
+    @property
+    def sentences_on(self) -> bool:
+        """Whether every paragraph's sentences have them (an index from before them: after a reindex)."""
+        return self.on and self.sentences >= self.paragraphs
 
 
 def signals(status: SparseStatus | None, best_sentence: bool = False) -> list[str]:
     """What questions are ranked by, for `stats` and /stats: ["dense", "keywords"], plus "sparse"
     when the serving generation's side file here holds a vector for every paragraph, plus "best
     sentence" when the index holds sentence vectors (index.retrieval.fusion.fuse_best_sentence: used
-    for questions whose candidates have a paragraph of several sentences)."""
-    return ["dense", "keywords"] + (["sparse"] if status is not None and status.on else []) + (["best sentence"] if best_sentence else [])
+    for questions whose candidates have a paragraph of several sentences), plus "sparse sentences" when
+    every paragraph's answer sentences have sparse vectors (they rank the sentences an answer quotes;
+    an index written before them gets them with `newsbot reindex`)."""
+    on = status is not None and status.on
+    sentences = status is not None and status.sentences_on
+    return ["dense", "keywords"] + (["sparse"] if on else []) + (["best sentence"] if best_sentence else []) + (["sparse sentences"] if sentences else [])
 
 
 def _pack(vector: SparseVector) -> tuple[bytes, bytes]:
@@ -110,6 +120,8 @@ def _pack_group(vectors: Sequence[SparseVector]) -> tuple[bytes, bytes, bytes]:
 
 
 def _unpack_group(counts: bytes, features: bytes, weights: bytes) -> list[SparseVector]:
+    if not counts:
+        return []  # a paragraph without answer sentences
     whole = _unpack(features, weights)
     bounds = np.cumsum(np.frombuffer(counts, dtype="<u2"), dtype=np.int64)
     return [SparseVector(i, v) for i, v in zip(np.split(whole.indices, bounds[:-1]), np.split(whole.values, bounds[:-1]), strict=True)]
@@ -263,9 +275,14 @@ class SparseIndex:
                     found[chunk_id] = _unpack_group(counts, features, weights)
         return found
 
-    def count(self, generation: str) -> int:
+    def count(self, generation: str, table: str = "vectors") -> int:
+        """Rows in the generation's `vectors` (paragraphs) or `sentences` (paragraphs' sentence groups) table."""
+        if table not in ("vectors", "sentences"):
+            raise ValueError(f"no table {table!r} in a sparse side file")
         with self._open(generation) as db:
-            return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]) if db is not None else 0
+            if db is None or db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is None:
+                return 0
+            return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     def status(self, store: VectorStore) -> SparseStatus:
         """Vectors in the serving generation's side file against its paragraphs."""
@@ -274,7 +291,7 @@ class SparseIndex:
             paragraphs = store.info().chunks
         except IndexEmpty:
             return SparseStatus(0, 0, None)
-        return SparseStatus(self.count(generation), paragraphs, self.model_of(generation))
+        return SparseStatus(self.count(generation), paragraphs, self.model_of(generation), self.count(generation, "sentences"))
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:
@@ -373,18 +390,20 @@ def embed_question(
 
 
 def sentence_scores(
-    query: SparseQuery | None, sparse: SparseIndex | None, sentences: Sequence[tuple[str, int]]
+    query: SparseQuery | None, sparse: SparseIndex | None, sentences: Sequence[tuple[str, int, int]]
 ) -> list[float] | None:
     """The question's sparse score (`scores`) of each sentence, given as (chunk id, position among its
-    paragraph's answer sentences); None without a sparse query or when a sentence has no stored vector
-    (an index written before them), so that a partial signal never skews the choice."""
+    paragraph's answer sentences, how many answer sentences the paragraph has); None without a sparse query,
+    or when a sentence has no stored vector (an index written before them) or its paragraph's stored
+    vectors are not one per answer sentence (split otherwise when stored), so that a partial or
+    misplaced signal never skews the choice."""
     if query is None or sparse is None or not sentences:
         return None
-    stored = sparse.sentence_lookup(query.generation, [chunk_id for chunk_id, _ in sentences], query.writer)
+    stored = sparse.sentence_lookup(query.generation, [chunk_id for chunk_id, _, _ in sentences], query.writer)
     vectors = []
-    for chunk_id, position in sentences:
+    for chunk_id, position, count in sentences:
         group = stored.get(chunk_id)
-        if group is None or position >= len(group):
+        if group is None or len(group) != count or position >= count:
             return None
         vectors.append(group[position])
     return scores(query.vector, vectors)

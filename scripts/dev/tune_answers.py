@@ -56,7 +56,6 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("second quote margin 0.03 (before the sentences' sparse vectors)", {"SECOND_QUOTE_MARGIN": 0.03}),
     ("sentences' sparse signal off", {"SENTENCE_TERMS_WEIGHT": 0.0}),
     ("span in the neighbour sentence quoted too", {"SPAN_NEIGHBOUR": True}),
-    ("who/where: a name right next to the question's name leads", {"ADJACENT_FIRST": True}),
 ]
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("today (no answer type)", {}),
@@ -79,7 +78,7 @@ def halves(passages: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 
 DEFAULTS: dict[str, Any] = {
-    name: getattr(extractive, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR", "ADJACENT_FIRST", "SENTENCE_TERMS_WEIGHT"}
+    name: getattr(extractive, name) for name in {*TODAY, "PASSAGE_WEIGHT", "ANSWER_PASSAGES", "SPAN_NEIGHBOUR", "SENTENCE_TERMS_WEIGHT"}
 }
 
 
