@@ -13,7 +13,7 @@ from tests.fakes import HashingEmbedder
 
 @pytest.mark.parametrize(
     ("vectors", "ef"),
-    [(0, 100), (30_000, 100), (30_001, 128), (100_000, 128), (400_000, 256), (1_000_000, 512), (50_000_000, 512)],
+    [(0, 100), (30_000, 100), (30_001, 128), (100_000, 128), (400_000, 256), (1_000_000, 320), (1_000_001, 512), (50_000_000, 512)],
 )
 def test_ef_search_grows_with_the_collection(vectors: int, ef: int) -> None:
     assert ef_search_for(vectors) == ef
