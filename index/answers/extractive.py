@@ -297,10 +297,11 @@ def states_role(analysis: QuestionAnalysis, roles: Sequence[str], text: str, lan
     right before it after a comma ("Wladimir Putin, der russische Präsident"), with one of the question's own
     names within ROLE_CHARS of the role word; None when the sentence names no one so."""
     same = language is not None and language == analysis.language
+    role_stems = {spans.stem(r, analysis.language) for r in roles}
 
     def is_role(word: str) -> bool:
         if same:
-            return spans.stem(word, language) in {spans.stem(r, analysis.language) for r in roles}
+            return spans.stem(word, language) in role_stems
         return any(spans.name_matches(r, word) for r in roles)
 
     matches = [m for m in re.finditer(r"\w+", text) if is_role(m.group())]

@@ -19,10 +19,8 @@ from index.embedding.embedder import Embedder
 from index.ingest import loading, story_ids
 from index.ingest.articles import Collected
 from index.ingest.splitting import chunk_article
-from index.embedding.sentence_vectors import SentenceVectors
-from index.embedding.sparse_head import SparseVector
 from index.store.chunk_records import chunk_metadata
-from index.store.sparse_index import SparseIndex, embed_for_index, store_vectors
+from index.store.sparse_index import IndexVectors, SparseIndex, embed_for_index, store_vectors
 from index.store.vector_store import VectorStore
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
@@ -136,23 +134,17 @@ def _store_batch(
     existing = store.existing_ids([c.id for c in unique])
     new = [c for c in unique if c.id not in existing]
     if new:
-        parts = []
-        sentences: list[SentenceVectors | None] | None = []
-        terms: list[SparseVector] | None = []
-        sentence_terms: list[list[SparseVector]] | None = []
+        parts: list[IndexVectors] = []
         for begin in range(0, len(new), PROGRESS_SLICE):
-            part = embed_for_index(embedder, new[begin : begin + PROGRESS_SLICE], sparse)
-            parts.append(part.dense)
-            sentences = None if sentences is None or part.sentences is None else [*sentences, *part.sentences]
-            terms = None if terms is None or part.sparse is None else [*terms, *part.sparse]
-            sentence_terms = None if sentence_terms is None or part.sentence_sparse is None else [*sentence_terms, *part.sentence_sparse]
+            parts.append(embed_for_index(embedder, new[begin : begin + PROGRESS_SLICE], sparse))
             if advance is not None:
-                advance(len(unique) - len(new) + begin + len(parts[-1]))
-        embedded = np.concatenate(parts)
+                advance(len(unique) - len(new) + begin + len(parts[-1].dense))
+        batch = IndexVectors.joined(parts)
+        embedded = batch.dense
         stories.update(_new_stories(new, embedded, known, store))
         new = [dataclasses.replace(c, story=stories.get(c.article_id)) for c in new]
-        store.upsert(new, embedded, sentences)
-        store_vectors(sparse, store, embedder, [c.id for c in new], terms, sentence_terms)
+        store.upsert(new, embedded, batch.sentences)
+        store_vectors(sparse, store, embedder, [c.id for c in new], batch.sparse, batch.sentence_sparse)
     keep = {c.id for c in unique}
     stale = [cid for ids in known.values() for cid in ids if cid not in keep]
     store.delete(stale)

@@ -45,6 +45,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -245,14 +246,9 @@ class SparseIndex:
             row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
             if row is None or row[0] != model:
                 return None
-            found: dict[str, SparseVector] = {}
-            unique = list(dict.fromkeys(ids))
-            for start in range(0, len(unique), _LOOKUP_BATCH):
-                batch = unique[start : start + _LOOKUP_BATCH]
-                marks = ",".join("?" * len(batch))
-                for chunk_id, features, weights in db.execute(f"SELECT id, features, weights FROM vectors WHERE id IN ({marks})", batch):
-                    found[chunk_id] = _unpack(features, weights)
-        if len(found) < len(unique):
+            rows = _rows_of(db, "SELECT id, features, weights FROM vectors", ids)
+            found = {chunk_id: _unpack(features, weights) for chunk_id, features, weights in rows}
+        if any(i not in found for i in ids):
             return None
         return [found[i] for i in ids]
 
@@ -266,13 +262,8 @@ class SparseIndex:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if row is None or row[0] != model or "sentences" not in tables:  # written before sentence vectors
                 return found
-            unique = list(dict.fromkeys(ids))
-            for start in range(0, len(unique), _LOOKUP_BATCH):
-                batch = unique[start : start + _LOOKUP_BATCH]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT id, counts, features, weights FROM sentences WHERE id IN ({marks})"
-                for chunk_id, counts, features, weights in db.execute(query, batch):
-                    found[chunk_id] = _unpack_group(counts, features, weights)
+            for chunk_id, counts, features, weights in _rows_of(db, "SELECT id, counts, features, weights FROM sentences", ids):
+                found[chunk_id] = _unpack_group(counts, features, weights)
         return found
 
     def count(self, generation: str, table: str = "vectors") -> int:
@@ -292,6 +283,14 @@ class SparseIndex:
         except IndexEmpty:
             return SparseStatus(0, 0, None)
         return SparseStatus(self.count(generation), paragraphs, self.model_of(generation), self.count(generation, "sentences"))
+
+
+def _rows_of(db: sqlite3.Connection, select: str, ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows `select` ("SELECT id, … FROM table") gives for `ids` (each once), in batches below SQLite's variable limit."""
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), _LOOKUP_BATCH):
+        batch = unique[start : start + _LOOKUP_BATCH]
+        yield from db.execute(f"{select} WHERE id IN ({','.join('?' * len(batch))})", batch)
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:
@@ -335,6 +334,20 @@ class IndexVectors:
     sentences: list[SentenceVectors | None] | None
     sparse: list[SparseVector] | None = None
     sentence_sparse: list[list[SparseVector]] | None = None
+
+    @classmethod
+    def joined(cls, parts: Sequence[IndexVectors]) -> IndexVectors:
+        """The parts of one batch (embedded slice by slice) as one; a kind of vector some part lacks is None."""
+
+        def join(lists: list[Any]) -> list[Any] | None:
+            return None if any(part is None for part in lists) else [item for part in lists for item in part]
+
+        return cls(
+            np.concatenate([p.dense for p in parts]),
+            join([p.sentences for p in parts]),
+            join([p.sparse for p in parts]),
+            join([p.sentence_sparse for p in parts]),
+        )
 
 
 def embed_for_index(embedder: Embedder, chunks: Sequence[Chunk], sparse: SparseIndex | None) -> IndexVectors:

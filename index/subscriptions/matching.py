@@ -153,7 +153,7 @@ def _story(
                 sentences[a] = _sentences(store, known[a])
         mine, theirs = sentences[article_id], [sentences[a] for a in told]
         if mine is not None and theirs and all(s is not None for s in theirs):
-            new = stories.novel_sentences(mine, [s for sentences in theirs if sentences is not None for s in sentences])[:1]
+            new = stories.novel_sentences(mine, [s for group in theirs if group is not None for s in group])[:1]
     if not new:
         log.info("story already posted", extra={"event": "story_posted", "chat_id": subscription.chat_id, "article": article_id})
         return False
