@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,7 @@ class SparseIndex:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._readers = threading.local()  # per thread: path -> (inode, connection), see _reading
 
     def path(self, generation: str) -> Path:
         return self.directory / f"{generation}.sqlite3"
@@ -154,6 +156,30 @@ class SparseIndex:
                 yield connection
         finally:
             connection.close()
+
+    @contextlib.contextmanager
+    def _reading(self, generation: str) -> Iterator[sqlite3.Connection | None]:
+        """A connection for reads (None: no side file), kept per thread and file.
+
+        A question reads the side file three times; opening a connection each time cost as much as
+        the reads. A kept connection sees every commit (its reads run outside transactions) and is
+        replaced when the file at the path is another one (dropped and written anew: a new inode,
+        since the kept connection holds the old one open).
+        """
+        path = self.path(generation)
+        try:
+            inode = path.stat().st_ino
+        except FileNotFoundError:
+            yield None
+            return
+        kept: dict[Path, tuple[int, sqlite3.Connection]] = self._readers.__dict__.setdefault("connections", {})
+        held = kept.get(path)
+        if held is None or held[0] != inode:
+            if held is not None:
+                held[1].close()
+            held = (inode, sqlite3.connect(path, timeout=30.0))
+            kept[path] = held
+        yield held[1]
 
     # --- writing ------------------------------------------------------------------
 
@@ -232,7 +258,7 @@ class SparseIndex:
 
     def model_of(self, generation: str) -> str | None:
         """The model that wrote the generation's sparse vectors (None: no side file)."""
-        with self._open(generation) as db:
+        with self._reading(generation) as db:
             if db is None:
                 return None
             row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
@@ -240,7 +266,7 @@ class SparseIndex:
 
     def lookup(self, generation: str, ids: Sequence[str], model: str) -> list[SparseVector] | None:
         """The vectors of `ids` in order; None unless every one is there, written by `model`."""
-        with self._open(generation) as db:
+        with self._reading(generation) as db:
             if db is None:
                 return None
             row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
@@ -255,7 +281,7 @@ class SparseIndex:
     def sentence_lookup(self, generation: str, ids: Sequence[str], model: str) -> dict[str, list[SparseVector]]:
         """Chunk id → its answer sentences' vectors, for the `ids` that have them (written by `model`)."""
         found: dict[str, list[SparseVector]] = {}
-        with self._open(generation) as db:
+        with self._reading(generation) as db:
             if db is None:
                 return found
             row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
@@ -270,7 +296,7 @@ class SparseIndex:
         """Rows in the generation's `vectors` (paragraphs) or `sentences` (paragraphs' sentence groups) table."""
         if table not in ("vectors", "sentences"):
             raise ValueError(f"no table {table!r} in a sparse side file")
-        with self._open(generation) as db:
+        with self._reading(generation) as db:
             if db is None or db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is None:
                 return 0
             return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
