@@ -149,10 +149,8 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
 
 
 def warm_up(services: Services) -> None:
-    """Load the model (and the keyword statistics) before the first question has to wait for them."""
-    with contextlib.suppress(NewsbotError):
-        services.query_embedder().embed_query("warm up")
-        services.keywords.stats()
+    """Load the model, the store and the rest before the first question has to wait for them."""
+    services.warm_up()
 
 
 async def expire_chat_state(context: Context) -> None:

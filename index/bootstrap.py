@@ -8,8 +8,10 @@ the benchmarks and the tests all build their parts here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +22,9 @@ from index.domain import Answer, Passage
 from index.retrieval.search import Asked, read_question, retrieve
 from index.embedding import by_name
 from index.embedding.embedder import CachedEmbedder, Embedder
-from index.errors import StoreUnavailable
+from index.embedding.sparse_embedding import sparse_embedder
+from index.errors import NewsbotError, StoreUnavailable
+from index.retrieval import language
 from index.store.keyword_index import KeywordIndex
 from index.answers.llm import LLMClient
 from index.embedding.priority import PRIORITY
@@ -96,6 +100,39 @@ class Services:
             asked = read_question(question, self.settings.max_question_chars)
             retrieved = retrieve(asked, self.query_embedder(), self.store, depth=depth, keywords=self.keywords, sparse=self.sparse)
         return asked, retrieved.passages
+
+    def warm_up(self) -> None:
+        """Load what the first question needs before it is asked, side by side (issue 18, cold start).
+
+        The configured model with its sparse head and the language identifier load in two threads (file
+        reads, decompression and torch let go of the GIL) while this thread opens the store and reads
+        the keyword statistics; then the model that built the index, if another. The store is opened
+        here only: two threads opening an embedded Chroma store at once can collide inside chromadb.
+        A part that fails is logged and left for the first question to report.
+        """
+
+        def run(name: str, work: Callable[[], object]) -> None:
+            try:
+                work()
+            except NewsbotError as error:
+                log.warning("%s not loaded ahead of the first question: %s", name, error)
+
+        def load(name: str, work: Callable[[], object]) -> threading.Thread:
+            thread = threading.Thread(target=run, args=(name, work), name=f"warm-up {name}", daemon=True)
+            thread.start()
+            return thread
+
+        terms = sparse_embedder(self.embedder) if self.sparse is not None else None
+        threads = [
+            load("model", lambda: terms.embed_query_sparse("warm up") if terms is not None else self.embedder.embed_query("warm up")),
+            load("language identifier", lambda: language.detect("warm up")),
+        ]
+        run("store", lambda: (self.store.info(), self.keywords.stats()))
+        for thread in threads:
+            thread.join()
+        with contextlib.suppress(NewsbotError):
+            if self.query_embedder() is not self.embedder:  # the index was built with another model
+                self.query_embedder().embed_query("warm up")
 
     def model_change(self) -> tuple[str, str] | None:
         """(built with, configured) when the configured model is not the index's."""

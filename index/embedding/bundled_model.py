@@ -36,7 +36,7 @@ QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 _BLOCK = 32
 _BLOCK_BYTES = 2 + _BLOCK // 2
-_FORMAT_VERSION = "1"  # bump when the produced folder changes
+_FORMAT_VERSION = "2"  # bump when the produced folder changes (2: added_tokens_decoder declared)
 
 
 @dataclass(frozen=True)
@@ -247,11 +247,27 @@ def build(target: Path, weights: Path | None = None, tokenizer: Path | None = No
     )
     built = staging / "model"
     model.save(str(built))
+    declare_added_tokens(built)
     (built / "NEWSBOT_BUILD").write_text(_FORMAT_VERSION)
     shutil.rmtree(target, ignore_errors=True)
     built.rename(target)
     shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def declare_added_tokens(folder: Path) -> None:
+    """Name tokenizer.json's added tokens (<s>, <pad>, </s>, <unk>, <mask>) in tokenizer_config.json's
+    standard `added_tokens_decoder` field, as transformers writes it for hub models.
+
+    Without the field transformers reads the whole 17 MB tokenizer.json with Python's json only to
+    find them: 0.45 s of every model load, a tenth of a cold start (issue 18). The tokens are the
+    same either way, so tokenization does not change (tests/test_bundled_model.py).
+    """
+    config_path = folder / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    added = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["added_tokens"]
+    config["added_tokens_decoder"] = {str(token["id"]): {k: v for k, v in token.items() if k != "id"} for token in added}
+    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def ensure_built(models_dir: Path) -> Path:
