@@ -155,13 +155,15 @@ class SentenceTransformerEmbedder:
         prompt = self._query_prompt if query else self._passage_prompt
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if PRIORITY.in_background and len(texts) > BACKGROUND_SLICE:
+        if PRIORITY.in_background:
             parts = []
             for start in range(0, len(texts), BACKGROUND_SLICE):
                 PRIORITY.wait_turn()  # a question being answered goes first
-                parts.append(self._encode(texts[start : start + BACKGROUND_SLICE], query=query))
+                parts.append(PRIORITY.run_low(self._encode_now, model, texts[start : start + BACKGROUND_SLICE], prompt))
             return np.concatenate(parts)
-        PRIORITY.wait_turn()
+        return self._encode_now(model, texts, prompt)
+
+    def _encode_now(self, model: SentenceTransformer, texts: list[str], prompt: str) -> np.ndarray:
         vectors = model.encode(
             texts,
             prompt=prompt or None,

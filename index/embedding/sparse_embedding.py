@@ -76,15 +76,16 @@ class SparseTermsEmbedder(SentenceTransformerEmbedder):
     def _encode_both(self, texts: list[str], *, query: bool) -> tuple[np.ndarray, list[SparseVector]]:
         encoder = self.encoder
         prompt = self._query_prompt if query else self._passage_prompt
-        if PRIORITY.in_background and len(texts) > BACKGROUND_SLICE:  # as SentenceTransformerEmbedder._encode
+        if not texts:
+            return encoder.encode([], prompt)
+        if PRIORITY.in_background:  # as SentenceTransformerEmbedder._encode
             dense_parts, sparse = [], []
             for start in range(0, len(texts), BACKGROUND_SLICE):
                 PRIORITY.wait_turn()  # a question being answered goes first
-                part, vectors = encoder.encode(texts[start : start + BACKGROUND_SLICE], prompt)
+                part, vectors = PRIORITY.run_low(encoder.encode, texts[start : start + BACKGROUND_SLICE], prompt)
                 dense_parts.append(part)
                 sparse.extend(vectors)
             return np.concatenate(dense_parts), sparse
-        PRIORITY.wait_turn()
         return encoder.encode(texts, prompt)
 
 
