@@ -106,15 +106,16 @@ class Services:
 
         The configured model with its sparse head and the language identifier load in two threads (file
         reads, decompression and torch let go of the GIL) while this thread opens the store and reads
-        the keyword statistics; then the model that built the index, if another. The store is opened
-        here only: two threads opening an embedded Chroma store at once can collide inside chromadb.
-        A part that fails is logged and left for the first question to report.
+        the keyword statistics; then the model that built the index, if another (until a reindex, both
+        models are in memory). The store is opened here only: two threads opening an embedded Chroma
+        store at once can collide inside chromadb. A part that fails is logged and left for the first
+        question to report.
         """
 
         def run(name: str, work: Callable[[], object]) -> None:
             try:
                 work()
-            except NewsbotError as error:
+            except Exception as error:  # noqa: BLE001 - any failure is the first question's to report, with its message
                 log.warning("%s not loaded ahead of the first question: %s", name, error)
 
         def load(name: str, work: Callable[[], object]) -> threading.Thread:
@@ -127,7 +128,8 @@ class Services:
             load("model", lambda: terms.embed_query_sparse("warm up") if terms is not None else self.embedder.embed_query("warm up")),
             load("language identifier", lambda: language.detect("warm up")),
         ]
-        run("store", lambda: (self.store.info(), self.keywords.stats()))
+        run("store", self.store.built_with)  # opens the client and finds the serving generation, no scan
+        run("keyword statistics", self.keywords.stats)
         for thread in threads:
             thread.join()
         with contextlib.suppress(NewsbotError):

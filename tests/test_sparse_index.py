@@ -3,6 +3,9 @@ and the fusion of the sparse score is what index/retrieval/fusion.py says."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -460,3 +463,56 @@ def test_prune_deletes_side_files_of_generations_that_are_gone(tmp_path: Path, s
     assert sparse.path(store.current_name()).exists()
     store.reset()
     assert sparse.prune(store) and list(sparse.directory.glob("*.sqlite3")) == []
+
+
+def _open_deleted_files() -> list[str]:
+    """Files this process holds open that have been deleted (Linux: /proc/self/fd)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.endswith(" (deleted)"):
+                found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_kept_read_connections_see_new_writes_and_let_go_of_dropped_files(tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    store = VectorStore(lambda: open_client(None, tmp_path / "chroma"), "kept", fake_embedder.name)
+    try:
+        chunks = [Chunk(f"a{i}", 0, 1, f"Absatz {i}", "Titel", f"a{i}") for i in range(3)]
+        store.upsert(chunks, fake_embedder.embed_passages([c.text for c in chunks]))
+        sparse = SparseIndex(tmp_path / "sparse")
+        generation = store.serving_name()
+        vectors = [SparseVector(np.array([i, 40 + i], dtype=np.int32), np.array([1.0, 0.5], dtype=np.float32)) for i in range(3)]
+        sparse.add(store, [chunks[0].id], vectors[:1], "m")
+        assert sparse.lookup(generation, [chunks[0].id], "m") is not None  # this thread now keeps a connection
+        sparse.add(store, [chunks[1].id], vectors[1:2], "m")  # committed through another connection
+        found = sparse.lookup(generation, [chunks[0].id, chunks[1].id], "m")
+        assert found is not None and found[1].indices.tolist() == [1, 41]
+        elsewhere: list[object] = []
+        read, dropped, done = threading.Event(), threading.Event(), threading.Event()
+
+        def other_thread() -> None:  # reads through its own connection, before and after the drop
+            elsewhere.append(sparse.lookup(generation, [chunks[1].id], "m"))
+            read.set()
+            dropped.wait(10)
+            elsewhere.append(sparse.lookup(generation, [chunks[1].id], "m"))
+            done.set()
+
+        reader = threading.Thread(target=other_thread)
+        reader.start()
+        assert read.wait(10) and elsewhere[0] is not None
+
+        sparse.drop(generation)
+        dropped.set()
+        assert done.wait(10) and elsewhere[1] is None
+        assert sparse.lookup(generation, [chunks[0].id], "m") is None
+        assert not [f for f in _open_deleted_files() if generation in f]  # the dropped file's space is given back
+        reader.join(10)
+        sparse.add(store, [chunks[2].id], vectors[2:], "m")  # the same name, a new file
+        assert sparse.lookup(generation, [chunks[0].id], "m") is None
+        again = sparse.lookup(generation, [chunks[2].id], "m")
+        assert again is not None and again[0].indices.tolist() == [2, 42]
+    finally:
+        store.close()

@@ -53,12 +53,27 @@ def test_warm_up_loads_model_sparse_head_language_identifier_and_keywords(
 def test_warm_up_with_the_store_down_still_loads_the_model(
     tmp_path: Path, model_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    down = Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=model_cache, chroma_url="http://127.0.0.1:9")  # type: ignore[call-arg]
+    down = Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=model_cache, chroma_url="http://127.0.0.1:9")
     services = bootstrap.build(down, write=False)
     try:
         with caplog.at_level(logging.WARNING, logger="index.bootstrap"):
             services.warm_up()  # must not raise: the first question reports the store
         assert _loaded_parts(services) == (True, True)
         assert any("store not loaded ahead of the first question" in r.getMessage() for r in caplog.records)
+    finally:
+        services.close()
+
+
+def test_a_model_that_cannot_load_is_logged_and_the_rest_still_loads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    broken = Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=tmp_path / "models", embedding_model=str(tmp_path / "no-such-model"))
+    services = bootstrap.build(broken, write=False)
+    try:
+        language._identifier.cache_clear()
+        with caplog.at_level(logging.WARNING, logger="index.bootstrap"):
+            services.warm_up()  # must not raise: the first question reports the model
+        messages = [r.getMessage() for r in caplog.records]
+        assert any(m.startswith("model not loaded ahead of the first question") and "no-such-model" in m for m in messages)
+        assert language._identifier.cache_info().currsize == 1
+        assert not any(m.startswith(("store", "keyword statistics")) for m in messages)
     finally:
         services.close()

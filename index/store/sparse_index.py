@@ -162,21 +162,25 @@ class SparseIndex:
         """A connection for reads (None: no side file), kept per thread and file.
 
         A question reads the side file three times; opening a connection each time cost as much as
-        the reads. A kept connection sees every commit (its reads run outside transactions) and is
-        replaced when the file at the path is another one (dropped and written anew: a new inode,
-        since the kept connection holds the old one open).
+        the reads. A kept connection sees every commit, as long as each read runs to its last row
+        (no transaction stays open between reads). It is replaced when the file at the path is
+        another one (dropped and written anew: a new inode, since the kept connection holds the old
+        one open), and a dropped file's connection is closed when this thread next opens one, so
+        the disk space of replaced generations is given back.
         """
         path = self.path(generation)
+        kept: dict[Path, tuple[int, sqlite3.Connection]] = self._readers.__dict__.setdefault("connections", {})
         try:
             inode = path.stat().st_ino
         except FileNotFoundError:
-            yield None
-            return
-        kept: dict[Path, tuple[int, sqlite3.Connection]] = self._readers.__dict__.setdefault("connections", {})
+            inode = None
         held = kept.get(path)
-        if held is None or held[0] != inode:
-            if held is not None:
-                held[1].close()
+        if inode is None or held is None or held[0] != inode:
+            for other in [p for p in kept if p == path or not p.exists()]:
+                kept.pop(other)[1].close()
+            if inode is None:
+                yield None
+                return
             held = (inode, sqlite3.connect(path, timeout=30.0))
             kept[path] = held
         yield held[1]
@@ -259,18 +263,12 @@ class SparseIndex:
     def model_of(self, generation: str) -> str | None:
         """The model that wrote the generation's sparse vectors (None: no side file)."""
         with self._reading(generation) as db:
-            if db is None:
-                return None
-            row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
-        return str(row[0]) if row else None
+            return None if db is None else _writer(db)
 
     def lookup(self, generation: str, ids: Sequence[str], model: str) -> list[SparseVector] | None:
         """The vectors of `ids` in order; None unless every one is there, written by `model`."""
         with self._reading(generation) as db:
-            if db is None:
-                return None
-            row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
-            if row is None or row[0] != model:
+            if db is None or _writer(db) != model:
                 return None
             rows = _rows_of(db, "SELECT id, features, weights FROM vectors", ids)
             found = {chunk_id: _unpack(features, weights) for chunk_id, features, weights in rows}
@@ -284,9 +282,8 @@ class SparseIndex:
         with self._reading(generation) as db:
             if db is None:
                 return found
-            row = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if row is None or row[0] != model or "sentences" not in tables:  # written before sentence vectors
+            if _writer(db) != model or "sentences" not in tables:  # written before sentence vectors
                 return found
             for chunk_id, counts, features, weights in _rows_of(db, "SELECT id, counts, features, weights FROM sentences", ids):
                 found[chunk_id] = _unpack_group(counts, features, weights)
@@ -297,9 +294,9 @@ class SparseIndex:
         if table not in ("vectors", "sentences"):
             raise ValueError(f"no table {table!r} in a sparse side file")
         with self._reading(generation) as db:
-            if db is None or db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is None:
+            if db is None or not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchall():
                 return 0
-            return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchall()[0][0])
 
     def status(self, store: VectorStore) -> SparseStatus:
         """Vectors in the serving generation's side file against its paragraphs."""
@@ -309,6 +306,12 @@ class SparseIndex:
         except IndexEmpty:
             return SparseStatus(0, 0, None)
         return SparseStatus(self.count(generation), paragraphs, self.model_of(generation), self.count(generation, "sentences"))
+
+
+def _writer(db: sqlite3.Connection) -> str | None:
+    """The model (and head) that wrote a side file; every row read (a kept connection keeps no statement open)."""
+    rows = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def _rows_of(db: sqlite3.Connection, select: str, ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
