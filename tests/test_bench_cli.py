@@ -42,5 +42,9 @@ def test_bench_writes_report_and_plots(tmp_path: Path, model_cache: Path, monkey
     assert report.count("| goal (issue 18) | before | after |") == 2  # at the top and in the closing note
     assert "| 300 |" in report and "| 600 |" in report
     assert "ratio (goal ≥ 0.8)" in report and "Machine: cpu" in report
+    figures = json.loads((out / "benchmarks.json").read_text())
+    answer_ratio = figures["questions"]["answer_ratio"]
+    assert answer_ratio > 0 and f"| full answer ≤ 1.5× (query encode + exact numpy top-10) at 10k | 7.72× | {answer_ratio:.2f}× at 40 |" in report
+    assert [row["vectors"] for row in figures["scale"]] == [300, 600] and figures["cold_start"]["total_s"] > 0
     for plot in ("latency_vs_size.png", "recall_vs_speed.png"):
         assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from index.ingest import indexing
 from index.retrieval import search
@@ -160,8 +162,6 @@ def bench_questions(
     spinning for about 0.1 s, which took a core from whatever was timed next (the baseline's exact search
     made retrieval after it look 1.5x slower). The exact top-10 at 10k costs 0.4 ms on one thread.
     """
-    from threadpoolctl import threadpool_limits
-
     store = VectorStore(lambda: open_client(None, workdir / "questions"), "bench-questions", embedder.name)
     sparse = SparseIndex(workdir / "questions-sparse")
     report = IngestReport()
@@ -338,7 +338,8 @@ def _peak_mb() -> float:
 
 
 def write_report(results: Results, folder: Path, command: str) -> Path:
-    """docs/benchmarks.md with the tables, and two PNG plots beside it (with the `plots` extra installed)."""
+    """docs/benchmarks.md with the tables, two PNG plots beside it (with the `plots` extra installed), and the
+    figures themselves in benchmarks.json (Results as a dict)."""
     folder.mkdir(parents=True, exist_ok=True)
     try:
         _plot(results, folder)
@@ -346,6 +347,7 @@ def write_report(results: Results, folder: Path, command: str) -> Path:
         print("no plots: install them with pip install -e '.[plots]'", file=sys.stderr)
     path = folder / "benchmarks.md"
     path.write_text(render_markdown(results, command), encoding="utf-8")
+    (folder / "benchmarks.json").write_text(json.dumps(dataclasses.asdict(results), indent=1) + "\n", encoding="utf-8")
     return path
 
 
