@@ -29,8 +29,8 @@ def test_candidates_are_sentences_of_the_top_passages() -> None:
     ]
     candidates = candidate_sentences(passages)
     assert candidates == [
-        Candidate("Erster Satz hier im Text.", 0, whole_passage=False),
-        Candidate("Zweiter Satz folgt gleich danach.", 0, whole_passage=False, position=1),
+        Candidate("Erster Satz hier im Text.", 0, whole_passage=False, siblings=2),
+        Candidate("Zweiter Satz folgt gleich danach.", 0, whole_passage=False, position=1, siblings=2),
         Candidate("Ein einziger Satz, der den ganzen Absatz bildet.", 1, whole_passage=True),
         Candidate("Dritter Absatz.", 2, whole_passage=True),
     ]
@@ -45,7 +45,7 @@ def test_a_typed_sentence_of_a_later_passage_keeps_its_place_among_that_passages
         passage("Hier steht zuerst nichts Zeitliches. Der Gipfel beginnt am 3. Oktober in Budapest.", 0.87, 4),
     ]
     candidates = candidate_sentences(passages, analyze("When does the summit begin?", "en"))
-    assert candidates[-1] == Candidate("Der Gipfel beginnt am 3. Oktober in Budapest.", 3, whole_passage=False, position=1)
+    assert candidates[-1] == Candidate("Der Gipfel beginnt am 3. Oktober in Budapest.", 3, whole_passage=False, position=1, siblings=2)
     assert [c.passage for c in candidates] == [0, 1, 2, 3]  # the untyped first sentence of passage 4 is left out
 
 

@@ -80,6 +80,7 @@ class Candidate:
     passage: int
     whole_passage: bool  # the sentence is the passage itself, so its stored vector can be reused
     position: int = 0  # its place among the passage's answer sentences (where its stored vectors are)
+    siblings: int = 1  # how many answer sentences its passage has (as many stored vectors, when stored)
 
 
 def candidate_sentences(
@@ -101,7 +102,7 @@ def candidate_sentences(
         if index >= ANSWER_PASSAGES and analysis is not None:
             kind = analysis.type
             positions = [p for p in positions if spans.find_spans(every[p], kind) or spans.undecided(every[p], kind)]
-        candidates.extend(Candidate(every[p], index, whole_passage=whole, position=p) for p in positions)
+        candidates.extend(Candidate(every[p], index, whole_passage=whole, position=p, siblings=len(every)) for p in positions)
     return candidates
 
 

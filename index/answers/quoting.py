@@ -18,7 +18,7 @@ from index.domain import Answer, IndexHoldings, Passage, Quote
 from index.embedding.embedder import Embedder
 from index.retrieval import fusion
 from index.retrieval.search import Asked, Retrieved, keyword_bonuses
-from index.embedding.sentence_vectors import SentenceVectors, answer_sentences
+from index.embedding.sentence_vectors import SentenceVectors
 from index.store import sparse_index
 from index.store.sparse_index import SparseIndex
 
@@ -74,7 +74,8 @@ def quote(
     )
     bonus += np.asarray(extractive.sentence_evidence(analysis, candidates, pool), dtype=np.float32)
     sentence_scores = similarities + bonus
-    terms = sparse_index.sentence_scores(retrieved.terms, sparse, [_sentence_key(pool[c.passage], c) for c in candidates])
+    keys = [(pool[c.passage].chunk.id, c.position, c.siblings) for c in candidates]  # where each one's sparse vector is stored
+    terms = sparse_index.sentence_scores(retrieved.terms, sparse, keys)
     margin = extractive.PLAIN_SECOND_QUOTE_MARGIN
     if terms is not None:
         weights = [extractive.SENTENCE_TERMS_WEIGHT] * len(candidates)
@@ -84,12 +85,6 @@ def quote(
     quotes = recency.lead_quotes(quotes, candidates, sentence_scores, scores, analysis, pool)  # the current report first
     passages, quotes = _with_quoted(shown, pool, quotes)
     return Answer(asked.text, quotes, passages, asked.reply_language, analysis.type)
-
-
-def _sentence_key(passage: Passage, candidate: extractive.Candidate) -> tuple[str, int, int]:
-    """Where a candidate's stored sparse vector is: (chunk id, its position, how many answer sentences its passage has)."""
-    count = len(answer_sentences(passage.chunk.text, passage.chunk.language))
-    return passage.chunk.id, candidate.position, count
 
 
 def answer_pool(retrieved: Retrieved, size: int) -> tuple[tuple[Passage, ...], tuple[np.ndarray, ...], list[float], int]:
