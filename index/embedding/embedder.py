@@ -156,11 +156,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if PRIORITY.in_background:
-            parts = []
-            for start in range(0, len(texts), BACKGROUND_SLICE):
-                PRIORITY.wait_turn()  # a question being answered goes first
-                parts.append(PRIORITY.run_low(self._encode_now, model, texts[start : start + BACKGROUND_SLICE], prompt))
-            return np.concatenate(parts)
+            return np.concatenate(PRIORITY.in_slices(lambda part: self._encode_now(model, part, prompt), texts, BACKGROUND_SLICE))
         return self._encode_now(model, texts, prompt)
 
     def _encode_now(self, model: SentenceTransformer, texts: list[str], prompt: str) -> np.ndarray:

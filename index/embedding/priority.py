@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
@@ -28,6 +28,7 @@ MAX_WAIT = 2.0  # seconds a background slice waits for questions at most
 LOW_NICE = 19  # the nice value of the thread that encodes background slices (Linux)
 
 T = TypeVar("T")
+S = TypeVar("S")
 P = ParamSpec("P")
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,15 @@ class Priority:
             if self._low is None:
                 self._low = ThreadPoolExecutor(1, thread_name_prefix="background-embedding", initializer=_lower_this_thread)
         return self._low.submit(work, *args, **kwargs).result()
+
+    def in_slices(self, work: Callable[[list[S]], T], items: Sequence[S], size: int) -> list[T]:
+        """Background work as the embedders do it: `work` on each slice of `size` items, in order, each on
+        the low-priority thread after waiting for the questions being answered (`wait_turn`); the results."""
+        results = []
+        for start in range(0, len(items), size):
+            self.wait_turn()  # a question being answered goes first
+            results.append(self.run_low(work, list(items[start : start + size])))
+        return results
 
 
 PRIORITY = Priority()

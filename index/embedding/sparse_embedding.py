@@ -79,13 +79,8 @@ class SparseTermsEmbedder(SentenceTransformerEmbedder):
         if not texts:
             return encoder.encode([], prompt)
         if PRIORITY.in_background:  # as SentenceTransformerEmbedder._encode
-            dense_parts, sparse = [], []
-            for start in range(0, len(texts), BACKGROUND_SLICE):
-                PRIORITY.wait_turn()  # a question being answered goes first
-                part, vectors = PRIORITY.run_low(encoder.encode, texts[start : start + BACKGROUND_SLICE], prompt)
-                dense_parts.append(part)
-                sparse.extend(vectors)
-            return np.concatenate(dense_parts), sparse
+            parts = PRIORITY.in_slices(lambda part: encoder.encode(part, prompt), texts, BACKGROUND_SLICE)
+            return np.concatenate([dense for dense, _ in parts]), [vector for _, vectors in parts for vector in vectors]
         return encoder.encode(texts, prompt)
 
 
