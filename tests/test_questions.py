@@ -37,7 +37,23 @@ from index.answers.times import describe, resolve
         ("Hat Selenskyj die Raketen bekommen?", "de", "yesno"),
         ("Und wann trifft er Putin?", "de", "time"),
         ("What did Orban say about the meeting?", "en", "other"),
-        ("Quand aura lieu la réunion ?", "fr", "other"),
+        # Other languages the detector knows: their question words, only for a question in that language.
+        ("Quand aura lieu la réunion ?", "fr", "time"),
+        ("¿Cuándo es la reunión en Budapest?", "es", "time"),
+        ("Когда встреча в Будапеште?", "ru", "time"),
+        ("Kiedy odbędzie się spotkanie?", "pl", "time"),
+        ("Budapeşte zirvesi ne zaman?", "tr", "time"),
+        ("Combien de missiles l'Ukraine demande-t-elle ?", "fr", "number"),
+        ("Сколько ракет получит Украина?", "ru", "number"),
+        ("Quem vai se encontrar com Putin?", "pt", "person"),
+        ("Wie leidt de delegatie?", "nl", "person"),
+        ("Wie leitet die Delegation?", "de", "other"),  # German "wie" asks how, Dutch "wie" who
+        ("Dove si terrà il vertice?", "it", "place"),
+        ("Hvor mange raketter får Ukraine?", "da", "number"),
+        ("Hvor mødes de?", "da", "place"),
+        ("Pourquoi les négociations ont-elles échoué ?", "fr", "reason"),
+        ("Quand aura lieu la réunion ?", None, "other"),  # language unknown: only English and German words
+        ("Que pense Orban de la réunion ?", "fr", "other"),
         ("Was hat Orban über das Treffen gesagt?", "de", "other"),  # German "was" asks what, it is no English "was"
     ],
 )
@@ -130,6 +146,13 @@ def test_undecided(text: str, kind: str, expected: bool) -> None:
         ("nfl", "Nflx", False),
         ("bundestag", "Budapest", False),
         ("musk", "Museum", False),
+        # other scripts are compared in Latin letters
+        ("будапеште", "Budapest", True),
+        ("кремль", "Kreml", True),
+        ("путин", "Putin", True),
+        ("москва", "Budapest", False),
+        ("orbán", "Orban", True),
+        ("strasse", "Straße", True),
     ],
 )
 def test_name_matches(name: str, word: str, expected: bool) -> None:

@@ -14,11 +14,12 @@ patterns; other languages still get digits, years and capitalized names.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+
+from anyascii import anyascii
 
 from index.retrieval.keywords import terms
 
@@ -167,9 +168,9 @@ def undecided(text: str, kind: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """A name as it compares across languages: lower case, no accents, ß as ss (cached per word)."""
-    decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """A name as it compares across languages and scripts: in Latin letters (anyascii: "Будапеште" →
+    "budapeshte", "Orbán" → "orban", "ß" → "ss"), lower case, letters and digits only (cached per word)."""
+    return "".join(ch for ch in anyascii(word).lower() if ch.isalnum())
 
 
 @lru_cache(maxsize=65536)

@@ -7,8 +7,9 @@ words), and lets the answer mark the span. Small talk (greetings, "how are
 you", weather forecasts, recipes, jokes) asks nothing the news can answer and
 is recognised here so that it is refused instead of answered with a random quote.
 
-Patterns cover English and German; a question in another language gets the
-type "other" and is answered as before.
+Patterns cover English and German, and the question words (when, how many, who, where, why) of
+the other languages the language detector knows; small talk in those languages is recognised by
+meaning (index.retrieval.small_talk).
 """
 
 from __future__ import annotations
@@ -52,6 +53,100 @@ _RULE_TEXTS: tuple[tuple[str, str], ...] = (
     ("yesno-de", r"^(?:ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|konnte|gibt|gab|soll|sollen|darf|muss|müssen)\b"),
 )
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULE_TEXTS)
+
+# The question words of other languages the detector knows (index.retrieval.language), tried only for a
+# question detected in that language and before the rules above (Dutch "wie" is "who", German "wie" "how").
+# The answer is still found in the passages' language: only the type comes from here. Turkish puts its
+# question word late ("Zirve ne zaman?"), so its rules are not anchored at the start.
+_OTHER_LANGUAGE_RULE_TEXTS: dict[str, tuple[tuple[AnswerType, str], ...]] = {
+    "fr": (
+        ("time", r"^quand\b|^depuis\s+quand\b|^jusqu'?\s*(?:à|a)\s+quand\b|^(?:à|a|en|depuis)\s+quel(?:le)?s?\s+(?:date|année|jour|heure|mois|siècle)\b"),
+        ("number", r"^combien\b"),
+        ("person", r"^(?:qui|à\s+qui|de\s+qui)\b"),
+        ("place", r"^(?:où|d'où|jusqu'où)(?!\w)"),
+        ("reason", r"^pourquoi\b"),
+    ),
+    "es": (
+        ("time", r"^(?:desde\s+|hasta\s+)?cu[aá]ndo\b|^(?:en|desde)\s+qu[eé]\s+(?:año|fecha|día|mes|siglo)\b"),
+        ("number", r"^cu[aá]nt[oa]s?\b"),
+        ("person", r"^(?:a\s+|de\s+)?qui[eé]n(?:es)?\b"),
+        ("place", r"^(?:a|de)?d[oó]nde\b"),
+        ("reason", r"^por\s*qu[eé]\b"),
+    ),
+    "it": (
+        ("time", r"^(?:da\s+|fino\s+a\s+)?quando\b|^(?:in|da)\s+che\s+(?:anno|data|giorno|mese|secolo)\b"),
+        ("number", r"^quant[oiae]\b"),
+        ("person", r"^(?:a\s+|di\s+)?chi\b"),
+        ("place", r"^(?:da\s+)?dove\b"),
+        ("reason", r"^perch[eé]\b"),
+    ),
+    "pt": (
+        ("time", r"^(?:desde\s+|até\s+)?quando\b|^(?:em|desde)\s+que\s+(?:ano|data|dia|mês|século)\b"),
+        ("number", r"^quant[oa]s?\b"),
+        ("person", r"^(?:a\s+|de\s+)?quem\b"),
+        ("place", r"^(?:a|de)?onde\b"),
+        ("reason", r"^por\s*qu[eê]\b"),
+    ),
+    "nl": (
+        ("time", r"^(?:sinds\s+|tot\s+)?wanneer\b|^in\s+welk(?:e)?\s+(?:jaar|maand|eeuw)\b"),
+        ("number", r"^hoeveel\b"),
+        ("person", r"^wie\b"),
+        ("place", r"^waar(?:heen|vandaan)?\b"),
+        ("reason", r"^waarom\b"),
+    ),
+    "pl": (
+        ("time", r"^(?:od\s+|do\s+)?kiedy\b|^w\s+którym\s+(?:roku|miesiącu|wieku)\b"),
+        ("number", r"^ile\b"),
+        ("person", r"^(?:kto|kogo|komu|kim)\b"),
+        ("place", r"^(?:gdzie|dokąd|skąd)\b"),
+        ("reason", r"^(?:dlaczego|czemu)\b"),
+    ),
+    "ru": (
+        ("time", r"^(?:с\s+|до\s+)?когда\b|^в\s+каком\s+(?:году|месяце|веке)\b"),
+        ("number", r"^сколько\b"),
+        ("person", r"^(?:кто|кого|кому|кем)\b"),
+        ("place", r"^(?:где|куда|откуда)\b"),
+        ("reason", r"^(?:почему|зачем)\b"),
+    ),
+    "uk": (
+        ("time", r"^(?:з\s+|до\s+)?коли\b|^в\s+якому\s+(?:році|місяці)\b"),
+        ("number", r"^скільки\b"),
+        ("person", r"^(?:хто|кого|кому)\b"),
+        ("place", r"^(?:де|куди|звідки)\b"),
+        ("reason", r"^(?:чому|навіщо)\b"),
+    ),
+    "cs": (
+        ("time", r"^(?:od\s+|do\s+)?kdy\b|^v\s+(?:kterém|jakém)\s+roce\b"),
+        ("number", r"^kolik\b"),
+        ("person", r"^(?:kdo|koho|komu)\b"),
+        ("place", r"^(?:kde|kam|odkud)\b"),
+        ("reason", r"^proč\b"),
+    ),
+    "sv": (
+        ("time", r"^(?:sedan\s+|till\s+)?när\b|^vilket\s+år\b"),
+        ("number", r"^hur\s+(?:många|mycket)\b"),
+        ("person", r"^vem\b"),
+        ("place", r"^(?:var|vart|varifrån)\b"),
+        ("reason", r"^varför\b"),
+    ),
+    "da": (
+        ("time", r"^hvornår\b|^hvilket\s+år\b"),
+        ("number", r"^hvor\s+(?:mange|meget)\b"),
+        ("person", r"^hvem\b"),
+        ("reason", r"^hvorfor\b"),
+        ("place", r"^hvor\b"),
+    ),
+    "tr": (
+        ("time", r"\bne\s+zaman\b|\bhangi\s+(?:yıl|tarih|gün)"),
+        ("number", r"\bkaç\b|\bne\s+kadar\b"),
+        ("person", r"\bkim(?:in|e|i)?\b"),
+        ("place", r"\bnere(?:de|ye|den)\b"),
+        ("reason", r"\b(?:neden|niçin|niye)\b"),
+    ),
+}
+_OTHER_LANGUAGE_RULES: dict[str, tuple[tuple[AnswerType, re.Pattern[str]], ...]] = {
+    code: tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in rules) for code, rules in _OTHER_LANGUAGE_RULE_TEXTS.items()
+}
 
 # "And when …?", "Und wer …?": a leading conjunction does not change the type.
 _LEADING = re.compile(r"^(?:(?:and|und|but|aber|so|also|then|dann|na)\s*,?\s+)+", re.IGNORECASE)
@@ -97,8 +192,12 @@ class QuestionAnalysis:
 
 
 def answer_type(question: str, language: str | None = None) -> AnswerType:
-    """The expected answer type from the question's opening words (English and German rules)."""
+    """The expected answer type from the question's opening words (English and German rules; the
+    question words of `language` first when it is one of _OTHER_LANGUAGE_RULES)."""
     opening = _LEADING.sub("", question.strip().lstrip("¿¡\"'„“«»").strip())
+    for kind_of, pattern in _OTHER_LANGUAGE_RULES.get(language or "", ()):
+        if pattern.search(opening):
+            return kind_of
     for kind, pattern in _RULES:
         kind, _, only = kind.partition("-")
         if only and language is not None and language != only:
