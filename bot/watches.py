@@ -4,7 +4,7 @@ Who may change a chat's watches is decided as for subscriptions (bot.targets):
 anyone in a private chat, a group's admins in a group, a channel's admins from a
 private chat (`/watch @channel QUESTION`, after checking that the bot may post there).
 The question goes through the normal answer path, so it is refused like a question
-(empty, too long) and small talk is not watched.
+(empty, too long) and small talk (in any language: index.retrieval.small_talk) is not watched.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.texts import text
 from index.domain import Answer
 from index.errors import NewsbotError
 from index.retrieval import language as languages
+from index.retrieval import small_talk
 from index.retrieval.search import read_question
 from index.subscriptions import watch_db, watches, watching
 from index.subscriptions.database import SubscriptionDB, Watch
@@ -58,13 +59,17 @@ async def watch_command(update: Update, context: Context) -> None:
         return
     chat = update.effective_chat
     try:
+        embedder = services.query_embedder()
+        vector = await asyncio.to_thread(embedder.embed_query, cleaned)
+        if await asyncio.to_thread(small_talk.recognised, vector, embedder):  # small talk the patterns do not know
+            await reply(update, context, text("watch_small_talk", language))
+            return
         async with typing(context, chat.id if chat else target.chat_id):
             answer: Answer = await asyncio.to_thread(services.answer, cleaned)
-        vector = await asyncio.to_thread(services.query_embedder().embed_query, cleaned)
         remembered = watches.remembered(answer)
         watch = Watch(
             chat_id=target.chat_id, chat_title=target.title[:256], thread_id=target.thread_id, question=cleaned,
-            language=answer.language, answer=None, vector=watches.vector_bytes(vector), model=services.query_embedder().name,
+            language=answer.language, answer=None, vector=watches.vector_bytes(vector), model=embedder.name,
             created_by=update.effective_user.id if update.effective_user else None,
         )  # fmt: skip
         if remembered is not None:

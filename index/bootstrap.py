@@ -24,7 +24,7 @@ from index.embedding import by_name
 from index.embedding.embedder import CachedEmbedder, Embedder
 from index.embedding.sparse_embedding import sparse_embedder
 from index.errors import NewsbotError, StoreUnavailable
-from index.retrieval import language
+from index.retrieval import language, small_talk
 from index.store.keyword_index import KeywordIndex
 from index.answers.llm import LLMClient
 from index.embedding.priority import PRIORITY
@@ -104,7 +104,8 @@ class Services:
     def warm_up(self) -> None:
         """Load what the first question needs before it is asked, side by side (issue 18, cold start).
 
-        The configured model with its sparse head and the language identifier load in two threads (file
+        The configured model with its sparse head (and its small-talk prototypes, index.retrieval.small_talk)
+        and the language identifier load in two threads (file
         reads, decompression and torch let go of the GIL) while this thread opens the store and reads
         the keyword statistics; then the model that built the index, if another (until a reindex, both
         models are in memory). The store is opened here only: two threads opening an embedded Chroma
@@ -124,8 +125,13 @@ class Services:
             return thread
 
         terms = sparse_embedder(self.embedder) if self.sparse is not None else None
+
+        def model() -> None:
+            _ = terms.embed_query_sparse("warm up") if terms is not None else self.embedder.embed_query("warm up")
+            small_talk.prototypes_for(self.embedder)  # embedded once, for the small talk the patterns miss
+
         threads = [
-            load("model", lambda: terms.embed_query_sparse("warm up") if terms is not None else self.embedder.embed_query("warm up")),
+            load("model", model),
             load("language identifier", lambda: language.detect("warm up")),
         ]
         run("store", self.store.built_with)  # opens the client and finds the serving generation, no scan

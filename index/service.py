@@ -1,7 +1,8 @@
 """The question path as one call, and the other things Newsbot does with a question.
 
 `answer_question` = read (index.retrieval.search.read_question) → small talk refused →
-retrieve (index.retrieval.search.retrieve) → quote (index.answers.quoting.quote). Callers that need
+retrieve (index.retrieval.search.retrieve) → small talk in other words refused
+(index.retrieval.small_talk) → quote (index.answers.quoting.quote). Callers that need
 only passages (the "More passages" button, written answers, evaluation, benchmarks) call the
 retrieval half themselves. Indexing lives in index.ingest.indexing.
 
@@ -21,6 +22,7 @@ from index.answers.llm import LLMClient
 from index.domain import Answer, Chunk, IndexHoldings, Passage
 from index.embedding.embedder import Embedder
 from index.errors import LLMError, NewsbotError
+from index.retrieval import small_talk
 from index.retrieval.search import read_question, retrieve
 from index.store.keyword_index import KeywordIndex
 from index.store.sparse_index import SparseIndex
@@ -46,7 +48,8 @@ def answer_question(
 ) -> Answer:
     """Retrieve the `k` best passages and quote the sentences that answer the question.
 
-    `min_score` is on the cosine scale of Passage.score. Small talk, a best passage below
+    `min_score` is on the cosine scale of Passage.score. Small talk (by its words, or in any
+    language by the meaning of the question's vector: index.retrieval.small_talk), a best passage below
     `min_score` and passages without the question's focus give the "not found" answer with what
     the index holds; `refuse=False` answers small talk and unfocused questions anyway (the
     evaluation measures refusals apart). With `sparse` (a side index of sparse vectors) the sparse
@@ -60,6 +63,8 @@ def answer_question(
     if asked.analysis.small_talk and refuse:
         return quoting.refusal(asked, holdings(store))
     retrieved = retrieve(asked, embedder, store, depth=max(k, quoting.POOL), keywords=keywords, sparse=sparse, best_sentence=best_sentence)
+    if refuse and small_talk.recognised(retrieved.query, embedder):  # small talk in words the patterns do not know
+        return quoting.refusal(asked, holdings(store))
     answer = quoting.quote(
         retrieved, embedder, k=k, min_score=min_score, refuse=refuse, stored=store.sentence_vectors, sparse=sparse
     )

@@ -163,6 +163,14 @@ def test_small_talk_is_refused_with_what_the_index_holds(telegram: FakeTelegram)
     assert "reply_markup" not in reply
 
 
+def test_question_and_small_talk_in_a_language_the_bot_does_not_speak(telegram: FakeTelegram) -> None:
+    fake = telegram
+    (reply,) = ask_private(fake, 1022, "Quand aura lieu la rencontre de Budapest ?", language="fr")
+    assert "<b>innerhalb von zwei Wochen</b>" in reply["html"]  # answered in English, the date marked
+    (chat,) = ask_private(fake, 1022, "Bonjour, comment ça va ?", language="fr")
+    assert "I found no relevant passage" in chat["text"] and "The index holds:" in chat["text"]
+
+
 def test_group_mention_answered_and_chatter_ignored(running: ThreadedBot) -> None:
     fake = running.telegram
     group = -2001

@@ -92,3 +92,32 @@ def test_small_talk_and_questions_the_article_does_not_answer_are_refused(
         assert any("Putin" in q.text and "russisch" in q.text.lower() for q in answer.quotes), answer.quotes
     else:
         assert answer.holdings is not None and answer.holdings.sources[0][1] == 1
+
+
+# "When is the Budapest meeting?" asked in other languages: the question word gives the type, the
+# name in another script is compared in Latin letters (Будапеште ~ Budapest) by the focus check.
+OTHER_LANGUAGES = [
+    "Quand aura lieu la rencontre de Budapest ?",
+    "¿Cuándo es la reunión en Budapest?",
+    "Когда встреча в Будапеште?",
+    "Quando sarà il vertice di Budapest?",
+    "Kiedy odbędzie się spotkanie w Budapeszcie?",
+]
+
+
+@pytest.mark.parametrize("question", OTHER_LANGUAGES)
+def test_when_question_in_another_language_quotes_the_date(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str
+) -> None:
+    answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    assert answer.kind == "time" and answer.language == "en"  # the bot replies in English to languages it does not speak
+    assert any(q.span_text == "innerhalb von zwei Wochen" for q in answer.quotes), answer.quotes
+
+
+@pytest.mark.parametrize(
+    "question", ["Bonjour, comment ça va ?", "Привет, как дела?", "Raconte-moi une blague", "Cuéntame un chiste", "Hoe gaat het met je?"]
+)
+def test_small_talk_in_other_languages_is_refused(seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str) -> None:
+    answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    assert not answer.found, answer.quotes
+    assert answer.holdings is not None and answer.holdings.sources[0][1] == 1

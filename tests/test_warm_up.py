@@ -12,7 +12,7 @@ from index import bootstrap
 from index.embedding.embedder import CachedEmbedder, SentenceTransformerEmbedder
 from index.embedding.sparse_embedding import SparseTermsEmbedder
 from index.ingest import indexing
-from index.retrieval import language
+from index.retrieval import language, small_talk
 from index.settings import Settings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -38,9 +38,11 @@ def test_warm_up_loads_model_sparse_head_language_identifier_and_keywords(
     services = bootstrap.build(settings, write=False)  # a fresh process's parts: nothing loaded yet
     try:
         language._identifier.cache_clear()
+        small_talk._made.clear()
         assert _loaded_parts(services) == (False, False)
         services.warm_up()
         assert _loaded_parts(services) == (True, True)
+        assert services.embedder.name in small_talk._made  # the small-talk prototypes are embedded
         assert language._identifier.cache_info().currsize == 1
         assert services.keywords._stats is not None
         answer = services.answer("When is the Budapest meeting?")

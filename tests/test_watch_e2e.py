@@ -85,6 +85,8 @@ def test_a_watched_question_gets_exactly_one_post_per_changed_answer_across_a_re
         feed_read(feed, 1)  # the first report is indexed as backlog
         refused = command(telegram, GROUP, MEMBER, f"/watch {QUESTION}")
         assert refused["text"] == "Only the group's admins can change its subscriptions."
+        chatter = command(telegram, USER, USER, "/watch Salut, ça va ?")  # small talk in words the patterns do not know
+        assert chatter["text"].startswith("That is not a question the news can answer, so I cannot watch it.")
         private = watch(telegram, USER, USER, f"/watch {QUESTION}")
         assert "12 Menschen" in private["answer"]["text"] and "Hochwasser in der Steiermark" in private["answer"]["text"]
         assert private["last"]["text"].startswith("👁 Dieser Chat beobachtet #1")

@@ -62,6 +62,10 @@ class Embedder(Protocol):
         """A question's vector, shape (dimension,), with the model's query prompt ("query: " for e5)."""
         ...
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions' vectors, shape (len(texts), dimension), as `embed_query` makes each, in one call."""
+        ...
+
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Passages' vectors, shape (len(texts), dimension), with the passage prompt; yields the CPU
         to questions between slices when called from background work (index.embedding.priority)."""
@@ -139,6 +143,9 @@ class SentenceTransformerEmbedder:
         vector: np.ndarray = self._encode([text], query=True)[0]
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), query=True)
+
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), query=False)
 
@@ -209,6 +216,10 @@ class CachedEmbedder:
         with self._lock:
             self._remember(self._queries, text, vector)
         return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """The inner embedder's (not cached: made once, for fixed texts such as index.retrieval.small_talk's)."""
+        return self.inner.embed_queries(texts)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:

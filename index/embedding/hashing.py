@@ -51,6 +51,11 @@ class HashingEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        return np.stack([self._vector(t) for t in texts])
+
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.embedded.extend(texts)
         if not texts:

@@ -29,7 +29,7 @@ from typing import Any
 from index.ingest import indexing
 from index import service
 from index.answers import extractive
-from index.retrieval import language
+from index.retrieval import language, small_talk
 from index.retrieval.questions import analyze
 from index.domain import Answer, Article, IngestReport
 from index.embedding.embedder import Embedder
@@ -171,8 +171,10 @@ def question_rows(
                 "rank": gold_rank(answer, question["passage_id"]),
                 "answer_hit": quotes_contain(answer, gold),
                 "span_hit": span_holds(answer, gold),
-                # every XQuAD question is answerable: would small talk or the focus check refuse it?
-                "refused": analysis.small_talk or extractive.lacks_focus(analysis, answer.passages),
+                # every XQuAD question is answerable: would small talk (by words or meaning) or the focus check refuse it?
+                "refused": analysis.small_talk
+                or small_talk.recognised(embedder.embed_query(answer.question), embedder)
+                or extractive.lacks_focus(analysis, answer.passages),
             }
         )
         if progress:
