@@ -51,7 +51,14 @@ async def watch_command(update: Update, context: Context) -> None:
         await reply(update, context, problem_text(error, language))
         return
     cleaned = asked.text
-    if asked.analysis.small_talk:
+    try:
+        embedder = services.query_embedder()
+        vector = await asyncio.to_thread(embedder.embed_query, cleaned)
+        chatter = asked.analysis.small_talk or await asyncio.to_thread(small_talk.recognised, vector, embedder)
+    except NewsbotError as error:
+        await reply(update, context, problem_text(error, language))
+        return
+    if chatter:  # by its words, or by meaning in any language
         await reply(update, context, text("watch_small_talk", language))
         return
     target = await targets.target(update, context, [*channel, *words])
@@ -59,11 +66,6 @@ async def watch_command(update: Update, context: Context) -> None:
         return
     chat = update.effective_chat
     try:
-        embedder = services.query_embedder()
-        vector = await asyncio.to_thread(embedder.embed_query, cleaned)
-        if await asyncio.to_thread(small_talk.recognised, vector, embedder):  # small talk the patterns do not know
-            await reply(update, context, text("watch_small_talk", language))
-            return
         async with typing(context, chat.id if chat else target.chat_id):
             answer: Answer = await asyncio.to_thread(services.answer, cleaned)
         remembered = watches.remembered(answer)

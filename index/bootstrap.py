@@ -141,6 +141,7 @@ class Services:
         with contextlib.suppress(NewsbotError):
             if self.query_embedder() is not self.embedder:  # the index was built with another model
                 self.query_embedder().embed_query("warm up")
+                small_talk.prototypes_for(self.query_embedder())
 
     def model_change(self) -> tuple[str, str] | None:
         """(built with, configured) when the configured model is not the index's."""

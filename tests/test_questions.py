@@ -52,6 +52,15 @@ from index.answers.times import describe, resolve
         ("Hvor mange raketter får Ukraine?", "da", "number"),
         ("Hvor mødes de?", "da", "place"),
         ("Pourquoi les négociations ont-elles échoué ?", "fr", "reason"),
+        ("Hvor gammel er statsministeren?", "da", "other"),  # "hvor" + adjective asks how, not where
+        ("Var det en olycka?", "sv", "other"),  # Swedish "var" is also "was"
+        ("Var ligger Budapest?", "sv", "place"),
+        ("Kim Jong Un ne söyledi?", "tr", "other"),  # the name Kim, not "kim" (who)
+        ("Seçimi kim kazandı?", "tr", "person"),
+        ("D’où vient la délégation ?", "fr", "place"),  # a typographic apostrophe
+        ("¿A qué hora empieza la cumbre?", "es", "time"),
+        ("Et quand aura lieu le sommet ?", "fr", "time"),  # "and" in the question's language
+        ("En qué año murió?", "es", "time"),  # Spanish "en" is no Dutch "and"
         ("Quand aura lieu la réunion ?", None, "other"),  # language unknown: only English and German words
         ("Que pense Orban de la réunion ?", "fr", "other"),
         ("Was hat Orban über das Treffen gesagt?", "de", "other"),  # German "was" asks what, it is no English "was"
@@ -153,6 +162,7 @@ def test_undecided(text: str, kind: str, expected: bool) -> None:
         ("москва", "Budapest", False),
         ("orbán", "Orban", True),
         ("strasse", "Straße", True),
+        ("ʼ", "_", False),  # nothing left after folding names nothing
     ],
 )
 def test_name_matches(name: str, word: str, expected: bool) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from index.ingest import indexing
 from index import service
+from index.retrieval import small_talk
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MIN_SCORE
 from index.store.vector_store import VectorStore, open_client
@@ -118,6 +119,7 @@ def test_when_question_in_another_language_quotes_the_date(
     "question", ["Bonjour, comment ça va ?", "Привет, как дела?", "Raconte-moi une blague", "Cuéntame un chiste", "Hoe gaat het met je?"]
 )
 def test_small_talk_in_other_languages_is_refused(seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str) -> None:
+    assert small_talk.recognised(real_embedder.embed_query(question), real_embedder)  # not only below the threshold
     answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     assert not answer.found, answer.quotes
     assert answer.holdings is not None and answer.holdings.sources[0][1] == 1

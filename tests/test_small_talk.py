@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from index.embedding.bundled_model import BUNDLED_MODEL_NAME
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.embedding.hashing import HashingEmbedder
 from index.quality.evaluation import read_jsonl
 from index.retrieval import small_talk
-from index.retrieval.small_talk import Calibration, is_small_talk
+from index.retrieval.small_talk import Calibration, near_small_talk
 from tests.conftest import SHARED
 
 QUESTIONS: list[dict[str, Any]] = [
@@ -32,15 +33,15 @@ NEWS = np.stack([unit(0, 1, 0)])
 
 
 def test_close_to_small_talk_and_far_from_news_is_small_talk() -> None:
-    assert is_small_talk(unit(1, 0.1, 0.1), SMALL, NEWS, CALIBRATION)
+    assert near_small_talk(unit(1, 0.1, 0.1), SMALL, NEWS, CALIBRATION)
 
 
 def test_not_close_enough_to_small_talk_is_a_question() -> None:
-    assert not is_small_talk(unit(1, 0.2, 0.6), SMALL, NEWS, CALIBRATION)  # cosine 0.85 to small talk
+    assert not near_small_talk(unit(1, 0.2, 0.6), SMALL, NEWS, CALIBRATION)  # cosine 0.85 to small talk
 
 
 def test_as_close_to_a_news_question_is_a_question() -> None:
-    assert not is_small_talk(unit(1, 0.5, 0), SMALL, NEWS, Calibration(similarity=0.85, margin=0.5))
+    assert not near_small_talk(unit(1, 0.5, 0), SMALL, NEWS, Calibration(similarity=0.85, margin=0.5))
 
 
 def test_a_model_without_calibration_keeps_the_word_patterns_only() -> None:
@@ -49,16 +50,15 @@ def test_a_model_without_calibration_keeps_the_word_patterns_only() -> None:
     assert not small_talk.recognised(embedder.embed_query("Hello!"), embedder)  # identical to a prototype
 
 
-@pytest.mark.slow
-def test_the_bundled_model_is_calibrated(real_embedder: SentenceTransformerEmbedder) -> None:
-    assert small_talk.CALIBRATIONS[real_embedder.name] == CALIBRATION  # the figures docs/threshold.md reports
+def test_only_the_bundled_model_is_calibrated() -> None:
+    assert small_talk.CALIBRATIONS == {BUNDLED_MODEL_NAME: CALIBRATION}  # the figures docs/threshold.md reports
 
 
-@pytest.mark.parametrize(("which", "least"), [("dev", 0.94), ("test", 0.6)])
+@pytest.mark.parametrize(("which", "least"), [("dev", 0.9), ("test", 0.6)])
 @pytest.mark.slow
 def test_multilingual_questions(real_embedder: SentenceTransformerEmbedder, which: str, least: float) -> None:
-    """No news question is small talk; of the small talk in 14 languages, the share measured when the
-    figures were chosen on the development half (0.947) and reported on the held-out half (0.656)."""
+    """No news question is small talk; of the small talk in 14 languages, about the share measured when
+    the figures were chosen on the development half (0.947) and reported on the held-out half (0.656)."""
     rows = [r for r in QUESTIONS if r["set"] == which]
     vectors = real_embedder.embed_queries([r["question"] for r in rows])
     verdicts = [small_talk.recognised(v, real_embedder) for v in vectors]
@@ -84,5 +84,6 @@ def test_embed_queries_equals_one_by_one() -> None:
 
 @pytest.mark.slow
 def test_real_embed_queries_equals_one_by_one(real_embedder: SentenceTransformerEmbedder) -> None:
-    together = real_embedder.embed_queries(["Wann ist der Gipfel?", "Hello!"])
-    assert np.allclose(together[0], real_embedder.embed_query("Wann ist der Gipfel?"), atol=1e-5)
+    together = real_embedder.embed_queries(["Wann ist der Gipfel in Budapest?", "Hello!"])  # the second padded
+    assert np.allclose(together[0], real_embedder.embed_query("Wann ist der Gipfel in Budapest?"), atol=1e-5)
+    assert np.allclose(together[1], real_embedder.embed_query("Hello!"), atol=1e-5)

@@ -181,6 +181,8 @@ def name_matches(name: str, word: str) -> bool:
     short names must match whole. Cached: the same words come up in every passage.
     """
     a, b = fold(name), fold(word)
+    if not a or not b:  # punctuation alone names nothing
+        return False
     if len(a) <= 3 or a[:1] != b[:1]:
         return a == b
     if a[:4] == b[:4] and (len(a) >= 5 or a == b[: len(a)]):

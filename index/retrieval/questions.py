@@ -60,31 +60,31 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, re.
 # question word late ("Zirve ne zaman?"), so its rules are not anchored at the start.
 _OTHER_LANGUAGE_RULE_TEXTS: dict[str, tuple[tuple[AnswerType, str], ...]] = {
     "fr": (
-        ("time", r"^quand\b|^depuis\s+quand\b|^jusqu'?\s*(?:à|a)\s+quand\b|^(?:à|a|en|depuis)\s+quel(?:le)?s?\s+(?:date|année|jour|heure|mois|siècle)\b"),
+        ("time", r"^quand\b|^depuis\s+quand\b|^jusqu['’]?\s*(?:à|a)\s+quand\b|^(?:à|a|en|depuis)\s+quel(?:le)?s?\s+(?:date|année|jour|heure|mois|siècle)\b"),
         ("number", r"^combien\b"),
         ("person", r"^(?:qui|à\s+qui|de\s+qui)\b"),
-        ("place", r"^(?:où|d'où|jusqu'où)(?!\w)"),
+        ("place", r"^(?:où|d['’]où|jusqu['’]où)(?!\w)"),
         ("reason", r"^pourquoi\b"),
     ),
     "es": (
-        ("time", r"^(?:desde\s+|hasta\s+)?cu[aá]ndo\b|^(?:en|desde)\s+qu[eé]\s+(?:año|fecha|día|mes|siglo)\b"),
+        ("time", r"^(?:desde\s+|hasta\s+)?cu[aá]ndo\b|^(?:en|desde)\s+qu[eé]\s+(?:año|fecha|día|mes|siglo)\b|^a\s+qu[eé]\s+hora\b"),
         ("number", r"^cu[aá]nt[oa]s?\b"),
         ("person", r"^(?:a\s+|de\s+)?qui[eé]n(?:es)?\b"),
-        ("place", r"^(?:a|de)?d[oó]nde\b"),
+        ("place", r"^(?:a\s*|de\s*)?d[oó]nde\b"),
         ("reason", r"^por\s*qu[eé]\b"),
     ),
     "it": (
-        ("time", r"^(?:da\s+|fino\s+a\s+)?quando\b|^(?:in|da)\s+che\s+(?:anno|data|giorno|mese|secolo)\b"),
+        ("time", r"^(?:da\s+|fino\s+a\s+)?quando\b|^(?:in|da)\s+che\s+(?:anno|data|giorno|mese|secolo)\b|^a\s+che\s+ora\b"),
         ("number", r"^quant[oiae]\b"),
         ("person", r"^(?:a\s+|di\s+)?chi\b"),
         ("place", r"^(?:da\s+)?dove\b"),
         ("reason", r"^perch[eé]\b"),
     ),
     "pt": (
-        ("time", r"^(?:desde\s+|até\s+)?quando\b|^(?:em|desde)\s+que\s+(?:ano|data|dia|mês|século)\b"),
+        ("time", r"^(?:desde\s+|até\s+)?quando\b|^(?:em|desde)\s+que\s+(?:ano|data|dia|mês|século)\b|^a\s+que\s+horas\b"),
         ("number", r"^quant[oa]s?\b"),
         ("person", r"^(?:a\s+|de\s+)?quem\b"),
-        ("place", r"^(?:a|de)?onde\b"),
+        ("place", r"^(?:a\s*|de\s*)?onde\b"),
         ("reason", r"^por\s*qu[eê]\b"),
     ),
     "nl": (
@@ -95,7 +95,7 @@ _OTHER_LANGUAGE_RULE_TEXTS: dict[str, tuple[tuple[AnswerType, str], ...]] = {
         ("reason", r"^waarom\b"),
     ),
     "pl": (
-        ("time", r"^(?:od\s+|do\s+)?kiedy\b|^w\s+którym\s+(?:roku|miesiącu|wieku)\b"),
+        ("time", r"^(?:od\s+|do\s+)?kiedy\b|^w\s+(?:którym|jakim)\s+(?:roku|miesiącu|wieku)\b"),
         ("number", r"^ile\b"),
         ("person", r"^(?:kto|kogo|komu|kim)\b"),
         ("place", r"^(?:gdzie|dokąd|skąd)\b"),
@@ -109,7 +109,7 @@ _OTHER_LANGUAGE_RULE_TEXTS: dict[str, tuple[tuple[AnswerType, str], ...]] = {
         ("reason", r"^(?:почему|зачем)\b"),
     ),
     "uk": (
-        ("time", r"^(?:з\s+|до\s+)?коли\b|^в\s+якому\s+(?:році|місяці)\b"),
+        ("time", r"^(?:з\s+|до\s+)?коли\b|^[ву]\s+якому\s+(?:році|місяці)\b"),
         ("number", r"^скільки\b"),
         ("person", r"^(?:хто|кого|кому)\b"),
         ("place", r"^(?:де|куди|звідки)\b"),
@@ -123,26 +123,36 @@ _OTHER_LANGUAGE_RULE_TEXTS: dict[str, tuple[tuple[AnswerType, str], ...]] = {
         ("reason", r"^proč\b"),
     ),
     "sv": (
-        ("time", r"^(?:sedan\s+|till\s+)?när\b|^vilket\s+år\b"),
+        ("time", r"^(?:sedan\s+|till\s+)?när\b|^vilket\s+år\b|^hur\s+länge\b"),
         ("number", r"^hur\s+(?:många|mycket)\b"),
         ("person", r"^vem\b"),
-        ("place", r"^(?:var|vart|varifrån)\b"),
+        # "var" is also "was" and "vart" "became": where only before a verb of place or meeting
+        ("place", r"^varifrån\b|^var(?:t)?\s+(?:ligger|finns|bor|hålls|sker|skedde|hände|träffas|träffades|möts|ska|kommer|åker|reser|flyttar)\b"),
         ("reason", r"^varför\b"),
     ),
     "da": (
-        ("time", r"^hvornår\b|^hvilket\s+år\b"),
+        ("time", r"^hvornår\b|^hvilket\s+år\b|^hvor\s+længe\b"),
         ("number", r"^hvor\s+(?:mange|meget)\b"),
         ("person", r"^hvem\b"),
         ("reason", r"^hvorfor\b"),
-        ("place", r"^hvor\b"),
+        # "hvor" + an adjective or adverb asks how ("hvor gammel", "hvor stor"), not where
+        ("place", r"^hvor\b(?!\s+(?:gammel|gamle|længe|lang|langt|stor|store|høj|højt|ofte|tit|dyr|dyrt|mange|meget|hurtig|hurtigt)\b)"),
     ),
     "tr": (
         ("time", r"\bne\s+zaman\b|\bhangi\s+(?:yıl|tarih|gün)"),
         ("number", r"\bkaç\b|\bne\s+kadar\b"),
-        ("person", r"\bkim(?:in|e|i)?\b"),
+        ("person", r"\bkim(?:in|e|i|den|ler|inle)?\b(?!(?-i:\s+[A-ZÇĞİÖŞÜ]))"),  # not "Kim Jong Un"
         ("place", r"\bnere(?:de|ye|den)\b"),
         ("reason", r"\b(?:neden|niçin|niye)\b"),
     ),
+}
+# "Et quand …?", "А когда …?", "Y cuándo …?": the word for "and" (or "but") of the question's language does not change the type.
+_OTHER_CONJUNCTIONS = {
+    "fr": "et mais", "es": "y pero", "it": "e ma", "pt": "e mas", "nl": "en maar", "pl": "i ale a", "ru": "а и но",
+    "uk": "а і та але", "cs": "a ale", "sv": "och men", "da": "og men", "tr": "ve ama",
+}
+_OTHER_LEADING = {
+    code: re.compile(rf"^(?:(?:{'|'.join(words.split())})\s*,?\s+)+", re.IGNORECASE) for code, words in _OTHER_CONJUNCTIONS.items()
 }
 _OTHER_LANGUAGE_RULES: dict[str, tuple[tuple[AnswerType, re.Pattern[str]], ...]] = {
     code: tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in rules) for code, rules in _OTHER_LANGUAGE_RULE_TEXTS.items()
@@ -195,9 +205,12 @@ def answer_type(question: str, language: str | None = None) -> AnswerType:
     """The expected answer type from the question's opening words (English and German rules; the
     question words of `language` first when it is one of _OTHER_LANGUAGE_RULES)."""
     opening = _LEADING.sub("", question.strip().lstrip("¿¡\"'„“«»").strip())
-    for kind_of, pattern in _OTHER_LANGUAGE_RULES.get(language or "", ()):
-        if pattern.search(opening):
-            return kind_of
+    rules = _OTHER_LANGUAGE_RULES.get(language or "", ())
+    if rules:
+        own = _OTHER_LEADING[language or ""].sub("", opening)
+        for kind_of, pattern in rules:
+            if pattern.search(own):
+                return kind_of
     for kind, pattern in _RULES:
         kind, _, only = kind.partition("-")
         if only and language is not None and language != only:

@@ -8,7 +8,7 @@ question becomes unanswerable when the five passages of its article are taken ou
 For each threshold it prints the share of answerable questions still answered and of
 unanswerable ones refused, per question language, on the cross-language scale that
 index.answers.extractive uses (same-language scores lowered by SAME_LANGUAGE_OFFSET); a second
-table adds the other refusals of index.service.answer_question: small talk, and questions whose
+table adds the other refusals of index.service.answer_question: small talk (by words or meaning), and questions whose
 top three passages lack the question's names or content words (answering.lacks_focus).
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.retrieval import language
+from index.retrieval import language, small_talk
 from index.answers.extractive import SAME_LANGUAGE_OFFSET, lacks_focus
 from index.domain import Chunk, Passage
 from index.retrieval.questions import analyze
@@ -67,11 +67,12 @@ def main(xquad: str, corpus: str) -> None:
         answerable[question["lang"]].append(float(scores.max()))
         unanswerable[question["lang"]].append(float(scores[keep].max()))
         analysis = analyze(question["question"], question_language)
+        chatter = analysis.small_talk or small_talk.recognised(vector, embedder)  # by words, or by meaning
         refused = []
         for allowed in (np.ones(len(everything), dtype=bool), keep):
             top = [int(i) for i in np.argsort(-np.where(allowed, scores, -np.inf))[:3]]
             shown = [Passage(Chunk("x", 0, 1, texts[i], "", str(i), language="de"), float(scores[i])) for i in top]
-            refused.append(analysis.small_talk or lacks_focus(analysis, shown))
+            refused.append(chatter or lacks_focus(analysis, shown))
         other_refusal[question["lang"]].append((refused[0], refused[1]))
     print(f"{len(passages)} XQuAD passages + {len(news)} news paragraphs; model {embedder.name}")
     for title, with_focus in (("threshold only", False), ("threshold, small talk and focus check (as answers are made)", True)):
