@@ -4,6 +4,7 @@ edits, forget and reindex (real Chroma, hashing embedder), and the real model's 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from index.ingest import indexing, rebuild
 from index.answers.extractive import candidate_sentences
 from index.domain import Chunk, Passage
 from index.embedding.embedder import SentenceTransformerEmbedder
+from index.errors import StoreUnavailable
 from index.embedding.sentence_vectors import SentenceVectors, answer_sentences, embed_together, sentence_rows, sentence_spans
 from index.ingest.splitting import normalize_space
 from index.store.vector_store import VectorStore
@@ -158,6 +160,33 @@ def test_retrieval_reads_the_candidates_sentence_vectors_and_the_answer_reuses_t
     assert len(fake_embedder.embedded) > embedded
     off = retrieve(asked, fake_embedder, store, depth=5, keywords=keywords, best_sentence=False)
     assert off.sentences == {} and off.scores != retrieved.scores
+
+
+def test_sentence_vectors_are_read_beside_the_keyword_scoring_and_errors_come_back(
+    tmp_path: Path, store: VectorStore, fake_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second store read runs on another thread while the asking one scores words (issue 18); what it
+    raises reaches the caller like any store error."""
+    indexing.ingest([str(write(tmp_path / "gipfel.txt", ARTICLE))], fake_embedder, store)
+    keywords = KeywordIndex(store, None)
+    asked = read_question("Wann will er sich mit Putin treffen?", 500)
+    read = store.sentence_vectors
+    threads: list[str] = []
+
+    def recorded(ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        threads.append(threading.current_thread().name)
+        return read(ids)
+
+    monkeypatch.setattr(store, "sentence_vectors", recorded)
+    assert retrieve(asked, fake_embedder, store, depth=5, keywords=keywords).sentences
+    assert threads and threads[0] != threading.current_thread().name
+
+    def down(ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        raise StoreUnavailable("the Chroma server at http://localhost:8000 is not reachable")
+
+    monkeypatch.setattr(store, "sentence_vectors", down)
+    with pytest.raises(StoreUnavailable):
+        retrieve(asked, fake_embedder, store, depth=5, keywords=keywords)
 
 
 def test_sentence_rows_point_each_paragraph_at_its_sentences_after_the_paragraphs() -> None:

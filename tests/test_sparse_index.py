@@ -24,7 +24,7 @@ from index.embedding.hashing import HashingEmbedder
 from index.store.keyword_index import KeywordIndex
 from index.embedding.sparse_embedding import SparseTermsEmbedder, sparse_embedder
 from index.embedding.sparse_head import SparseVector
-from index.store.sparse_index import SparseIndex, embed_question, rerank, scores, sentence_scores, signature
+from index.store.sparse_index import SparseIndex, candidate_vectors, embed_question, rerank, scores, sentence_scores, signature
 from index.store.vector_store import VectorStore, open_client
 
 # --- fusion (pure) -------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_questions_use_the_sparse_signal_only_when_every_candidate_has_a_vector(
 
     chunks = [p.chunk for p, _ in store.query(dense, 3)]
     base = [0.8, 0.8 - 1e-3, 0.8 - 2e-3]
-    fused = rerank(base, chunks, "en", query, sparse)
+    fused = rerank(base, chunks, "en", query, candidate_vectors(chunks, query, sparse))
     expected = fusion.fuse(base, scores(query.vector, [query_vector(sparse, store, c, real_embedder) for c in chunks]), [fusion.CROSS_LANGUAGE_WEIGHT] * 3)
     assert fused == pytest.approx(expected) and fused != pytest.approx(base)
     assert service.answer_question(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False).passages[0].chunk.text == PARAGRAPHS[0]
@@ -202,7 +202,8 @@ def test_questions_use_the_sparse_signal_only_when_every_candidate_has_a_vector(
     indexing.index_articles([other], real_embedder, store, IngestReport())
     assert not sparse.status(store).on
     chunks = [p.chunk for p, _ in store.query(dense, 4)]
-    assert rerank([0.8, 0.7, 0.6, 0.5], chunks, "en", query, sparse) == [0.8, 0.7, 0.6, 0.5]
+    assert candidate_vectors(chunks, query, sparse) is None
+    assert rerank([0.8, 0.7, 0.6, 0.5], chunks, "en", query, None) == [0.8, 0.7, 0.6, 0.5]
 
 
 def test_ask_ranks_the_candidates_by_the_fused_scores(tmp_path: Path, store: VectorStore, real_embedder: SparseTermsEmbedder) -> None:
@@ -211,7 +212,7 @@ def test_ask_ranks_the_candidates_by_the_fused_scores(tmp_path: Path, store: Vec
     question = "Which country hosts the summit?"
     dense, query = embed_question(real_embedder, question, store, sparse)
     chunks = [p.chunk for p, _ in store.query(dense, 3)]  # by cosine
-    fused = rerank([p.score for p, _ in store.query(dense, 3)], chunks, "en", query, sparse)
+    fused = rerank([p.score for p, _ in store.query(dense, 3)], chunks, "en", query, candidate_vectors(chunks, query, sparse))
     expected = [chunks[i].text for i in sorted(range(3), key=lambda i: -fused[i])]
     assert expected[0] != chunks[0].text  # here the sparse signal changes the best passage
     answer = service.answer_question(question, real_embedder, store, k=3, min_score=-1, sparse=sparse, refuse=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,10 +22,13 @@ from index.errors import QuestionError
 from index.retrieval import fusion, language, questions
 from index.retrieval.keywords import TermStats, keyword_bonus
 from index.store.keyword_index import KeywordIndex
-from index.store.sparse_index import SparseIndex, SparseQuery, embed_question, rerank
+from index.store.sparse_index import SparseIndex, SparseQuery, candidate_vectors, embed_question, rerank
 from index.store.vector_store import VectorStore
 
 CANDIDATES = 30  # dense candidates the keyword signal may reorder
+# Threads that read the candidates' sentence vectors while the asking thread scores their words; a few,
+# for questions from several chats at once.
+_SIDE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sentence-reads")
 
 
 @dataclass(frozen=True)
@@ -125,11 +129,16 @@ def retrieve(
     reranked = stats is not None or query_terms is not None
     hits = store.query(query, max(depth, CANDIDATES if reranked else depth), model=embedder.name)
     chunks = [passage.chunk for passage, _ in hits]
+    # The candidates' sentence vectors are read from the store on another thread while this one scores their
+    # words: Chroma lets go of the GIL while it reads (a second store call, 1-2 ms). The sparse side file is
+    # read here: a local SQLite lookup, and decoding its rows on the other thread would contend for the GIL.
+    with_sentences = reranked and best_sentence
+    sentence_read = _SIDE_READS.submit(store.sentence_vectors, [c.id for c in chunks]) if with_sentences else None
     bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
     typed = extractive.passage_evidence(asked.analysis, chunks)
     base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
-    fused = rerank(base, chunks, asked.language, query_terms, sparse)
-    sentences = store.sentence_vectors([c.id for c in chunks]) if reranked and best_sentence else {}
+    fused = rerank(base, chunks, asked.language, query_terms, candidate_vectors(chunks, query_terms, sparse))
+    sentences: Mapping[str, SentenceVectors] = sentence_read.result() if sentence_read is not None else {}
     # The candidates' best sentences (stored at ingest) as a signal of their own; where no candidate has more than
     # one sentence, each one's best sentence is the paragraph itself and the signal would only count the cosine twice.
     if any(len(found.vectors) > 1 for found in sentences.values()):

@@ -451,19 +451,24 @@ def sentence_scores(
     return scores(query.vector, vectors)
 
 
+def candidate_vectors(chunks: Sequence[Chunk], query: SparseQuery | None, sparse: SparseIndex | None) -> list[SparseVector] | None:
+    """The candidates' stored sparse vectors, in order; None without a sparse query, or when a
+    candidate has none (then the signal is left out rather than skewing the ranking)."""
+    if query is None or sparse is None:
+        return None
+    return sparse.lookup(query.generation, [c.id for c in chunks], query.writer)
+
+
 def rerank(
     base: Sequence[float],
     chunks: Sequence[Chunk],
     question_language: str | None,
     query: SparseQuery | None,
-    sparse: SparseIndex | None,
+    vectors: Sequence[SparseVector] | None,
 ) -> list[float]:
     """The candidates' scores with the sparse signal fused in (index.retrieval.fusion); `base` unchanged
-    when there is no sparse query or a candidate has no sparse vector."""
-    if query is None or sparse is None:
-        return list(base)
-    vectors = sparse.lookup(query.generation, [c.id for c in chunks], query.writer)
-    if vectors is None:
+    when there is no sparse query or no stored `vectors` (from `candidate_vectors`)."""
+    if query is None or vectors is None:
         return list(base)
     weights = [fusion.sparse_weight(question_language, c.language) for c in chunks]
     return fusion.fuse(base, scores(query.vector, vectors), weights)

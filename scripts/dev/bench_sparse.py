@@ -44,7 +44,7 @@ from index.domain import Chunk, IngestReport
 from index.store.keyword_index import KeywordIndex
 from index.settings import Settings
 from index.embedding.sparse_embedding import SparseTermsEmbedder
-from index.store.sparse_index import SparseIndex, embed_question, rerank, signature
+from index.store.sparse_index import SparseIndex, candidate_vectors, embed_question, rerank, signature
 from index.embedding.by_name import create
 from index.ingest.splitting import chunk_article
 from index.store.vector_store import VectorStore, open_client
@@ -133,7 +133,8 @@ def bench_questions(store: VectorStore, sparse: SparseIndex, embedder: SparseTer
         chunks = [p.chunk for p, _ in hits]
         qlang = language.detect(question)
         bonuses = search.keyword_bonuses(question, qlang, chunks, stats)
-        fused = rerank([p.score + b for (p, _), b in zip(hits, bonuses, strict=True)], chunks, qlang, terms, sparse)
+        stored = candidate_vectors(chunks, terms, sparse)
+        fused = rerank([p.score + b for (p, _), b in zip(hits, bonuses, strict=True)], chunks, qlang, terms, stored)
         assert len(fused) == len(hits)
 
     def all_signals(question: str) -> None:
