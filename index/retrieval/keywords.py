@@ -95,11 +95,10 @@ def bm25(query: Sequence[str], document: Sequence[str], stats: TermStats) -> flo
     """Okapi BM25 of one document for the query terms."""
     if not query or not document:
         return 0.0
-    counts = Counter(document)
     norm = K1 * (1 - B + B * len(document) / stats.average_length)
     score = 0.0
     for term in query:
-        tf = counts.get(term, 0)
+        tf = document.count(term)  # a few query terms: counting each beats counting the whole document
         if tf:
             score += stats.idf(term) * tf * (K1 + 1) / (tf + norm)
     return score
