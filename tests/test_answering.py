@@ -139,9 +139,16 @@ def test_more_passages_are_searched_for_typed_sentences_only() -> None:
         ("what happens next?", "en", ["Trump trifft Putin in Budapest."], False),  # nothing to check across languages
         ("Which French king issued the edict?", "en", ["Ludwig XIV. erließ das Edikt."], False),  # "French" is no name to look for
         ("When did the U.S. join?", "en", ["Die Vereinigten Staaten traten bei."], False),  # nor an acronym
+        # Questions in other languages name things in their own words: not checked by spelling ...
+        ("¿Qué productor de petróleo es aliado de los Estados Unidos?", "es", ["Saudi-Arabien ist ein Verbündeter der USA."], False),
+        ("Какой регион расположен в Южной Калифорнии?", "ru", ["Südkalifornien umfasst acht Bezirke."], False),
+        # ... unless one of them is in the passages' language, or the language is unknown and the names Latin
+        ("Wer ist Elon Musk?", "de", ["Trump trifft Putin in Budapest."], True),
+        ("Elon Musk?", None, ["Trump trifft Putin in Budapest."], True),
+        ("Илон Маск?", None, ["Trump trifft Putin in Budapest."], False),
     ],
 )
-def test_a_question_whose_focus_no_top_passage_names_is_refused(question: str, language: str, texts: list[str], lacks: bool) -> None:
+def test_a_question_whose_focus_no_top_passage_names_is_refused(question: str, language: str | None, texts: list[str], lacks: bool) -> None:
     passages = [passage(t, 0.8, n) for n, t in enumerate(texts, start=1)]
     assert lacks_focus(analyze(question, language), passages) is lacks
 

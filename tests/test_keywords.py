@@ -37,6 +37,9 @@ def test_terms_are_stemmed_without_stop_words(text: str, language: str, expected
 def test_neutral_words_are_numbers_and_names() -> None:
     assert neutral_words("How far do the Tomahawk missiles fly, 2,500 km?") == ["tomahawk", "2", "500"]
     assert neutral_words("Who will lead the American delegation with Marco Rubio?") == ["american", "marco", "rubio"]
+    # no capitals and no spaces in Chinese: a run of \w is a whole clause, only its numbers are neutral
+    assert neutral_words("截至2015年3月，伊斯兰国控制的领地有多少人口？") == ["2015", "3"]
+    assert neutral_words("Wie viele COVID19-Fälle gab es?") == ["covid19", "fälle"]
 
 
 def test_bonus_same_language_full_words_other_language_names_only() -> None:

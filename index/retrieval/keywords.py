@@ -32,6 +32,7 @@ KEYWORD_WEIGHT = 0.15
 NAME_WEIGHT = 0.05
 
 _WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
 _STEMMERS = {"de": "german", "en": "english", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch"}
 _STOPWORDS = {
     "de": set(
@@ -108,7 +109,8 @@ def neutral_words(question: str) -> list[str]:
     """Words of a question that read the same in any language: numbers and names.
 
     A name is a capitalized word that does not start the question; stop words of
-    every language we know are dropped ("What", "Die").
+    every language we know are dropped ("What", "Die"). Scripts without capitals or spaces
+    (Chinese, Japanese, Thai) give their numbers only: "截至2015年3月" is one \\w+ run, 2015 and 3 in it.
     """
     words = _WORD.findall(question)
     stop = set().union(*_STOPWORDS.values())
@@ -117,7 +119,9 @@ def neutral_words(question: str) -> list[str]:
         lower = word.lower()
         if lower in stop:
             continue
-        if any(ch.isdigit() for ch in word) or (position > 0 and word[0].isupper()):
+        if any(ch.isalpha() and not ch.isupper() and not ch.islower() for ch in word):  # letters without case
+            picked.extend(_DIGITS.findall(word))
+        elif any(ch.isdigit() for ch in word) or (position > 0 and word[0].isupper()):
             picked.append(lower)
     return picked
 

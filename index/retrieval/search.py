@@ -28,7 +28,7 @@ from index.store.vector_store import VectorStore
 CANDIDATES = 30  # dense candidates the keyword signal may reorder
 # Threads that read the candidates' sentence vectors while the asking thread scores their words; a few,
 # for questions from several chats at once.
-_SIDE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sentence-reads")
+_SENTENCE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sentence-reads")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def retrieve(
     # words: Chroma lets go of the GIL while it reads (a second store call, 1-2 ms). The sparse side file is
     # read here: a local SQLite lookup, and decoding its rows on the other thread would contend for the GIL.
     with_sentences = reranked and best_sentence
-    sentence_read = _SIDE_READS.submit(store.sentence_vectors, [c.id for c in chunks]) if with_sentences else None
+    sentence_read = _SENTENCE_READS.submit(store.sentence_vectors, [c.id for c in chunks]) if with_sentences else None
     bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
     typed = extractive.passage_evidence(asked.analysis, chunks)
     base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
