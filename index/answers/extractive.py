@@ -11,8 +11,8 @@ a passage that was not retrieved, because candidates come only from `passages`.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
