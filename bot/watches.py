@@ -51,14 +51,17 @@ async def watch_command(update: Update, context: Context) -> None:
         await reply(update, context, problem_text(error, language))
         return
     cleaned = asked.text
+    if asked.analysis.small_talk:  # by its words: nothing to embed
+        await reply(update, context, text("watch_small_talk", language))
+        return
     try:
         embedder = services.query_embedder()
         vector = await asyncio.to_thread(embedder.embed_query, cleaned)
-        chatter = asked.analysis.small_talk or await asyncio.to_thread(small_talk.recognised, vector, embedder)
+        chatter = await asyncio.to_thread(small_talk.recognised, vector, embedder)
     except NewsbotError as error:
         await reply(update, context, problem_text(error, language))
         return
-    if chatter:  # by its words, or by meaning in any language
+    if chatter:  # by meaning, in any language
         await reply(update, context, text("watch_small_talk", language))
         return
     target = await targets.target(update, context, [*channel, *words])

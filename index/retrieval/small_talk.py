@@ -97,11 +97,18 @@ CALIBRATIONS: dict[str, Calibration] = {
 }
 
 
+def nearness(queries: np.ndarray, small_talk: np.ndarray, news: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For questions' unit vectors `queries` (q, dim): the cosine to the nearest of SMALL_TALK's vectors
+    `small_talk` (n, dim), and how much nearer that is than the nearest of NEWS's `news` (m, dim); two (q,) arrays."""
+    nearest = (queries @ small_talk.T).max(axis=1)
+    return nearest, nearest - (queries @ news.T).max(axis=1)
+
+
 def near_small_talk(query: np.ndarray, small_talk: np.ndarray, news: np.ndarray, calibration: Calibration) -> bool:
     """Whether a question's unit vector `query` (dim,) is small talk, given the unit vectors of
     SMALL_TALK (n, dim) and NEWS (m, dim) made by the same model."""
-    nearest = float(np.max(small_talk @ query))
-    return nearest >= calibration.similarity and nearest - float(np.max(news @ query)) >= calibration.margin
+    nearest, margin = nearness(query[None, :], small_talk, news)
+    return bool(nearest[0] >= calibration.similarity and margin[0] >= calibration.margin)
 
 
 @dataclass(frozen=True)

@@ -38,13 +38,9 @@ def main(xquad: str, which: str) -> None:
         f"news ({which})": [r["question"] for r in rows if not r["small_talk"]],
         f"small talk ({which})": [r["question"] for r in rows if r["small_talk"]],
     }
-    small = np.stack([embedder.embed_query(q) for q in small_talk.SMALL_TALK])
-    news = np.stack([embedder.embed_query(q) for q in small_talk.NEWS])
-    measured: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name, questions in groups.items():
-        vectors = np.stack([embedder.embed_query(q) for q in questions])
-        nearest = (vectors @ small.T).max(axis=1)
-        measured[name] = nearest, nearest - (vectors @ news.T).max(axis=1)
+    small = embedder.embed_queries(small_talk.SMALL_TALK)
+    news = embedder.embed_queries(small_talk.NEWS)
+    measured = {name: small_talk.nearness(embedder.embed_queries(questions), small, news) for name, questions in groups.items()}
     print(f"model {embedder.name}; refused share per group")
     print("| similarity | margin | " + " | ".join(groups) + " |")
     print("|---|---|" + "---|" * len(groups))
