@@ -129,6 +129,35 @@ def test_find_spans(text: str, kind: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "kind", "expected"),
     [
+        # German capitalizes every noun: a place is what follows a preposition of place, not "Treffen" or "Termin"
+        ("Während Trump keinen Termin für sein Treffen mit Putin in Budapest nannte, kündigte der Kreml an.", "place", ["Budapest"]),
+        ("Er war im August in der Ukraine und am Freitag im Weißen Haus.", "place", ["Ukraine", "Weißen Haus"]),
+        ("Hochrangige Berater treffen sich an einem nicht genannten Ort.", "place", []),
+        ("Die Teams reisen nach Moskau und aus Kiew zurück.", "place", ["Moskau", "Kiew"]),
+        # set phrases are no places; a name of two words after "im" is
+        ("Im Rahmen der Gespräche und am Rande des Gipfels in Genf trafen sie sich im Oval Office.", "place", ["Genf", "Oval Office"]),
+        ("Das gilt in Bezug auf Genf.", "place", ["Genf"]),
+        # a German person without the title before the name
+        ("Der ungarische Premierminister Viktor Orban postete auf X.", "person", ["Viktor Orban"]),
+        ("Dabei werde Außenminister Marco Rubio die Delegation leiten.", "person", ["Marco Rubio"]),
+        ("Die Botschafterin Olga Stefanischyna sprach.", "person", ["Olga Stefanischyna"]),
+        # numbers keep the words that bound them
+        ("Dabei sind mindestens 27 Menschen getötet worden.", "number", ["mindestens 27 Menschen"]),
+        ("At least 12 people died and up to 40 were hurt.", "number", ["At least 12 people", "up to 40"]),
+    ],
+)
+def test_find_spans_in_german_text(text: str, kind: str, expected: list[str]) -> None:
+    assert [text[s.start : s.end] for s in find_spans(text, kind, "de")] == expected
+
+
+def test_english_places_are_still_capitalized_runs() -> None:
+    text = "The summit will be held at the White House, not in Budapest."
+    assert [text[s.start : s.end] for s in find_spans(text, "place", "en")] == ["White House", "Budapest"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
         ("Während Trump keinen Termin für sein Treffen mit Putin nannte, begannen Vorbereitungen.", "time", True),
         ("No date has been set for the summit.", "time", True),
         ("The date of the summit has not been announced.", "time", True),
@@ -163,6 +192,17 @@ def test_undecided(text: str, kind: str, expected: bool) -> None:
         ("orbán", "Orban", True),
         ("strasse", "Straße", True),
         ("ʼ", "_", False),  # nothing left after folding names nothing
+        # a name's first sound is spelled differently in English and German transliterations
+        ("zelensky", "Selenskyj", True),
+        ("zelensky", "Selenskyjs", True),
+        ("yanukovych", "Janukowytsch", True),
+        ("volodymyr", "Wolodymyr", True),
+        ("kharkiv", "Charkiw", True),
+        ("tchaikovsky", "Tschaikowski", True),
+        ("cologne", "Köln", True),
+        ("zelensky", "Sanktionen", False),
+        ("china", "Kina", False),
+        ("yale", "Jalta", False),
     ],
 )
 def test_name_matches(name: str, word: str, expected: bool) -> None:

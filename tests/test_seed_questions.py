@@ -123,3 +123,26 @@ def test_small_talk_in_other_languages_is_refused(seeded: VectorStore, real_embe
     answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
     assert not answer.found, answer.quotes
     assert answer.holdings is not None and answer.holdings.sources[0][1] == 1
+
+
+# Questions about the seed article whose answer is a place, a person, a count or a day: the answer is marked,
+# and no capitalized German noun ("Treffen", "Berater", "Bezug" of "in Bezug auf") or title is marked as a
+# place or person; a name spelled the English way (Zelensky) is found in its German spelling (Selenskyj).
+SPANS = [
+    ("Where will Trump and Putin meet?", {"Ungarn", "Budapest"}),
+    ("Wo treffen sich Trump und Putin?", {"Ungarn", "Budapest"}),
+    ("Who is the Hungarian prime minister?", {"Viktor Orban"}),
+    ("Wie viele Menschen wurden bei Angriffen auf Narco-Boote getötet?", {"mindestens 27 Menschen"}),
+    ("When does Zelensky visit the White House?", {"am Freitag"}),
+]
+NOT_NAMES = {"Treffen", "Termin", "Berater", "Bezug", "Staats-", "Premierminister Viktor Orban", "Möglichkeit"}
+
+
+@pytest.mark.parametrize(("question", "expected"), SPANS, ids=[q for q, _ in SPANS])
+def test_the_answer_is_marked(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str, expected: set[str]
+) -> None:
+    answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    marked = {q.span_text for q in answer.quotes if q.span_text}
+    assert marked & expected, answer.quotes
+    assert not marked & NOT_NAMES, answer.quotes

@@ -102,7 +102,7 @@ def candidate_sentences(
         positions: Sequence[int] = range(len(every))
         if index >= ANSWER_PASSAGES and analysis is not None:
             kind = analysis.type
-            positions = [p for p in positions if spans.find_spans(every[p], kind) or spans.undecided(every[p], kind)]
+            positions = [p for p in positions if spans.find_spans(every[p], kind, passage.chunk.language) or spans.undecided(every[p], kind)]
         candidates.extend(Candidate(every[p], index, whole_passage=whole, position=p, siblings=len(every)) for p in positions)
     return candidates
 
@@ -113,11 +113,21 @@ def _focus(analysis: QuestionAnalysis, text: str, language: str | None) -> list[
 
 
 def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) -> tuple[list[spans.Span], list[int]]:
-    """The typed expressions of `text` that are not the question's own words, and the focus positions."""
+    """The typed expressions of `text` that are not the question's own words, and the focus positions.
+
+    A number's unit may be a focus word ("Wie viele Menschen …?" over "27 Menschen"): such a number is
+    kept, and only one whose figure itself the question names is left out."""
     if analysis.type not in TYPED:
         return [], []
     positions = _focus(analysis, text, language)
-    found = [s for s in spans.find_spans(text, analysis.type) if not any(s.start <= p < s.end for p in positions)]
+
+    def own_words(span: spans.Span) -> bool:
+        inside = [p for p in positions if span.start <= p < span.end]
+        if span.kind == "number":
+            return any(text[p].isdigit() for p in inside)
+        return bool(inside)
+
+    found = [s for s in spans.find_spans(text, analysis.type, language) if not own_words(s)]
     return found, positions
 
 

@@ -65,7 +65,8 @@ _TIME_PATTERNS = (
 # positions of a text (3× faster on XQuAD paragraphs, and no match starts inside a word).
 _TIME = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _TIME_PATTERNS) + ")", re.IGNORECASE)
 _NUMBER = re.compile(
-    r"(?:(?:rund|etwa|ungefähr|fast|mehr\s+als|über|knapp|about|around|nearly|over|more\s+than|almost|some)\s+)?"
+    r"(?:(?:rund|etwa|ungefähr|fast|mehr\s+als|über|knapp|mindestens|höchstens|bis\s+zu|weniger\s+als|about|around|nearly|over"
+    r"|more\s+than|almost|some|at\s+least|at\s+most|up\s+to|less\s+than|fewer\s+than)\s+)?"
     rf"(?:[$€£]\s?)?(?:\d[\d.,']*\d|\d|\b{_NUMBER_WORDS}\b)(?:½|¼|¾)?"
     r"(?:\s*(?:%|Prozent|percent|per\s+cent|Millionen|Milliarden|Mio\.?|Mrd\.?|million|billion|thousand|hundred|tausend|hundert))?"
     r"(?:\s*(?:km|Kilometer|Meilen|miles|m|Meter|meters|metres|cm|mm|kg|Kilogramm|Tonnen|tons|tonnes|Euro|Dollar|US-Dollar|Pfund|pounds|"
@@ -74,6 +75,10 @@ _NUMBER = re.compile(
 )
 _CAPITAL = r"[A-ZÄÖÜ][\w'’.-]*"
 _NAME = re.compile(rf"{_CAPITAL}(?:\s+(?:von|van|de|der|den|del|da|di|bin|al|la|le|of|the)?\s*{_CAPITAL}){{0,4}}")
+_PLACE_DE = re.compile(
+    r"\b(?:in|im|ins|nach|aus|bei|beim|nahe|an|am|auf|von|vom|zwischen|gegenüber|durch|bis\s+nach)\s+"
+    rf"(?:(?:der|die|den|dem|des|das)\s+)?(?P<name>{_CAPITAL}(?:\s+{_CAPITAL}){{0,3}})"
+)
 _REASON = re.compile(
     r"\b(?:weil|da|denn|aufgrund|wegen|infolge|um\s+\w+|damit|because|since|due\s+to|as\s+a\s+result\s+of|owing\s+to|in\s+order\s+to|so\s+that)\b"
     r"[^.;:!?]*",
@@ -110,9 +115,15 @@ class Span:
     kind: str
 
 
-def find_spans(text: str, kind: str) -> list[Span]:
-    """Expressions of answer type `kind` in `text`, left to right, not overlapping."""
-    if kind == "time":
+def find_spans(text: str, kind: str, language: str | None = None) -> list[Span]:
+    """Expressions of answer type `kind` in `text` (written in `language`), left to right, not overlapping.
+
+    German capitalizes every noun, so in German text a place is a capitalized run right after a
+    preposition of place ("in Budapest", "nach Moskau", "in der Ukraine"), not any capitalized word
+    ("Treffen", "Berater")."""
+    if kind == "place" and language == "de":
+        found = [Span(m.start("name"), m.end("name"), "name") for m in _PLACE_DE.finditer(text) if _is_place_de(m.group("name"))]
+    elif kind == "time":
         found = [Span(m.start(), m.end(), "time") for m in _TIME.finditer(text) if m.group().strip()]
     elif kind == "number":
         found = [Span(m.start(), m.end(), "number") for m in _NUMBER.finditer(text) if _is_number(m.group())]
@@ -120,6 +131,8 @@ def find_spans(text: str, kind: str) -> list[Span]:
         found = [Span(m.start(), m.end(), "name") for m in _NAME.finditer(text) if _is_name(text, m.start(), m.group(), kind)]
         if kind == "person" and any(len(text[s.start : s.end].split()) >= 2 for s in found):
             found = [s for s in found if len(text[s.start : s.end].split()) >= 2]  # "Marco Rubio", not "Berater"
+        if kind == "person" and language == "de":
+            found = [_without_title(text, s) for s in found]
     elif kind == "reason":
         found = [Span(m.start(), m.end(), "reason") for m in _REASON.finditer(text) if len(m.group()) > 8]
     else:
@@ -149,6 +162,41 @@ def _is_name(text: str, start: int, value: str, kind: str) -> bool:
     return True
 
 
+def _without_title(text: str, span: Span) -> Span:
+    """A German person's name without the capitalized title or role before it: "Premierminister Viktor Orban"
+    → "Viktor Orban" (a run of three capitalized words, after any article, keeps its last two; longer runs are
+    left whole)."""
+    words = list(re.finditer(r"\S+", text[span.start : span.end]))
+    while len(words) > 1 and words[0].group() in _NOT_NAMES:
+        words = words[1:]  # "Die Botschafterin Olga Stefanischyna" at a sentence's start
+    capitalized = [w for w in words if w.group()[:1].isupper()]
+    if len(capitalized) != 3:
+        return span
+    return Span(span.start + capitalized[-2].start(), span.end, span.kind)
+
+
+_TIME_WORD = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})", re.IGNORECASE)
+
+
+# Nouns that follow a German preposition without an article in set phrases, not places ("in Bezug auf",
+# "im Rahmen", "am Rande", "in Kraft"). (Not every abstract noun: "an der Universität", "in der Landwirtschaft"
+# answer "where" questions.)
+_PHRASE_NOUNS_DE = frozenset(
+    "Bezug Hinblick Rahmen Zuge Vorfeld Gegensatz Anschluss Auftrag Namen Rande Laufe Höhe Kraft Frage Zukunft Kürze "
+    "Folge Fall Falle Sachen Betracht Kauf Anspruch Gefahr Haft Not Moment Vergleich Verlauf Mittelpunkt Vordergrund "
+    "Hintergrund Gespräch Amt Einsatz Krieg Jahr Jahre Durchschnitt Internet Fernsehen Streit Ende Anfang Abend Morgen "
+    "Mittag Nachmittag Vormittag Wochenende Tag Sinne Grunde Wesentlichen Gange Kontakt Zusammenarbeit Zusammenhang".split()
+)
+
+
+def _is_place_de(value: str) -> bool:
+    """Not a month or weekday ("im August", "am Freitag"), a function word or the noun of a set phrase."""
+    first = value.split()[0]
+    if first in _NOT_NAMES or _TIME_WORD.match(first):
+        return False
+    return len(value.split()) > 1 or first not in _PHRASE_NOUNS_DE
+
+
 def _trim(text: str, span: Span) -> Span:
     start, end = span.start, span.end
     while end > start and text[end - 1] in " ,;:.-–—":
@@ -173,14 +221,33 @@ def fold(word: str) -> str:
     return "".join(ch for ch in anyascii(word).lower() if ch.isalnum())
 
 
+# How one name's first sound is spelled in English and in German (or another Latin-script language):
+# Zelensky / Selenskyj, Yanukovych / Janukowytsch, Volodymyr / Wolodymyr, Kharkiv / Charkiw, Cologne / Köln.
+# Longest spelling first; each maps to one common spelling.
+_INITIAL_SOUNDS = (("tsch", "ch"), ("tch", "ch"), ("kh", "ch"), ("ts", "s"), ("ph", "f"), ("z", "s"), ("y", "j"), ("w", "v"))
+
+
+@lru_cache(maxsize=65536)
+def sound_fold(word: str) -> str:
+    """`fold(word)` with its first sound spelled one way (see _INITIAL_SOUNDS): "Zelensky" → "selensky"."""
+    folded = fold(word)
+    for spelling, common in _INITIAL_SOUNDS:
+        if folded.startswith(spelling):
+            return common + folded[len(spelling) :]
+    if folded.startswith("c") and not folded.startswith("ch"):
+        return "k" + folded[1:]
+    return folded
+
+
 @lru_cache(maxsize=65536)
 def name_matches(name: str, word: str) -> bool:
-    """Whether a question's name and a passage's word name the same thing ("Russia" ~ "russischen", "Rhine" ~ "Rhein").
+    """Whether a question's name and a passage's word name the same thing ("Russia" ~ "russischen", "Rhine" ~ "Rhein",
+    "Zelensky" ~ "Selenskyj").
 
-    Same first four letters, or the same first letter and close spelling (difflib ratio ≥ 0.72);
-    short names must match whole. Cached: the same words come up in every passage.
+    After `sound_fold`: same first four letters, or the same first letter and close spelling (difflib
+    ratio ≥ 0.72); short names must match whole. Cached: the same words come up in every passage.
     """
-    a, b = fold(name), fold(word)
+    a, b = sound_fold(name), sound_fold(word)
     if not a or not b:  # punctuation alone names nothing
         return False
     if len(a) <= 3 or a[:1] != b[:1]:
@@ -202,7 +269,7 @@ def focus_positions(text: str, language: str | None, names: Sequence[str], focus
     positions: list[int] = []
     wanted = set(focus) if same_language else set()
     spelled = [n for n in names if not n.isdigit()]
-    initials = {fold(n)[:1] for n in spelled}
+    initials = {sound_fold(n)[:1] for n in spelled}
     for match in _WORD.finditer(text):
         word = match.group()
         if wanted and stem(word, language) in wanted:
@@ -210,7 +277,7 @@ def focus_positions(text: str, language: str | None, names: Sequence[str], focus
         elif word.isdigit():
             if word in names:
                 positions.append(match.start())
-        elif fold(word)[:1] in initials and any(name_matches(n, word) for n in spelled):
+        elif sound_fold(word)[:1] in initials and any(name_matches(n, word) for n in spelled):
             positions.append(match.start())  # (names with another first letter never match: skip them fast)
     return positions
 
