@@ -228,3 +228,27 @@ def test_only_who_is_questions_about_a_name_ask_for_a_role() -> None:
     assert role_words(analyze("Wer ist der Präsident der Vereinigten Staaten?", "de")) == ("Präsident",)
     assert role_words(analyze("Who's the president of Russia?", "en")) == ("president",)
     assert role_words(analyze("Who is the new president of Russia?", "en")) == ("president",)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "span"),
+    [
+        # a question about the person it names: the answer describes her, another name is not it
+        ("Wer ist Olga Stefanischyna?", "de", None),
+        ("Who is Olga Stefanischyna?", "en", None),
+        # a question for a person: the name is marked
+        ("Wer kritisierte Putins Anruf?", "de", "Olga Stefanischyna"),
+    ],
+)
+def test_who_is_a_named_person_marks_no_other_name(question: str, language: str, span: str | None) -> None:
+    passages = [passage("Die ukrainische Botschafterin, Olga Stefanischyna, kritisierte Putins Anruf bei Trump scharf.", 0.8)]
+    analysis = analyze(question, language)
+    quotes = choose_quotes(candidate_sentences(passages, analysis), np.array([0.8]), [0.8], analysis, passages)
+    assert [q.span_text for q in quotes] == [span]
+
+
+def test_who_is_a_title_of_something_asks_for_a_name() -> None:
+    passages = [passage("Der erste Graf von Melfi war Wilhelm Eisenarm.", 0.8)]
+    analysis = analyze("Who was Count of Melfi?", "en")
+    quotes = choose_quotes(candidate_sentences(passages, analysis), np.array([0.8]), [0.8], analysis, passages)
+    assert [q.span_text for q in quotes] == ["Wilhelm Eisenarm"]

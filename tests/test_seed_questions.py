@@ -146,3 +146,12 @@ def test_the_answer_is_marked(
     marked = {q.span_text for q in answer.quotes if q.span_text}
     assert marked & expected, answer.quotes
     assert not marked & NOT_NAMES, answer.quotes
+
+
+@pytest.mark.parametrize("question", ["Wer ist Olga Stefanischyna?", "Who is Olga Stefanischyna?"])
+def test_who_is_someone_named_quotes_her_and_marks_no_other_name(
+    seeded: VectorStore, real_embedder: SentenceTransformerEmbedder, question: str
+) -> None:
+    answer = service.answer_question(question, real_embedder, seeded, k=5, min_score=DEFAULT_MIN_SCORE)
+    assert "Botschafterin" in answer.quotes[0].text, answer.quotes
+    assert answer.quotes[0].span is None  # not "Putins Anruf", the other capitalized pair in that sentence

@@ -120,6 +120,8 @@ def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) ->
     if analysis.type not in TYPED:
         return [], []
     positions = _focus(analysis, text, language)
+    if analysis.type == "person" and about_someone_named(analysis):
+        return [], positions  # the answer is what they are ("die ukrainische Botschafterin"), not another name
 
     def own_words(span: spans.Span) -> bool:
         inside = [p for p in positions if span.start <= p < span.end]
@@ -273,6 +275,18 @@ def choose_quotes(
 # ("mit dem russischen Präsidenten Wladimir Putin"); one that mentions Russia and some person does not.
 _ROLE_QUESTION = re.compile(r"^\s*(?:who|wer)(?:\s+|['’]s\s+)(?:(?:is|was|are|were|ist|war|sind|waren)\s+)?", re.IGNORECASE)
 ROLE_CHARS = 25  # the role word, the person and the question's name lie within this many characters
+
+
+def about_someone_named(analysis: QuestionAnalysis) -> bool:
+    """"Who is Olga Stefanischyna?", "Wer war Elon Musk?": a question about the person it names, nothing else
+    (no role asked for, no other content word), whose answer is a description rather than a name."""
+    opening = _WHO_IS.match(analysis.text)
+    if not analysis.names or opening is None or role_words(analysis) or len(analysis.focus) > len(analysis.names):
+        return False
+    return not _CONNECTORS & {w.lower() for w in re.findall(r"\w+", analysis.text[opening.end() :])}  # "Count of Melfi": a role
+
+
+_WHO_IS = re.compile(r"^\s*(?:who|wer)(?:['’]s|\s+(?:is|was|are|were|ist|war|sind|waren))\s", re.IGNORECASE)
 
 
 def role_words(analysis: QuestionAnalysis) -> tuple[str, ...]:
