@@ -252,3 +252,18 @@ def test_who_is_a_title_of_something_asks_for_a_name() -> None:
     analysis = analyze("Who was Count of Melfi?", "en")
     quotes = choose_quotes(candidate_sentences(passages, analysis), np.array([0.8]), [0.8], analysis, passages)
     assert [q.span_text for q in quotes] == ["Wilhelm Eisenarm"]
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("How long did Putin have to agree to a ceasefire?", "weniger als zwei Wochen"),
+        ("Wie lange hatte Putin Zeit?", "weniger als zwei Wochen"),
+        ("When did Trump set Putin a deadline?", "Ende Juli"),  # a point in time: the one nearest the focus
+    ],
+)
+def test_how_long_marks_a_length_of_time_not_a_date(question: str, span: str) -> None:
+    passages = [passage("Ende Juli setzte Trump Putin eine Frist von weniger als zwei Wochen für einen Waffenstillstand.", 0.8)]
+    analysis = analyze(question, "de" if question.startswith("Wie") else "en")
+    quotes = choose_quotes(candidate_sentences(passages, analysis), np.array([0.8]), [0.8], analysis, passages)
+    assert [q.span_text for q in quotes] == [span]

@@ -113,6 +113,7 @@ def test_names_and_focus() -> None:
         ("Das Treffen ist am 3. Okt. in Mainz, nicht im Mai.", "time", ["am 3. Okt", "im Mai"]),  # (before: also "in Mai" of "in Mainz")
         ("Hernández sagte es in Rodez.", "time", []),  # no expression starts inside a word ("dez" of "Hernández")
         ("Seit Mitte Augusts ist die Grenze zu.", "time", ["Mitte Augusts"]),
+        ("Er könne den Krieg innerhalb von Tagen beenden, binnen Stunden, within weeks.", "time", ["innerhalb von Tagen", "binnen Stunden", "within weeks"]),
         ("Die Raketen haben eine Reichweite von 2.500 km.", "number", ["2.500 km"]),
         ("Die Verteidigung gab nur 308 Punkte ab und fing vier Bälle.", "number", ["308 Punkte", "vier"]),
         ("Prices rose by 4.5 percent to $3 billion.", "number", ["4.5 percent", "$3 billion"]),

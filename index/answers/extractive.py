@@ -130,7 +130,13 @@ def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) ->
         return bool(inside)
 
     found = [s for s in spans.find_spans(text, analysis.type, language) if not own_words(s)]
+    if analysis.type == "time" and _HOW_LONG.match(analysis.text):
+        # "How long …?": a length of time answers it, a date only when the sentence names no length ("1870 bis 1939")
+        found = [s for s in found if spans.is_duration(text[s.start : s.end])] or found
     return found, positions
+
+
+_HOW_LONG = re.compile(r"^\s*(?:for\s+)?(?:how\s+long|wie\s+lange?)\b", re.IGNORECASE)
 
 
 def evidence(

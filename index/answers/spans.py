@@ -47,6 +47,8 @@ _TIME_PATTERNS = (
     rf"(?:innerhalb|binnen|within|in|nach|after|vor|für|for|seit|since|über|over|bis\s+zu|up\s+to|weniger\s+als|less\s+than|mehr\s+als|more\s+than)"
     rf"(?:\s+(?:von|der|den|the|next|nächsten|kommenden|letzten|past|last))?\s+{_NUM}\s+{_UNITS_TIME}(?:\s+(?:später|früher|lang|ago|later|earlier))?",
     rf"{_NUM}\s+{_UNITS_TIME}(?:\s+(?:später|früher|lang|ago|later|earlier|zuvor|danach))?",
+    # without a number: "innerhalb von Tagen", "binnen Stunden", "within weeks"
+    rf"(?:innerhalb|binnen|within)(?:\s+(?:von|der|den|the|next|nächsten|kommenden|wenigen|a\s+few))?\s+{_UNITS_TIME}",
     r"(?:nächste[nr]?|kommende[nr]?|diese[nr]?|vergangene[nr]?|letzte[nr]?|next|this|last|coming)\s+(?:Woche|Monat|Jahr|Wochenende|week|month|year|weekend)",
     r"\b(?:heute|morgen|gestern|übermorgen|vorgestern|today|tomorrow|yesterday|tonight|demnächst|bald|soon|unverzüglich|sofort|immediately)\b",
     # dates
@@ -206,6 +208,15 @@ def _trim(text: str, span: Span) -> Span:
     while start < end and text[start] == " ":
         start += 1
     return Span(start, end, span.kind)
+
+
+_DURATION = re.compile(rf"\b{_UNITS_TIME}\b", re.IGNORECASE)
+
+
+def is_duration(expression: str) -> bool:
+    """Whether a time expression is a length of time ("zwei Wochen", "within 10 days", "vor drei Jahren"),
+    not a point in time ("Ende Juli", "am 15. August")."""
+    return bool(_DURATION.search(expression))
 
 
 def undecided(text: str, kind: str) -> bool:
