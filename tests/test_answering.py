@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -265,5 +267,26 @@ def test_who_is_a_title_of_something_asks_for_a_name() -> None:
 def test_how_long_marks_a_length_of_time_not_a_date(question: str, span: str) -> None:
     passages = [passage("Ende Juli setzte Trump Putin eine Frist von weniger als zwei Wochen für einen Waffenstillstand.", 0.8)]
     analysis = analyze(question, "de" if question.startswith("Wie") else "en")
+    quotes = choose_quotes(candidate_sentences(passages, analysis), np.array([0.8]), [0.8], analysis, passages)
+    assert [q.span_text for q in quotes] == [span]
+
+
+def english(text: str, score: float) -> Passage:
+    return Passage(Chunk("e", 0, 1, text, "Title", "seeds/e.txt", language="en"), score)
+
+
+@pytest.mark.parametrize(
+    ("question", "make", "text", "span"),
+    [
+        # the counted thing is the number's unit: the number is the answer, not "the question's own words"
+        ("Wie viele Menschen starben bei den drei Angriffen?", passage, "Bei den drei Angriffen starben 27 Menschen.", "27 Menschen"),
+        ("How many people died in the three attacks?", english, "In the three attacks 27 people died.", "27 people"),
+        # a role without an article is still a role: the person in it is marked
+        ("Wer ist Kanzler?", passage, "Kanzler Friedrich Merz sagte das am Montag.", "Friedrich Merz"),
+    ],
+)
+def test_the_marked_span_answers_the_question(question: str, make: Callable[[str, float], Passage], text: str, span: str) -> None:
+    passages = [make(text, 0.8)]
+    analysis = analyze(question, "de" if make is passage else "en")
     quotes = choose_quotes(candidate_sentences(passages, analysis), np.array([0.8]), [0.8], analysis, passages)
     assert [q.span_text for q in quotes] == [span]

@@ -116,17 +116,18 @@ def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) ->
     """The typed expressions of `text` that are not the question's own words, and the focus positions.
 
     A number's unit may be a focus word ("Wie viele Menschen …?" over "27 Menschen"): such a number is
-    kept, and only one whose figure itself the question names is left out."""
+    kept, and only one whose figure the question itself names (in digits or words: "the three attacks")
+    is left out. A "Who is NAME?" question marks no person in a sentence that names that person."""
     if analysis.type not in TYPED:
         return [], []
     positions = _focus(analysis, text, language)
-    if analysis.type == "person" and about_someone_named(analysis):
+    if analysis.type == "person" and about_someone_named(analysis) and names_them(analysis, text, language):
         return [], positions  # the answer is what they are ("die ukrainische Botschafterin"), not another name
 
     def own_words(span: spans.Span) -> bool:
         inside = [p for p in positions if span.start <= p < span.end]
-        if span.kind == "number":
-            return any(text[p].isdigit() for p in inside)
+        if span.kind == "number":  # "Wie viele Menschen …?": the unit may be the question's, the figure not
+            return any(_NUMBER_WORD.match(text, p) for p in inside)
         return bool(inside)
 
     found = [s for s in spans.find_spans(text, analysis.type, language) if not own_words(s)]
@@ -292,6 +293,16 @@ def about_someone_named(analysis: QuestionAnalysis) -> bool:
     return not _CONNECTORS & {w.lower() for w in re.findall(r"\w+", analysis.text[opening.end() :])}  # "Count of Melfi": a role
 
 
+def names_them(analysis: QuestionAnalysis, text: str, language: str | None) -> bool:
+    """Whether `text` names the question's person, word for word (spelled alike across languages), as one name."""
+    for span in spans.find_spans(text, "person", language):
+        words = [w for w in re.findall(r"[\w'’-]+", text[span.start : span.end]) if w not in spans.NOT_NAMES]
+        if len(words) == len(analysis.names) and all(spans.name_matches(n, w) for n, w in zip(analysis.names, words, strict=True)):
+            return True
+    return False
+
+
+_NUMBER_WORD = re.compile(rf"\d|(?:{spans.NUMBER_WORDS})\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|wer)(?:['’]s|\s+(?:is|was|are|were|ist|war|sind|waren))\s", re.IGNORECASE)
 
 
@@ -434,7 +445,8 @@ def _quote(candidate: Candidate, score: float, analysis: QuestionAnalysis, passa
         def distance(s: spans.Span) -> int:
             return min((min(abs(p - s.start), abs(p - s.end)) for p in positions), default=0)
 
-        best = min(found, key=distance)
+        counted = [s for s in found if s.kind == "number" and any(s.start <= p < s.end for p in positions)]
+        best = min(counted or found, key=distance)  # "How many people …?": "27 people" before "the three attacks"
         span = (best.start, best.end)
     notes = []
     for expression in spans.find_spans(candidate.text, "time") if analysis.type == "time" else []:

@@ -3,7 +3,8 @@
 `find_spans(text, "time")` finds dates, weekdays, months, years, durations and
 relative times ("innerhalb von zwei Wochen", "next week"); "number" finds
 numbers with their unit; "person", "place" and "organisation" find runs of
-capitalized words; "reason" the clause after "weil", "because", "due to".
+capitalized words (in German text, where every noun is capitalized, a place is such a
+run after a preposition of place); "reason" the clause after "weil", "because", "due to".
 Offsets are character offsets into `text` (end exclusive). English and German
 patterns; other languages still get digits, years and capitalized names.
 
@@ -32,7 +33,7 @@ _WEEKDAYS = (
     r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 )
-_NUMBER_WORDS = (
+NUMBER_WORDS = (
     r"(?:ein(?:e[mnrs]?)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
     r"|a\s+few|several|einige[nr]?|wenigen?|mehrere[nr]?|couple\s+of)"
@@ -41,14 +42,16 @@ _UNITS_TIME = (
     r"(?:Sekunden?|Minuten?|Stunden?|Tagen?|Tage|Wochen?|Monaten?|Monate|Jahren?|Jahre|Jahrzehnten?|Jahrhunderten?"
     r"|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)"
 )
-_NUM = rf"(?:\d+(?:[.,]\d+)?|{_NUMBER_WORDS})"
+_NUM = rf"(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS})"
 _TIME_PATTERNS = (
     # relative: "innerhalb von zwei Wochen", "binnen drei Tagen", "within two weeks", "in 10 days", "vor zwei Jahren"
     rf"(?:innerhalb|binnen|within|in|nach|after|vor|für|for|seit|since|über|over|bis\s+zu|up\s+to|weniger\s+als|less\s+than|mehr\s+als|more\s+than)"
     rf"(?:\s+(?:von|der|den|the|next|nächsten|kommenden|letzten|past|last))?\s+{_NUM}\s+{_UNITS_TIME}(?:\s+(?:später|früher|lang|ago|later|earlier))?",
     rf"{_NUM}\s+{_UNITS_TIME}(?:\s+(?:später|früher|lang|ago|later|earlier|zuvor|danach))?",
     # without a number: "innerhalb von Tagen", "binnen Stunden", "within weeks"
-    rf"(?:innerhalb|binnen|within)(?:\s+(?:von|der|den|the|next|nächsten|kommenden|wenigen|a\s+few))?\s+{_UNITS_TIME}",
+    r"(?:innerhalb|binnen|within)(?:\s+(?:von|der|den|the|next|nächsten|kommenden|wenigen|a|few|couple|of)){0,3}\s+"
+    r"(?:Sekunden|Minuten|Stunden|Tagen|Tage|Wochen|Monaten|Monate|Jahren|Jahre|Jahrzehnten"
+    r"|seconds|minutes|hours|days|weeks|months|years|decades)\b",
     r"(?:nächste[nr]?|kommende[nr]?|diese[nr]?|vergangene[nr]?|letzte[nr]?|next|this|last|coming)\s+(?:Woche|Monat|Jahr|Wochenende|week|month|year|weekend)",
     r"\b(?:heute|morgen|gestern|übermorgen|vorgestern|today|tomorrow|yesterday|tonight|demnächst|bald|soon|unverzüglich|sofort|immediately)\b",
     # dates
@@ -69,7 +72,7 @@ _TIME = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _TIME_PATTERNS) + ")"
 _NUMBER = re.compile(
     r"(?:(?:rund|etwa|ungefähr|fast|mehr\s+als|über|knapp|mindestens|höchstens|bis\s+zu|weniger\s+als|about|around|nearly|over"
     r"|more\s+than|almost|some|at\s+least|at\s+most|up\s+to|less\s+than|fewer\s+than)\s+)?"
-    rf"(?:[$€£]\s?)?(?:\d[\d.,']*\d|\d|\b{_NUMBER_WORDS}\b)(?:½|¼|¾)?"
+    rf"(?:[$€£]\s?)?(?:\d[\d.,']*\d|\d|\b{NUMBER_WORDS}\b)(?:½|¼|¾)?"
     r"(?:\s*(?:%|Prozent|percent|per\s+cent|Millionen|Milliarden|Mio\.?|Mrd\.?|million|billion|thousand|hundred|tausend|hundert))?"
     r"(?:\s*(?:km|Kilometer|Meilen|miles|m|Meter|meters|metres|cm|mm|kg|Kilogramm|Tonnen|tons|tonnes|Euro|Dollar|US-Dollar|Pfund|pounds|"
     r"[$€£]|km/h|mph|Grad|degrees|°C?|Einwohner|inhabitants|Menschen|people|Prozentpunkte|Punkte|points|Stimmen|votes)\b)?",
@@ -78,8 +81,9 @@ _NUMBER = re.compile(
 _CAPITAL = r"[A-ZÄÖÜ][\w'’.-]*"
 _NAME = re.compile(rf"{_CAPITAL}(?:\s+(?:von|van|de|der|den|del|da|di|bin|al|la|le|of|the)?\s*{_CAPITAL}){{0,4}}")
 _PLACE_DE = re.compile(
-    r"\b(?:in|im|ins|nach|aus|bei|beim|nahe|an|am|auf|von|vom|zwischen|gegenüber|durch|bis\s+nach)\s+"
-    rf"(?:(?:der|die|den|dem|des|das)\s+)?(?P<name>{_CAPITAL}(?:\s+{_CAPITAL}){{0,3}})"
+    r"(?:\b(?:in|im|ins|nach|aus|bei|beim|nahe|an|am|auf|von|vom|zwischen|gegenüber|durch|bis\s+nach)\s+(?:(?:der|die|den|dem|des|das)\s+)?"
+    r"|\b(?:In|Nach|Aus|Bei|Von|Auf|Zwischen)\s+)"  # at a sentence's start only without an article: "In Budapest", not "Nach der Gründung"
+    rf"(?P<name>{_CAPITAL}(?:\s+{_CAPITAL}){{0,3}})"
 )
 _REASON = re.compile(
     r"\b(?:weil|da|denn|aufgrund|wegen|infolge|um\s+\w+|damit|because|since|due\s+to|as\s+a\s+result\s+of|owing\s+to|in\s+order\s+to|so\s+that)\b"
@@ -146,7 +150,7 @@ def _is_number(value: str) -> bool:
     return any(ch.isdigit() for ch in value) or len(value.split()) >= 1 and not value.lower().startswith(("ein", "a "))
 
 
-_NOT_NAMES = set(
+NOT_NAMES = set(
     "Der Die Das Den Dem Des Ein Eine Einer Er Sie Es Wir Ich Im In Am An Auf Aus Bei Mit Nach Von Vor Zu Zum Zur Als Auch Aber "
     "The A An He She It We They I In On At By For From With After Before His Her Its Their This That These Those But And "
     "Während Seitdem Später Zuvor Dort Hier Nur Noch Doch So".split()
@@ -156,7 +160,7 @@ _NOT_NAMES = set(
 def _is_name(text: str, start: int, value: str, kind: str) -> bool:
     """A run of capitalized words that is not just the sentence's first word or a function word."""
     words = value.split()
-    if all(w in _NOT_NAMES for w in words):
+    if all(w in NOT_NAMES for w in words):
         return False
     at_start = start == 0 or text[:start].rstrip()[-1:] in {".", "!", "?", "„", "“", '"', ":"}
     if at_start and len(words) == 1:
@@ -166,14 +170,15 @@ def _is_name(text: str, start: int, value: str, kind: str) -> bool:
 
 def _without_title(text: str, span: Span) -> Span:
     """A German person's name without the capitalized title or role before it: "Premierminister Viktor Orban"
-    → "Viktor Orban" (a run of three capitalized words, after any article, keeps its last two; longer runs are
-    left whole)."""
+    → "Viktor Orban", "Bibel von William Tyndale" → "William Tyndale" (a run of three capitalized words, after
+    leading function words like "Die", keeps its last two unless the middle one is an initial; other runs are left
+    whole). A name of three words loses its first ("Kim Jong Un" → "Jong Un")."""
     words = list(re.finditer(r"\S+", text[span.start : span.end]))
-    while len(words) > 1 and words[0].group() in _NOT_NAMES:
+    while len(words) > 1 and words[0].group() in NOT_NAMES:
         words = words[1:]  # "Die Botschafterin Olga Stefanischyna" at a sentence's start
     capitalized = [w for w in words if w.group()[:1].isupper()]
-    if len(capitalized) != 3:
-        return span
+    if len(capitalized) != 3 or re.fullmatch(r"\w\.", capitalized[1].group()):
+        return span  # "George W. Bush": a name of three words
     return Span(span.start + capitalized[-2].start(), span.end, span.kind)
 
 
@@ -187,16 +192,18 @@ _PHRASE_NOUNS_DE = frozenset(
     "Bezug Hinblick Rahmen Zuge Vorfeld Gegensatz Anschluss Auftrag Namen Rande Laufe Höhe Kraft Frage Zukunft Kürze "
     "Folge Fall Falle Sachen Betracht Kauf Anspruch Gefahr Haft Not Moment Vergleich Verlauf Mittelpunkt Vordergrund "
     "Hintergrund Gespräch Amt Einsatz Krieg Jahr Jahre Durchschnitt Internet Fernsehen Streit Ende Anfang Abend Morgen "
-    "Mittag Nachmittag Vormittag Wochenende Tag Sinne Grunde Wesentlichen Gange Kontakt Zusammenarbeit Zusammenhang".split()
+    "Mittag Nachmittag Vormittag Wochenende Tag Sinne Grunde Wesentlichen Gange Kontakt Zusammenarbeit Zusammenhang "
+    "Angaben Ansicht Sicht Meinung Worten Berichten Informationen Schätzungen Darstellung".split()
 )
 
 
 def _is_place_de(value: str) -> bool:
     """Not a month or weekday ("im August", "am Freitag"), a function word or the noun of a set phrase."""
-    first = value.split()[0]
-    if first in _NOT_NAMES or _TIME_WORD.match(first):
+    words = value.split()
+    first = words[0].rstrip(".'’")
+    if first in NOT_NAMES or _TIME_WORD.match(first):
         return False
-    return len(value.split()) > 1 or first not in _PHRASE_NOUNS_DE
+    return len(words) > 1 or first not in _PHRASE_NOUNS_DE
 
 
 def _trim(text: str, span: Span) -> Span:
@@ -211,12 +218,17 @@ def _trim(text: str, span: Span) -> Span:
 
 
 _DURATION = re.compile(rf"\b{_UNITS_TIME}\b", re.IGNORECASE)
+_POINT = re.compile(
+    r"^(?:vor|next|last|this|coming|nächste\w*|kommende\w*|letzte\w*|vergangene\w*|diese\w*)\b"
+    r"|\b(?:ago|später|früher|zuvor|danach|later|earlier)$",
+    re.IGNORECASE,
+)
 
 
 def is_duration(expression: str) -> bool:
-    """Whether a time expression is a length of time ("zwei Wochen", "within 10 days", "vor drei Jahren"),
-    not a point in time ("Ende Juli", "am 15. August")."""
-    return bool(_DURATION.search(expression))
+    """Whether a time expression is a length of time ("zwei Wochen", "within 10 days", "seit drei Jahren"),
+    not a point in time ("Ende Juli", "am 15. August", "next week", "vor drei Jahren", "two years ago")."""
+    return bool(_DURATION.search(expression)) and not _POINT.search(expression)
 
 
 def undecided(text: str, kind: str) -> bool:
@@ -240,7 +252,8 @@ _INITIAL_SOUNDS = (("tsch", "ch"), ("tch", "ch"), ("kh", "ch"), ("ts", "s"), ("p
 
 @lru_cache(maxsize=65536)
 def sound_fold(word: str) -> str:
-    """`fold(word)` with its first sound spelled one way (see _INITIAL_SOUNDS): "Zelensky" → "selensky"."""
+    """`fold(word)` with its first sound spelled one way (_INITIAL_SOUNDS, and a "c" not of "ch" as "k"):
+    "Zelensky" → "selensky", "Cologne" → "kologne"."""
     folded = fold(word)
     for spelling, common in _INITIAL_SOUNDS:
         if folded.startswith(spelling):
@@ -255,12 +268,23 @@ def name_matches(name: str, word: str) -> bool:
     """Whether a question's name and a passage's word name the same thing ("Russia" ~ "russischen", "Rhine" ~ "Rhein",
     "Zelensky" ~ "Selenskyj").
 
-    After `sound_fold`: same first four letters, or the same first letter and close spelling (difflib
-    ratio ≥ 0.72); short names must match whole. Cached: the same words come up in every passage.
+    Same first four letters, or the same first letter and close spelling (difflib ratio ≥ 0.72); short
+    names must match whole. Failing that, a name whose first sound is spelled otherwise (`sound_fold`)
+    matches only a word spelled closely over its whole length (ratio ≥ 0.8): "Selenskyj", but not
+    "werden" for "Verdi" or "Chancen" for "Khan". Cached: the same words come up in every passage.
     """
-    a, b = sound_fold(name), sound_fold(word)
+    a, b = fold(name), fold(word)
     if not a or not b:  # punctuation alone names nothing
         return False
+    if _spelled_alike(a, b):
+        return True
+    a_sound, b_sound = sound_fold(name), sound_fold(word)
+    if (a_sound, b_sound) == (a, b) or len(a_sound) <= 3 or a_sound[:1] != b_sound[:1]:
+        return False
+    return abs(len(a_sound) - len(b_sound)) <= 2 and SequenceMatcher(None, a_sound, b_sound).ratio() >= 0.8
+
+
+def _spelled_alike(a: str, b: str) -> bool:
     if len(a) <= 3 or a[:1] != b[:1]:
         return a == b
     if a[:4] == b[:4] and (len(a) >= 5 or a == b[: len(a)]):
@@ -280,7 +304,7 @@ def focus_positions(text: str, language: str | None, names: Sequence[str], focus
     positions: list[int] = []
     wanted = set(focus) if same_language else set()
     spelled = [n for n in names if not n.isdigit()]
-    initials = {sound_fold(n)[:1] for n in spelled}
+    initials = {fold(n)[:1] for n in spelled} | {sound_fold(n)[:1] for n in spelled}
     for match in _WORD.finditer(text):
         word = match.group()
         if wanted and stem(word, language) in wanted:
@@ -288,7 +312,7 @@ def focus_positions(text: str, language: str | None, names: Sequence[str], focus
         elif word.isdigit():
             if word in names:
                 positions.append(match.start())
-        elif sound_fold(word)[:1] in initials and any(name_matches(n, word) for n in spelled):
+        elif {fold(word)[:1], sound_fold(word)[:1]} & initials and any(name_matches(n, word) for n in spelled):
             positions.append(match.start())  # (names with another first letter never match: skip them fast)
     return positions
 
