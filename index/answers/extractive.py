@@ -121,7 +121,8 @@ def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) ->
     if analysis.type not in TYPED:
         return [], []
     positions = _focus(analysis, text, language)
-    if analysis.type == "person" and about_someone_named(analysis) and names_them(analysis, text, language):
+    typed = spans.find_spans(text, analysis.type, language)
+    if analysis.type == "person" and about_someone_named(analysis) and names_them(analysis, text, typed):
         return [], positions  # the answer is what they are ("die ukrainische Botschafterin"), not another name
 
     def own_words(span: spans.Span) -> bool:
@@ -130,7 +131,7 @@ def answer_spans(analysis: QuestionAnalysis, text: str, language: str | None) ->
             return any(_NUMBER_WORD.match(text, p) for p in inside)
         return bool(inside)
 
-    found = [s for s in spans.find_spans(text, analysis.type, language) if not own_words(s)]
+    found = [s for s in typed if not own_words(s)]
     if analysis.type == "time" and _HOW_LONG.match(analysis.text):
         # "How long …?": a length of time answers it, a date only when the sentence names no length ("1870 bis 1939")
         found = [s for s in found if spans.is_duration(text[s.start : s.end])] or found
@@ -293,9 +294,10 @@ def about_someone_named(analysis: QuestionAnalysis) -> bool:
     return not _CONNECTORS & {w.lower() for w in re.findall(r"\w+", analysis.text[opening.end() :])}  # "Count of Melfi": a role
 
 
-def names_them(analysis: QuestionAnalysis, text: str, language: str | None) -> bool:
-    """Whether `text` names the question's person, word for word (spelled alike across languages), as one name."""
-    for span in spans.find_spans(text, "person", language):
+def names_them(analysis: QuestionAnalysis, text: str, people: Sequence[spans.Span]) -> bool:
+    """Whether `text` names the question's person as one of its `people` (its person spans), word for word
+    (spelled alike across languages)."""
+    for span in people:
         words = [w for w in re.findall(r"[\w'’-]+", text[span.start : span.end]) if w not in spans.NOT_NAMES]
         if len(words) == len(analysis.names) and all(spans.name_matches(n, w) for n, w in zip(analysis.names, words, strict=True)):
             return True

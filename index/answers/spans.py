@@ -42,6 +42,11 @@ _UNITS_TIME = (
     r"(?:Sekunden?|Minuten?|Stunden?|Tagen?|Tage|Wochen?|Monaten?|Monate|Jahren?|Jahre|Jahrzehnten?|Jahrhunderten?"
     r"|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)"
 )
+# Without a number only the plural reads as a length of time ("within weeks"; "within the second half" is none).
+_UNITS_TIME_PLURAL = (
+    r"(?:Sekunden|Minuten|Stunden|Tagen|Tage|Wochen|Monaten|Monate|Jahren|Jahre|Jahrzehnten"
+    r"|seconds|minutes|hours|days|weeks|months|years|decades)"
+)
 _NUM = rf"(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS})"
 _TIME_PATTERNS = (
     # relative: "innerhalb von zwei Wochen", "binnen drei Tagen", "within two weeks", "in 10 days", "vor zwei Jahren"
@@ -50,8 +55,7 @@ _TIME_PATTERNS = (
     rf"{_NUM}\s+{_UNITS_TIME}(?:\s+(?:später|früher|lang|ago|later|earlier|zuvor|danach))?",
     # without a number: "innerhalb von Tagen", "binnen Stunden", "within weeks"
     r"(?:innerhalb|binnen|within)(?:\s+(?:von|der|den|the|next|nächsten|kommenden|wenigen|a|few|couple|of)){0,3}\s+"
-    r"(?:Sekunden|Minuten|Stunden|Tagen|Tage|Wochen|Monaten|Monate|Jahren|Jahre|Jahrzehnten"
-    r"|seconds|minutes|hours|days|weeks|months|years|decades)\b",
+    rf"{_UNITS_TIME_PLURAL}\b",
     r"(?:nächste[nr]?|kommende[nr]?|diese[nr]?|vergangene[nr]?|letzte[nr]?|next|this|last|coming)\s+(?:Woche|Monat|Jahr|Wochenende|week|month|year|weekend)",
     r"\b(?:heute|morgen|gestern|übermorgen|vorgestern|today|tomorrow|yesterday|tonight|demnächst|bald|soon|unverzüglich|sofort|immediately)\b",
     # dates
@@ -245,7 +249,7 @@ def fold(word: str) -> str:
 
 
 # How one name's first sound is spelled in English and in German (or another Latin-script language):
-# Zelensky / Selenskyj, Yanukovych / Janukowytsch, Volodymyr / Wolodymyr, Kharkiv / Charkiw, Cologne / Köln.
+# Zelensky / Selenskyj, Yanukovych / Janukowytsch, Volodymyr / Wolodymyr, Kharkiv / Charkiw.
 # Longest spelling first; each maps to one common spelling.
 _INITIAL_SOUNDS = (("tsch", "ch"), ("tch", "ch"), ("kh", "ch"), ("ts", "s"), ("ph", "f"), ("z", "s"), ("y", "j"), ("w", "v"))
 
@@ -276,7 +280,7 @@ def name_matches(name: str, word: str) -> bool:
     a, b = fold(name), fold(word)
     if not a or not b:  # punctuation alone names nothing
         return False
-    if _spelled_alike(a, b):
+    if _close_spelling(a, b):
         return True
     a_sound, b_sound = sound_fold(name), sound_fold(word)
     if (a_sound, b_sound) == (a, b) or len(a_sound) <= 3 or a_sound[:1] != b_sound[:1]:
@@ -284,7 +288,7 @@ def name_matches(name: str, word: str) -> bool:
     return abs(len(a_sound) - len(b_sound)) <= 2 and SequenceMatcher(None, a_sound, b_sound).ratio() >= 0.8
 
 
-def _spelled_alike(a: str, b: str) -> bool:
+def _close_spelling(a: str, b: str) -> bool:
     if len(a) <= 3 or a[:1] != b[:1]:
         return a == b
     if a[:4] == b[:4] and (len(a) >= 5 or a == b[: len(a)]):
