@@ -105,10 +105,10 @@ class Services:
         """Load what the first question needs before it is asked, side by side (issue 18, cold start).
 
         The configured model with its sparse head (and its small-talk prototypes, index.retrieval.small_talk)
-        and the language identifier load in two threads (file
-        reads, decompression and torch let go of the GIL) while this thread opens the store and reads
-        the keyword statistics; then the model that built the index, if another (until a reindex, both
-        models are in memory). The store is opened here only: two threads opening an embedded Chroma
+        and the language identifier load in two threads (file reads, decompression and torch let go of
+        the GIL) while this thread opens the store, has it load its vector index (VectorStore.preload)
+        and reads the keyword statistics; then the model that built the index, if another (until a
+        reindex, both models are in memory). The store is opened here only: two threads opening an embedded Chroma
         store at once can collide inside chromadb. A part that fails is logged and left for the first
         question to report.
         """
@@ -135,6 +135,7 @@ class Services:
             load("language identifier", lambda: language.detect("warm up")),
         ]
         run("store", self.store.built_with)  # opens the client and finds the serving generation, no scan
+        run("vector index", self.store.preload)  # read from disk by the first query otherwise
         run("keyword statistics", self.keywords.stats)
         for thread in threads:
             thread.join()

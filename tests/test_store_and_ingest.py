@@ -97,6 +97,14 @@ def test_seed_directory_ingests(store: VectorStore, fake_embedder: HashingEmbedd
     assert report.chunks_added >= 30
 
 
+def test_preload_loads_a_filled_index_and_skips_an_empty_one(store: VectorStore, fake_embedder: HashingEmbedder) -> None:
+    assert store.preload() is False  # no index yet: nothing to load, nothing raised
+    indexing.ingest([str(SEEDS)], fake_embedder, store)
+    assert store.preload() is True
+    answer = service.answer_question("Wann ist das Treffen in Budapest?", fake_embedder, store, k=3, min_score=-1.0)
+    assert answer.found  # preloading changed nothing the first question reads
+
+
 def test_an_empty_index_says_so(store: VectorStore, fake_embedder: HashingEmbedder) -> None:
     with pytest.raises(IndexEmpty):
         service.answer_question("Wann ist das Treffen?", fake_embedder, store, k=3, min_score=0.5)

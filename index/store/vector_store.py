@@ -388,6 +388,31 @@ class VectorStore:
                 metadatas=[{"sentences": r[2]} for r in batch],
             )
 
+    def preload(self) -> bool:
+        """Have Chroma load the serving index into memory before the first question needs it.
+
+        Embedded Chroma reads a collection's vector graph from disk at its first query (0.7 s at 100k
+        paragraphs on these machines, docs/benchmarks.md "Cold start"); one nearest-neighbour query with
+        a unit vector of the stored dimension, and a read of that neighbour's sentence vectors, do it
+        ahead. False when there is nothing to load (no index, or it is empty). Raises StoreUnavailable.
+        """
+
+        def run(collection: Any) -> list[str]:
+            dimension = int((collection.metadata or {}).get("dimension") or 0)
+            if dimension <= 0 or collection.count() == 0:
+                return []
+            probe = np.full(dimension, 1.0 / np.sqrt(dimension), dtype=np.float32)
+            found = collection.query(query_embeddings=[probe], n_results=1, include=[])
+            return list(found["ids"][0]) if found["ids"] else []
+
+        try:
+            nearest: list[str] = self._read(run)
+        except IndexEmpty:
+            return False
+        if nearest:
+            self.sentence_vectors(nearest)
+        return bool(nearest)
+
     def has_sentence_vectors(self) -> bool:
         """Whether the serving generation keeps sentence vectors (models that make them, indexes built since)."""
 
