@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def stable_hash(*parts: str) -> str:
@@ -55,7 +56,7 @@ class Chunk:
     # None for chunks not stored yet or stored before story ids were kept. Not part of the id.
     story: str | None = None
 
-    @property
+    @cached_property  # a SHA-1 of the text: asked for about a hundred times per question
     def id(self) -> str:
         return stable_hash(self.source, str(self.paragraph), self.text)
 

@@ -110,16 +110,10 @@ def arrange(
     articles = [p.chunk.article_id for p in passages]
 
     # 1. copies: passages of other articles that are nearly the same text with the same figures
-    languages = [p.chunk.language for p in passages]
-    figures = [numbers(p.chunk.text) for p in passages]
-
-    def copies(i: int, j: int) -> bool:
-        level = COPY_SIMILARITY if languages[i] == languages[j] else COPY_SIMILARITY - CROSS_LANGUAGE_OFFSET
-        return articles[i] != articles[j] and bool(similar[i, j] >= level) and figures[i] == figures[j]
-
+    mates = _copies(passages, articles, similar)
     groups: list[list[int]] = []  # each a set of copies, in ranking order; groups ordered by their best member
     for i in order:
-        group = next((g for g in groups if any(copies(i, j) for j in g)), None)
+        group = next((g for g in groups if not mates[i].isdisjoint(g)), None) if mates[i] else None
         if group is None:
             groups.append([i])
         else:
@@ -163,6 +157,28 @@ def arrange(
                 lead = newest
                 kept = [newest, *(i for i in kept if i != newest)]
     return Arranged(kept, arranged, lead)
+
+
+def _copies(passages: Sequence[Passage], articles: Sequence[str], similar: np.ndarray) -> list[set[int]]:
+    """For each passage, the passages of other articles that are its copies: at least COPY_SIMILARITY
+    (less CROSS_LANGUAGE_OFFSET across languages) and the same figures. Only the few pairs that close
+    are looked at (a question's 30 candidates make 435 pairs)."""
+    mates: list[set[int]] = [set() for _ in passages]
+    lowest = COPY_SIMILARITY - CROSS_LANGUAGE_OFFSET
+    figures: dict[int, frozenset[str]] = {}
+
+    def figures_of(i: int) -> frozenset[str]:
+        if i not in figures:
+            figures[i] = numbers(passages[i].chunk.text)
+        return figures[i]
+
+    for i, j in zip(*np.nonzero(np.triu(similar >= lowest, k=1)), strict=True):
+        a, b = int(i), int(j)
+        level = COPY_SIMILARITY if passages[a].chunk.language == passages[b].chunk.language else lowest
+        if articles[a] != articles[b] and bool(similar[a, b] >= level) and figures_of(a) == figures_of(b):
+            mates[a].add(b)
+            mates[b].add(a)
+    return mates
 
 
 def lead_quotes(

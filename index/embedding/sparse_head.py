@@ -243,6 +243,7 @@ class DenseSparseEncoder:
         self.model = model
         self.head = head
         self.batch_size = batch_size
+        self._prompt_ids: dict[str, list[int]] = {}  # tokenizing a prompt costs 0.3 ms a question
 
     def encode(self, texts: Sequence[str], prompt: str = "") -> tuple[np.ndarray, list[SparseVector]]:
         """dense: float32 [n, D] (L2-normalized; D = 384 for e5-small); sparse: n SparseVectors.
@@ -258,7 +259,9 @@ class DenseSparseEncoder:
         sparse: list[SparseVector | None] = [None] * len(texts)
         if not texts:
             return dense, []
-        prompt_ids = _prompt_token_ids(self.model, prompt)
+        if prompt not in self._prompt_ids:
+            self._prompt_ids[prompt] = _prompt_token_ids(self.model, prompt)
+        prompt_ids = self._prompt_ids[prompt]
         special = torch.tensor(sorted(set(self.model.tokenizer.all_special_ids)))
         order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths share a batch
         if self.model.training:  # eval() walks every module: 0.5-1 ms a question when called each time
