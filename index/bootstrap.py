@@ -113,11 +113,13 @@ class Services:
         question to report.
         """
 
-        def run(name: str, work: Callable[[], object]) -> None:
+        def run(name: str, work: Callable[[], object]) -> bool:
             try:
                 work()
             except Exception as error:  # noqa: BLE001 - any failure is the first question's to report, with its message
                 log.warning("%s not loaded ahead of the first question: %s", name, error)
+                return False
+            return True
 
         def load(name: str, work: Callable[[], object]) -> threading.Thread:
             thread = threading.Thread(target=run, args=(name, work), name=f"warm-up {name}", daemon=True)
@@ -134,8 +136,8 @@ class Services:
             load("model", model),
             load("language identifier", lambda: language.detect("warm up")),
         ]
-        run("store", self.store.built_with)  # opens the client and finds the serving generation, no scan
-        run("vector index", self.store.preload)  # read from disk by the first query otherwise
+        if run("store", self.store.built_with):  # opens the client and finds the serving generation, no scan
+            run("vector index", self.store.preload)  # read from disk by the first query otherwise
         run("keyword statistics", self.keywords.stats)
         for thread in threads:
             thread.join()

@@ -100,6 +100,16 @@ def test_sparse_scores_are_dot_products_over_the_passage_norm() -> None:
     assert scores(query, passages) == pytest.approx([query.dot(p) / np.linalg.norm(p.values) for p in passages])
 
 
+def test_sparse_scores_of_no_passages_of_empty_passages_and_of_terms_the_question_lacks() -> None:
+    query = SparseVector(np.array([3, 7], dtype=np.int32), np.array([2.0, 1.0], dtype=np.float32))
+    empty = SparseVector(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+    beyond = SparseVector(np.array([8, 900], dtype=np.int32), np.array([1.0, 2.0], dtype=np.float32))  # past the question's last term
+    same = SparseVector(np.array([7], dtype=np.int32), np.array([3.0], dtype=np.float32))
+    assert scores(query, []) == []
+    assert scores(query, [empty, beyond, same, empty]) == pytest.approx([0.0, 0.0, 1.0, 0.0])
+    assert scores(empty, [same, beyond]) == [0.0, 0.0]  # a question without terms scores nothing
+
+
 # --- the side index with real Chroma ---------------------------------------------------
 
 PARAGRAPHS = (

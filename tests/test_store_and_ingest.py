@@ -143,8 +143,11 @@ def test_a_chroma_server_that_is_down_is_reported_and_picked_up_when_back(
         indexing.ingest([str(article)], fake_embedder, store)
     with pytest.raises(StoreUnavailable):
         service.answer_question("Wer leitet die Delegation?", fake_embedder, store, k=3, min_score=0)
+    with pytest.raises(StoreUnavailable):
+        store.preload()
     with chroma_server(tmp_path / "late", port=int(url.rsplit(":", 1)[1])):
         assert indexing.ingest([str(article)], fake_embedder, store).chunks_added == 3
+        assert store.preload()
         assert service.answer_question("Marco Rubio Delegation", fake_embedder, store, k=3, min_score=0).found
     with pytest.raises(StoreUnavailable):
         service.answer_question("Marco Rubio Delegation", fake_embedder, store, k=3, min_score=0)

@@ -62,6 +62,7 @@ def test_warm_up_with_the_store_down_still_loads_the_model(
             services.warm_up()  # must not raise: the first question reports the store
         assert _loaded_parts(services) == (True, True)
         assert any("store not loaded ahead of the first question" in r.getMessage() for r in caplog.records)
+        assert not any(r.getMessage().startswith("vector index") for r in caplog.records)  # not tried once the store failed
     finally:
         services.close()
 
@@ -76,6 +77,6 @@ def test_a_model_that_cannot_load_is_logged_and_the_rest_still_loads(tmp_path: P
         messages = [r.getMessage() for r in caplog.records]
         assert any(m.startswith("model not loaded ahead of the first question") and "no-such-model" in m for m in messages)
         assert language._identifier.cache_info().currsize == 1
-        assert not any(m.startswith(("store", "keyword statistics")) for m in messages)
+        assert not any(m.startswith(("store", "vector index", "keyword statistics")) for m in messages)
     finally:
         services.close()
