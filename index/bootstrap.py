@@ -108,9 +108,9 @@ class Services:
         and the language identifier load in two threads (file reads, decompression and torch let go of
         the GIL) while this thread opens the store, has it load its vector index (VectorStore.preload)
         and reads the keyword statistics; then the model that built the index, if another (until a
-        reindex, both models are in memory). The store is opened here only: two threads opening an embedded Chroma
-        store at once can collide inside chromadb. A part that fails is logged and left for the first
-        question to report.
+        reindex, both models are in memory). The store is opened here only: two threads opening an
+        embedded Chroma store at once can collide inside chromadb. A part that fails is logged and left
+        for the first question to report; the vector index is not tried when the store did not open.
         """
 
         def run(name: str, work: Callable[[], object]) -> bool:

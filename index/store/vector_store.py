@@ -392,9 +392,10 @@ class VectorStore:
         """Have Chroma load the serving index into memory before the first question needs it.
 
         Embedded Chroma reads a collection's vector graph from disk at its first query (0.7 s at 100k
-        paragraphs on these machines, docs/benchmarks.md "Cold start"); one nearest-neighbour query with
-        a unit vector of the stored dimension, and a read of that neighbour's sentence vectors, do it
-        ahead. False when there is nothing to load (no index, or it is empty). Raises StoreUnavailable.
+        paragraphs on these machines, docs/scale.md "Cold start"; a Chroma server does the same on its
+        side); one nearest-neighbour query with a unit vector of the stored dimension, and a read of
+        that neighbour's sentence vectors, do it ahead. False when there is nothing to load (no index,
+        or it is empty). Raises StoreUnavailable.
         """
 
         def run(collection: Any) -> list[str]:
