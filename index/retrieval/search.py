@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,9 +26,9 @@ from index.store.sparse_index import SparseIndex, SparseQuery, candidate_vectors
 from index.store.vector_store import VectorStore
 
 CANDIDATES = 30  # dense candidates the keyword signal may reorder
-# Threads that read the candidates' sentence vectors while the asking thread scores their words; a few,
-# for questions from several chats at once.
-_SENTENCE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sentence-reads")
+# Threads that query the store while the asking thread projects the question's sparse vector, and read the
+# candidates' sentence vectors while it scores their words; a few, for questions from several chats at once.
+_STORE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store-reads")
 
 
 @dataclass(frozen=True)
@@ -124,19 +124,23 @@ def retrieve(
 
     Raises StoreUnavailable / IndexEmpty (index.errors) from the store.
     """
-    query, query_terms = embed_question(embedder, asked.text, store, sparse)  # one forward pass
     stats = keywords.stats() if keywords is not None else None
+    # With the sparse head, the candidates are gathered on another thread as soon as the dense vector exists,
+    # while this one projects the token states: numpy's product and Chroma's query both let go of the GIL.
+    early: list[Future[_Candidates]] = []
+
+    def gather_early(dense: np.ndarray) -> None:  # the head runs: query_terms will be set, CANDIDATES wanted
+        early.append(_STORE_READS.submit(_gather, asked, dense, store, embedder.name, max(depth, CANDIDATES), stats, best_sentence))
+
+    query, query_terms = embed_question(embedder, asked.text, store, sparse, on_dense=gather_early)  # one forward pass
     reranked = stats is not None or query_terms is not None
-    hits = store.query(query, max(depth, CANDIDATES if reranked else depth), model=embedder.name)
+    if early:
+        candidates = early[0].result()
+    else:
+        count = max(depth, CANDIDATES if reranked else depth)
+        candidates = _gather(asked, query, store, embedder.name, count, stats, reranked and best_sentence)
+    hits, base, sentence_read = candidates.hits, candidates.base, candidates.sentence_read
     chunks = [passage.chunk for passage, _ in hits]
-    # The candidates' sentence vectors are read from the store on another thread while this one scores their
-    # words: Chroma lets go of the GIL while it reads (a second store call, 1-2 ms). The sparse side file is
-    # read here: a local SQLite lookup, and decoding its rows on the other thread would contend for the GIL.
-    with_sentences = reranked and best_sentence
-    sentence_read = _SENTENCE_READS.submit(store.sentence_vectors, [c.id for c in chunks]) if with_sentences else None
-    bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
-    typed = extractive.passage_evidence(asked.analysis, chunks)
-    base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
     fused = rerank(base, chunks, asked.language, query_terms, candidate_vectors(chunks, query_terms, sparse))
     sentences: Mapping[str, SentenceVectors] = sentence_read.result() if sentence_read is not None else {}
     # The candidates' best sentences (stored at ingest) as a signal of their own; where no candidate has more than
@@ -169,6 +173,31 @@ def retrieve(
         sentences,
         query_terms,
     )
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The store's closest paragraphs with their vectors, each one's cosine plus keyword bonus plus typed
+    evidence (`base`), and the read of their sentence vectors under way (None when not wanted)."""
+
+    hits: list[tuple[Passage, np.ndarray]]
+    base: list[float]
+    sentence_read: Future[dict[str, SentenceVectors]] | None
+
+
+def _gather(
+    asked: Asked, query: np.ndarray, store: VectorStore, model: str, count: int, stats: TermStats | None, with_sentences: bool
+) -> _Candidates:
+    """Ask the store for `count` candidates and score their words. Their sentence vectors are read on another
+    thread meanwhile: Chroma lets go of the GIL while it reads (a second store call, 1-2 ms). The sparse side
+    file is read by the caller: a local SQLite lookup whose decoding would contend for the GIL."""
+    hits = store.query(query, count, model=model)
+    chunks = [passage.chunk for passage, _ in hits]
+    sentence_read = _STORE_READS.submit(store.sentence_vectors, [c.id for c in chunks]) if with_sentences else None
+    bonuses = keyword_bonuses(asked.text, asked.language, chunks, stats)
+    typed = extractive.passage_evidence(asked.analysis, chunks)
+    base = [p.score + bonus + extra for (p, _), bonus, extra in zip(hits, bonuses, typed, strict=True)]
+    return _Candidates(hits, base, sentence_read)
 
 
 def _vectors(sentences: SentenceVectors | None) -> np.ndarray | None:

@@ -43,7 +43,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -419,10 +419,15 @@ class SparseQuery:
 
 
 def embed_question(
-    embedder: Embedder, text: str, store: VectorStore, sparse: SparseIndex | None
+    embedder: Embedder,
+    text: str,
+    store: VectorStore,
+    sparse: SparseIndex | None,
+    on_dense: Callable[[np.ndarray], object] | None = None,
 ) -> tuple[np.ndarray, SparseQuery | None]:
     """The question's dense vector, and its sparse one from the same pass when the serving
-    generation has sparse vectors of this model (else None, and no head runs)."""
+    generation has sparse vectors of this model (else None, and no head runs). `on_dense` gets the
+    dense vector before the head runs, and only when it runs."""
     terms = sparse_embedder(embedder) if sparse is not None else None
     if sparse is None or terms is None:
         return embedder.embed_query(text), None
@@ -432,7 +437,7 @@ def embed_question(
         return embedder.embed_query(text), None
     if sparse.model_of(generation) != signature(terms):
         return embedder.embed_query(text), None
-    dense, vector = terms.embed_query_sparse(text)
+    dense, vector = terms.embed_query_sparse(text, on_dense)
     return dense, SparseQuery(fusion.strongest(vector), generation, signature(terms))
 
 
