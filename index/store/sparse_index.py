@@ -427,7 +427,8 @@ def embed_question(
 ) -> tuple[np.ndarray, SparseQuery | None]:
     """The question's dense vector, and its sparse one from the same pass when the serving
     generation has sparse vectors of this model (else None, and no head runs). `on_dense` gets the
-    dense vector before the head runs, and only when it runs."""
+    dense vector before the head runs; never when no head runs, nor for a background job's question
+    (SparseTermsEmbedder.embed_query_sparse), so a caller must be ready to query the store itself."""
     terms = sparse_embedder(embedder) if sparse is not None else None
     if sparse is None or terms is None:
         return embedder.embed_query(text), None
