@@ -171,6 +171,7 @@ def test_the_head_keeps_the_arithmetic_the_timing_chose(tmp_path: Path, monkeypa
         return faster
 
     monkeypatch.setattr(sparse_head, "int8_is_faster", timed)
+    monkeypatch.setattr(sparse_head, "cpu_has_8bit_dot_products", lambda: True)
     assert SparseHead(path, int8=None).uses_int8 is faster and asked == [faster]
     assert SparseHead(path, int8=True).uses_int8 and not SparseHead(path, int8=False).uses_int8
     assert asked == [faster]
@@ -179,6 +180,16 @@ def test_the_head_keeps_the_arithmetic_the_timing_chose(tmp_path: Path, monkeypa
     forced = SparseHead(path, int8=faster).project(states, mask)
     for x, y in zip(chosen, forced, strict=True):
         assert np.array_equal(x.indices, y.indices) and np.array_equal(x.values, y.values)
+
+
+def test_a_cpu_without_8_bit_kernels_never_times_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On AVX2 a timing on a slice could favour 8-bit while the whole product is many times slower."""
+    def must_not_time(*args: object, **kwargs: object) -> bool:
+        raise AssertionError("timed on a CPU without 8-bit kernels")
+
+    monkeypatch.setattr(sparse_head, "int8_is_faster", must_not_time)
+    monkeypatch.setattr(sparse_head, "cpu_has_8bit_dot_products", lambda: False)
+    assert not SparseHead(_small_head(tmp_path / "sae.bin"), int8=None).uses_int8
 
 
 def _slowed(work: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
