@@ -34,7 +34,7 @@ from index.ingest import indexing
 from index.retrieval import search
 from index import service
 from index.domain import Article, Chunk, IngestReport
-from index.embedding.embedder import SentenceTransformerEmbedder
+from index.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from index.embedding.sparse_head import SparseVector
 from index.store import sparse_index
 from index.store.keyword_index import KeywordIndex
@@ -147,6 +147,80 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
+def fill_question_store(
+    articles: Sequence[Article], embedder: SentenceTransformerEmbedder, workdir: Path, size: int, real_limit: int | None = None
+) -> tuple[int, int]:
+    """Fill the question store in `workdir` to `size` paragraphs as `newsbot ingest` writes them (sentence vectors,
+    sparse side index): real articles first (at most `real_limit` paragraphs), then synthetic padding.
+    Returns (real paragraphs, synthetic paragraphs)."""
+    store, sparse = open_question_store(workdir, embedder)
+    report = IngestReport()
+    needed: list[Article] = []
+    for article in articles:  # real articles up to the size, the rest synthetic
+        if sum(len(a.paragraphs) for a in needed) >= min(size, real_limit or size):
+            break
+        needed.append(article)
+    try:
+        indexing.index_articles(needed, embedder, store, report, sparse=sparse)
+        padding = max(0, size - report.chunks_added)
+        if padding:
+            vectors = np.random.default_rng(7).standard_normal((padding, embedder.dimension)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            filler = [
+                Chunk(f"synthetic-{i // 8}", i % 8, i % 8 + 1, f"synthetic paragraph {i}", "synthetic", f"synthetic-{i // 8}", language="de")
+                for i in range(padding)
+            ]
+            store.upsert(filler, vectors)
+            empty = SparseVector(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))  # no terms, but "has a vector"
+            sparse_index.store_vectors(sparse, store, embedder, [c.id for c in filler], [empty] * padding, [[] for _ in filler])
+    finally:
+        store.close()
+    return report.chunks_added, padding
+
+
+def open_question_store(workdir: Path, embedder: Embedder) -> tuple[VectorStore, SparseIndex]:
+    """The question store in `workdir` (made by `fill_question_store`) and its sparse side index."""
+    store = VectorStore(lambda: open_client(None, workdir / "questions"), "bench-questions", embedder.name)
+    return store, SparseIndex(workdir / "questions-sparse")
+
+
+def question_paths(
+    embedder: Embedder, store: VectorStore, sparse: SparseIndex, keywords: KeywordIndex, all_vectors: np.ndarray
+) -> dict[str, Callable[[str], None]]:
+    """The three timed paths for one question: the baseline (query encode + exact numpy top-10 over
+    `all_vectors`, the store's [N, dim] unit vectors), the product's retrieval half (no quotes), the full answer."""
+
+    def baseline(question: str) -> None:
+        scores = all_vectors @ embedder.embed_query(question)
+        top = np.argpartition(-scores, 10)[:10]
+        top[np.argsort(-scores[top])]
+
+    def retrieval(question: str) -> None:
+        search.retrieve(search.read_question(question, 1000), embedder, store, depth=5, keywords=keywords, sparse=sparse)
+
+    def full(question: str) -> None:
+        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords, sparse=sparse)
+
+    return {"baseline": baseline, "retrieval": retrieval, "answer": full}
+
+
+def time_paths(paths: dict[str, Callable[[str], None]], questions: Sequence[str]) -> dict[str, list[float]]:
+    """Seconds per question for each path, interleaved (noise hits all alike), with one BLAS thread.
+
+    One BLAS thread: after a multi-threaded numpy call OpenBLAS keeps a thread spinning for about 0.1 s,
+    which took a core from whatever was timed next (the baseline's exact search made retrieval after it
+    look 1.5x slower). Each path reads its candidates' words afresh (`document_terms` cleared): the full
+    answer must not find them remembered from the retrieval just timed (a question about news nobody asked yet).
+    """
+    timings: dict[str, list[float]] = {name: [] for name in paths}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for question in questions:
+            for name, path in paths.items():
+                document_terms.cache_clear()
+                timings[name].append(timed(lambda q=question, p=path: p(q)))  # type: ignore[misc]
+    return timings
+
+
 def bench_questions(
     articles: Sequence[Article],
     questions: Sequence[str],
@@ -156,36 +230,13 @@ def bench_questions(
     log: Log,
     real_limit: int | None = None,
 ) -> dict[str, float]:
-    """Fill a store to `size` paragraphs (real ones first, at most `real_limit`; synthetic padding), then time questions.
-
-    The store has its sparse side index, as `newsbot ingest` writes it, so questions take the bot's path.
-    Everything is timed with one BLAS thread: after a multi-threaded numpy call OpenBLAS keeps a thread
-    spinning for about 0.1 s, which took a core from whatever was timed next (the baseline's exact search
-    made retrieval after it look 1.5x slower). The exact top-10 at 10k costs 0.4 ms on one thread.
+    """Fill a store to `size` paragraphs (real ones first, at most `real_limit`; synthetic padding), then time
+    questions on the three `question_paths` (`time_paths`: one BLAS thread; the exact top-10 at 10k costs 0.4 ms
+    on one thread). The store has its sparse side index, as `newsbot ingest` writes it, so questions take the bot's path.
     """
-    store = VectorStore(lambda: open_client(None, workdir / "questions"), "bench-questions", embedder.name)
-    sparse = SparseIndex(workdir / "questions-sparse")
-    report = IngestReport()
-    needed: list[Article] = []
-    for article in articles:  # real articles up to the size, the rest synthetic
-        if sum(len(a.paragraphs) for a in needed) >= min(size, real_limit or size):
-            break
-        needed.append(article)
-    indexing.index_articles(needed, embedder, store, report, sparse=sparse)
-    real = report.chunks_added
-    rng = np.random.default_rng(7)
-    padding = max(0, size - real)
-    if padding:
-        vectors = rng.standard_normal((padding, embedder.dimension)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        filler = [
-            Chunk(f"synthetic-{i // 8}", i % 8, i % 8 + 1, f"synthetic paragraph {i}", "synthetic", f"synthetic-{i // 8}", language="de")
-            for i in range(padding)
-        ]
-        store.upsert(filler, vectors)
-        empty = SparseVector(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))  # no terms, but "has a vector"
-        sparse_index.store_vectors(sparse, store, embedder, [c.id for c in filler], [empty] * padding, [[] for _ in filler])
+    real, padding = fill_question_store(articles, embedder, workdir, size, real_limit)
     log(f"question store: {real} real + {padding} synthetic paragraphs")
+    store, sparse = open_question_store(workdir, embedder)
     all_vectors = store.vectors()
     keywords = KeywordIndex(store, None)
     keywords.stats()
@@ -199,28 +250,7 @@ def bench_questions(
         found = store.query(query, 10)
         positions = {_vector_key(v): i for i, v in enumerate(all_vectors[list(exact)])}
         recalls.append(sum(_vector_key(v) in positions for _, v in found) / 10)
-
-    def baseline(question: str) -> None:
-        query = embedder.embed_query(question)
-        scores = all_vectors @ query
-        top = np.argpartition(-scores, 10)[:10]
-        top[np.argsort(-scores[top])]
-
-    def retrieval(question: str) -> None:  # the product's retrieval half, no quotes
-        search.retrieve(search.read_question(question, 1000), embedder, store, depth=5, keywords=keywords, sparse=sparse)
-
-    def full(question: str) -> None:
-        service.answer_question(question, embedder, store, k=5, min_score=-1, keywords=keywords, sparse=sparse)
-
-    timings: dict[str, list[float]] = {"baseline": [], "retrieval": [], "answer": []}
-    paths: dict[str, Callable[[str], None]] = {"baseline": baseline, "retrieval": retrieval, "answer": full}
-    with threadpool_limits(limits=1, user_api="blas"):
-        for question in questions:  # interleaved, so that noise hits all three alike
-            for name, path in paths.items():
-                # Each path reads its candidates' words afresh: the full answer must not find them remembered
-                # from the retrieval just timed for the same question (a question about news nobody asked yet).
-                document_terms.cache_clear()
-                timings[name].append(timed(lambda q=question, p=path: p(q)))  # type: ignore[misc]
+    timings = time_paths(question_paths(embedder, store, sparse, keywords, all_vectors), questions)
     store.close()
     result: dict[str, float] = {
         "paragraphs": float(len(all_vectors)),
