@@ -23,7 +23,7 @@ from tests.conftest import SEEDS, SHARED
 from tests.fake_telegram import FakeTelegram, serve
 from tests.servers import QuietHandler, serve_in_thread
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 ADMIN, USER, STRANGER = 7001, 7002, 7003
 CORPUS = SHARED / "corpus" / "derstandard.jsonl"
